@@ -1,0 +1,7 @@
+/* Subcommands of the `malml` tool; each returns the process exit status. */
+#ifndef MALML_COMMANDS_H
+#define MALML_COMMANDS_H
+
+int cmd_features(int argc, char** argv);
+
+#endif

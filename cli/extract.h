@@ -1,0 +1,32 @@
+/*
+ * Gets the malml feature vector of a buffer by scanning it with a rule set
+ * that imports malml: the vector is the very one the module computed, read
+ * from the module object when YARA reports it imported.
+ */
+#ifndef MALML_EXTRACT_H
+#define MALML_EXTRACT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <yara.h>
+
+#include "modules/malml/features.h"
+
+typedef struct
+{
+  YR_SCANNER* scanner;
+  malml_features features;
+  int got; /* the module ran on the last buffer */
+} extractor;
+
+/* Compiles the one-line rule set; returns a YARA error code. */
+int extractor_rules(YR_RULES** rules);
+
+int extractor_init(extractor* x, YR_RULES* rules);
+void extractor_fini(extractor* x);
+
+/* Scans data[0..size); returns a YARA error code.  On success x->features
+ * holds the file's features (is_pe 0 for non-PE input). */
+int extractor_run(extractor* x, const uint8_t* data, size_t size);
+
+#endif

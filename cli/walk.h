@@ -1,0 +1,23 @@
+/*
+ * Walks scan targets: files as given, directories entry by entry (recursing
+ * with `recursive`).  Iterative, so deep trees cannot overflow the stack; a
+ * directory reached twice (symlink loops, bind mounts) is entered once.
+ */
+#ifndef MALML_WALK_H
+#define MALML_WALK_H
+
+typedef struct
+{
+  int recursive;
+  int follow_symlinks;
+  /* Called with each regular file found; takes ownership of `path`. */
+  void (*on_file)(void* ctx, char* path);
+  /* Called for a path that could not be read; `err` is an errno value. */
+  void (*on_error)(void* ctx, const char* path, int err);
+  void* ctx;
+} walk_options;
+
+/* Walks one target.  Returns the number of errors reported. */
+int walk_target(const char* target, const walk_options* opts);
+
+#endif

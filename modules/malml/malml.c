@@ -1,0 +1,268 @@
+/*
+ * malml: a YARA module that describes a PE file with the features of a static
+ * machine-learning model (this file: the rule-visible side).
+ *
+ * The PE parse is the `pe` module's own, loaded through yr_modules_load so
+ * that rules importing both share one parse; malml adds one pass over the
+ * bytes (entropy, byte histogram, strings) and hashed bags of imports and
+ * section names.  See docs/features.md for every field.
+ */
+#include <math.h>
+#include <string.h>
+#include <yara/hash.h>
+#include <yara/mem.h>
+#include <yara/modules.h>
+
+#include "features.h"
+#include "schema.h"
+#include "tokens.h"
+
+#define MODULE_NAME malml
+
+/* The features of the file being scanned, or NULL before module_load. */
+static const malml_features* scanned(YR_OBJECT* module)
+{
+  const malml_features* f = module->data;
+  return (f != NULL && f->is_pe) ? f : NULL;
+}
+
+define_function(feature_by_index)
+{
+  const malml_features* f = scanned(module());
+  int64_t i = integer_argument(1);
+  if (f == NULL || i < 0 || i >= MALML_FEATURE_COUNT || isnan(f->vector[i]))
+    return_float(YR_UNDEFINED);
+  return_float(f->vector[i]);
+}
+
+/* By the name docs/features.md and `malml features` print, such as
+ * "strings.urls" or "imports.import_bucket[17]".  Linear, but only runs when
+ * a rule calls it. */
+define_function(feature_by_name)
+{
+  const malml_features* f = scanned(module());
+  const char* name = string_argument(1);
+  char buf[96];
+  if (f == NULL)
+    return_float(YR_UNDEFINED);
+  for (int i = 0; i < MALML_FEATURE_COUNT; i++)
+  {
+    if (strcmp(malml_schema_feature_name(i, buf, sizeof(buf)), name) == 0)
+    {
+      if (isnan(f->vector[i]))
+        break;
+      return_float(f->vector[i]);
+    }
+  }
+  return_float(YR_UNDEFINED);
+}
+
+define_function(import_bucket_by_name)
+{
+  const malml_features* f = scanned(module());
+  SIZED_STRING* dll = sized_string_argument(1);
+  SIZED_STRING* fn = sized_string_argument(2);
+  char token[2 * MALML_TOKEN_MAX + 32];
+  if (f == NULL)
+    return_integer(YR_UNDEFINED);
+  size_t n = malml_import_token(
+      dll->c_string, dll->length, fn->c_string, fn->length, 0, token,
+      sizeof(token));
+  uint32_t b = malml_bucket(token, n, MALML_IMPORT_BUCKETS);
+  return_integer((int64_t) f->vector[MALML_F_import_bucket + b]);
+}
+
+define_function(import_bucket_by_ordinal)
+{
+  const malml_features* f = scanned(module());
+  SIZED_STRING* dll = sized_string_argument(1);
+  char token[2 * MALML_TOKEN_MAX + 32];
+  if (f == NULL)
+    return_integer(YR_UNDEFINED);
+  size_t n = malml_import_token(
+      dll->c_string, dll->length, NULL, 0, integer_argument(2), token,
+      sizeof(token));
+  uint32_t b = malml_bucket(token, n, MALML_IMPORT_BUCKETS);
+  return_integer((int64_t) f->vector[MALML_F_import_bucket + b]);
+}
+
+define_function(dll_bucket)
+{
+  const malml_features* f = scanned(module());
+  SIZED_STRING* dll = sized_string_argument(1);
+  char token[MALML_TOKEN_MAX + 1];
+  if (f == NULL)
+    return_integer(YR_UNDEFINED);
+  size_t n = malml_dll_token(dll->c_string, dll->length, token, sizeof(token));
+  uint32_t b = malml_bucket(token, n, MALML_DLL_BUCKETS);
+  return_integer((int64_t) f->vector[MALML_F_dll_bucket + b]);
+}
+
+define_function(section_bucket)
+{
+  const malml_features* f = scanned(module());
+  SIZED_STRING* name = sized_string_argument(1);
+  if (f == NULL)
+    return_integer(YR_UNDEFINED);
+  size_t len = name->length < 8 ? name->length : 8;
+  uint32_t b = malml_bucket(name->c_string, len, MALML_SECTION_NAME_BUCKETS);
+  return_integer((int64_t) f->vector[MALML_F_section_name_bucket + b]);
+}
+
+/* 1 or 0 for a filetype token such as "upx" or "dotnet"; undefined for a
+ * name that is not a token, so a typo cannot read as "absent". */
+define_function(filetype)
+{
+  const malml_features* f = scanned(module());
+  int i = malml_schema_filetype_index(string_argument(1));
+  if (f == NULL || i < 0)
+    return_integer(YR_UNDEFINED);
+  return_integer((int64_t) f->vector[i]);
+}
+
+begin_declarations
+  declare_integer("is_pe");
+  declare_integer("schema_version");
+  declare_string("schema_hash");
+  declare_integer("number_of_features");
+  declare_float("entropy");
+  declare_integer("size_dif");
+  declare_integer("stack_dif");
+  declare_integer("heap_dif");
+  declare_integer("overlay_size");
+  declare_integer("number_of_imports");
+  declare_integer("number_of_imported_dlls");
+  declare_integer("number_of_exports");
+  declare_integer("number_of_sections");
+  declare_integer("number_of_wx_sections");
+  declare_integer("number_of_exec_sections");
+  declare_integer("number_of_zero_raw_sections");
+  declare_integer("number_of_unnamed_sections");
+  begin_struct_array("sections")
+    declare_string("name");
+    declare_float("entropy");
+  end_struct_array("sections")
+  begin_struct("strings")
+    declare_integer("count");
+    declare_integer("wide_count");
+    declare_integer("max_length");
+    declare_integer("urls");
+    declare_integer("ipv4");
+    declare_integer("registry");
+    declare_integer("run_keys");
+    declare_integer("paths");
+    declare_integer("exe_names");
+    declare_integer("shell_commands");
+    declare_integer("user_agents");
+    declare_integer("api_names");
+    declare_integer("pdb_paths");
+    declare_integer("embedded_pe");
+    declare_integer("dos_stubs");
+    declare_integer("base64_runs");
+    declare_integer("hex_runs");
+  end_struct("strings")
+  declare_function("feature", "i", "f", feature_by_index);
+  declare_function("feature", "s", "f", feature_by_name);
+  declare_function("import_bucket", "ss", "i", import_bucket_by_name);
+  declare_function("import_bucket", "si", "i", import_bucket_by_ordinal);
+  declare_function("dll_bucket", "s", "i", dll_bucket);
+  declare_function("section_bucket", "s", "i", section_bucket);
+  declare_function("filetype", "s", "i", filetype);
+end_declarations
+
+int module_initialize(YR_MODULE* module)
+{
+  return malml_schema_init() == 0 ? ERROR_SUCCESS : ERROR_INTERNAL_FATAL_ERROR;
+}
+
+int module_finalize(YR_MODULE* module)
+{
+  return ERROR_SUCCESS;
+}
+
+static void set_strings(YR_OBJECT* m, const malml_strings_stats* s)
+{
+  set_integer(s->strings, m, "strings.count");
+  set_integer(s->wide_strings, m, "strings.wide_count");
+  set_integer(s->max_length, m, "strings.max_length");
+  set_integer(s->urls, m, "strings.urls");
+  set_integer(s->ipv4, m, "strings.ipv4");
+  set_integer(s->registry, m, "strings.registry");
+  set_integer(s->run_keys, m, "strings.run_keys");
+  set_integer(s->paths, m, "strings.paths");
+  set_integer(s->exe_names, m, "strings.exe_names");
+  set_integer(s->shell_commands, m, "strings.shell_commands");
+  set_integer(s->user_agents, m, "strings.user_agents");
+  set_integer(s->api_names, m, "strings.api_names");
+  set_integer(s->pdb_paths, m, "strings.pdb_paths");
+  set_integer(s->embedded_pe, m, "strings.embedded_pe");
+  set_integer(s->dos_stubs, m, "strings.dos_stubs");
+  set_integer(s->base64_runs, m, "strings.base64_runs");
+  set_integer(s->hex_runs, m, "strings.hex_runs");
+}
+
+/* An integer feature, or undefined where it is missing. */
+static void set_feature_int(YR_OBJECT* m, const malml_features* f, int i, const char* field)
+{
+  if (!isnan(f->vector[i]))
+    set_integer((int64_t) f->vector[i], m, field);
+}
+
+static void set_fields(YR_OBJECT* m, const malml_features* f)
+{
+  const float* v = f->vector;
+  set_integer(MALML_SCHEMA_VERSION, m, "schema_version");
+  set_string(malml_schema_hash(), m, "schema_hash");
+  set_integer(MALML_FEATURE_COUNT, m, "number_of_features");
+  set_float(f->entropy, m, "entropy");
+  set_feature_int(m, f, MALML_F_size_dif, "size_dif");
+  set_feature_int(m, f, MALML_F_stack_dif, "stack_dif");
+  set_feature_int(m, f, MALML_F_heap_dif, "heap_dif");
+  set_feature_int(m, f, MALML_F_overlay_size, "overlay_size");
+  set_feature_int(m, f, MALML_F_number_of_imports, "number_of_imports");
+  set_feature_int(m, f, MALML_F_imported_dlls, "number_of_imported_dlls");
+  set_feature_int(m, f, MALML_F_number_of_exports, "number_of_exports");
+  set_feature_int(m, f, MALML_F_number_of_sections, "number_of_sections");
+  set_integer((int64_t) v[MALML_F_wx_sections], m, "number_of_wx_sections");
+  set_integer((int64_t) v[MALML_F_exec_sections], m, "number_of_exec_sections");
+  set_integer((int64_t) v[MALML_F_zero_raw_sections], m, "number_of_zero_raw_sections");
+  set_integer((int64_t) v[MALML_F_unnamed_sections], m, "number_of_unnamed_sections");
+  for (int i = 0; i < f->nsections; i++)
+  {
+    set_string(f->section_name[i], m, "sections[%i].name", i);
+    if (!isnan(f->section_entropy[i]))
+      set_float(f->section_entropy[i], m, "sections[%i].entropy", i);
+  }
+  set_strings(m, &f->strings);
+}
+
+int module_load(
+    YR_SCAN_CONTEXT* context,
+    YR_OBJECT* module_object,
+    void* module_data,
+    size_t module_data_size)
+{
+  FAIL_ON_ERROR(yr_modules_load("pe", context));
+  YR_OBJECT* pe = yr_hash_table_lookup(context->objects_table, "pe", NULL);
+  YR_MEMORY_BLOCK* block = first_memory_block(context);
+  const uint8_t* data = block != NULL ? block->fetch_data(block) : NULL;
+
+  malml_features* f = yr_malloc(sizeof(*f));
+  if (f == NULL)
+    return ERROR_INSUFFICIENT_MEMORY;
+  module_object->data = f;
+  if (malml_features_compute(pe, data, data ? block->size : 0, f) != 0)
+    return ERROR_INSUFFICIENT_MEMORY;
+
+  set_integer(f->is_pe, module_object, "is_pe");
+  if (f->is_pe)
+    set_fields(module_object, f);
+  return ERROR_SUCCESS;
+}
+
+int module_unload(YR_OBJECT* module_object)
+{
+  yr_free(module_object->data);
+  module_object->data = NULL;
+  return ERROR_SUCCESS;
+}

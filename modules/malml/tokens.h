@@ -1,0 +1,43 @@
+/*
+ * Private header: how import names and section names become tokens, and
+ * tokens become buckets.  docs/features.md states the same rule for people
+ * reproducing a vector in another language.
+ */
+#ifndef MALML_TOKENS_H
+#define MALML_TOKENS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Part of the schema hash: changing the rule changes every model's schema. */
+#define MALML_BUCKET_RULE \
+  "bucket = uint32_le(md5(token)[0:4]) mod buckets"
+
+/* Longest token kept; longer names are cut (hostile files have huge ones). */
+#define MALML_TOKEN_MAX 256
+
+/*
+ * Writes the dll part of an import token: `dll` lower-cased, cut at its last
+ * '.' (so "KERNEL32.dll" -> "kernel32", "api-ms-win-core-1-1-0.dll" ->
+ * "api-ms-win-core-1-1-0").  Returns the length written (< size), never more
+ * than MALML_TOKEN_MAX.
+ */
+size_t malml_dll_token(const char* dll, size_t len, char* out, size_t size);
+
+/*
+ * Writes the import token "dll!function" or, when `function` is NULL,
+ * "dll!#<ordinal>".  Returns its length.
+ */
+size_t malml_import_token(
+    const char* dll,
+    size_t dll_len,
+    const char* function,
+    size_t function_len,
+    int64_t ordinal,
+    char* out,
+    size_t size);
+
+/* Bucket of a token among `buckets` (the rule above). */
+uint32_t malml_bucket(const char* token, size_t len, uint32_t buckets);
+
+#endif
