@@ -86,8 +86,9 @@ static void fill_header(fill* f)
   v[MALML_F_overlay_ratio] = ratio((double) overlay, (double) f->size);
   v[MALML_F_number_of_imports] = (float) f->nimports;
   v[MALML_F_number_of_exports] = num(p->number_of_exports);
+  /* pe gives -1 or leaves it undefined when the entry point maps nowhere. */
   v[MALML_F_entry_point_ratio] =
-      p->entry_point == MALML_PE_MISSING
+      (p->entry_point == MALML_PE_MISSING || p->entry_point < 0)
           ? NAN
           : ratio((double) p->entry_point, (double) f->size);
   v[MALML_F_image_base] = num(p->image_base);
@@ -257,6 +258,11 @@ static void fill_sections(fill* f, const malml_features* out)
   const malml_pe* p = f->pe;
   float* v = f->v;
   int wx = 0, ex = 0, wr = 0, zero = 0, unnamed = 0, odd = 0, with_bytes = 0;
+  /* Sections the header announces but the file does not hold, in the table
+   * or in raw data: cut downloads, carved files, corrupted droppers. */
+  int truncated = p->number_of_sections > p->nsections
+                      ? p->number_of_sections - p->nsections
+                      : 0;
   double max_e = NAN, min_e = NAN, sum_e = 0, max_ratio = NAN, raw_total = 0;
 
   for (int i = 0; i < p->nsections; i++)
@@ -271,6 +277,8 @@ static void fill_sections(fill* f, const malml_features* out)
     zero += s->raw_size == 0;
     unnamed += !printable_name(s);
     odd += !standard_name(s->name);
+    truncated += s->raw_size > 0 && s->raw_offset >= 0 &&
+                 (uint64_t) s->raw_offset + (uint64_t) s->raw_size > f->size;
     if (!isnan(e))
     {
       max_e = (with_bytes == 0 || e > max_e) ? e : max_e;
@@ -300,6 +308,7 @@ static void fill_sections(fill* f, const malml_features* out)
   v[MALML_F_zero_raw_sections] = (float) zero;
   v[MALML_F_unnamed_sections] = (float) unnamed;
   v[MALML_F_nonstandard_names] = (float) odd;
+  v[MALML_F_truncated_sections] = (float) truncated;
   v[MALML_F_max_entropy] = (float) max_e;
   v[MALML_F_min_entropy] = (float) min_e;
   v[MALML_F_mean_entropy] = with_bytes ? (float) (sum_e / with_bytes) : NAN;

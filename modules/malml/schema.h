@@ -94,6 +94,7 @@
   X(zero_raw_sections)            \
   X(unnamed_sections)             \
   X(nonstandard_names)            \
+  X(truncated_sections)           \
   X(max_entropy)                  \
   X(min_entropy)                  \
   X(mean_entropy)                 \
