@@ -142,7 +142,8 @@ begin_declarations
     declare_string("name");
     declare_float("entropy");
   end_struct_array("sections")
-  begin_struct("strings")
+  /* "strings" is a YARA keyword, so the strings group is string_stats. */
+  begin_struct("string_stats")
     declare_integer("count");
     declare_integer("wide_count");
     declare_integer("max_length");
@@ -160,7 +161,7 @@ begin_declarations
     declare_integer("dos_stubs");
     declare_integer("base64_runs");
     declare_integer("hex_runs");
-  end_struct("strings")
+  end_struct("string_stats")
   declare_function("feature", "i", "f", feature_by_index);
   declare_function("feature", "s", "f", feature_by_name);
   declare_function("import_bucket", "ss", "i", import_bucket_by_name);
@@ -182,23 +183,23 @@ int module_finalize(YR_MODULE* module)
 
 static void set_strings(YR_OBJECT* m, const malml_strings_stats* s)
 {
-  set_integer(s->strings, m, "strings.count");
-  set_integer(s->wide_strings, m, "strings.wide_count");
-  set_integer(s->max_length, m, "strings.max_length");
-  set_integer(s->urls, m, "strings.urls");
-  set_integer(s->ipv4, m, "strings.ipv4");
-  set_integer(s->registry, m, "strings.registry");
-  set_integer(s->run_keys, m, "strings.run_keys");
-  set_integer(s->paths, m, "strings.paths");
-  set_integer(s->exe_names, m, "strings.exe_names");
-  set_integer(s->shell_commands, m, "strings.shell_commands");
-  set_integer(s->user_agents, m, "strings.user_agents");
-  set_integer(s->api_names, m, "strings.api_names");
-  set_integer(s->pdb_paths, m, "strings.pdb_paths");
-  set_integer(s->embedded_pe, m, "strings.embedded_pe");
-  set_integer(s->dos_stubs, m, "strings.dos_stubs");
-  set_integer(s->base64_runs, m, "strings.base64_runs");
-  set_integer(s->hex_runs, m, "strings.hex_runs");
+  set_integer(s->strings, m, "string_stats.count");
+  set_integer(s->wide_strings, m, "string_stats.wide_count");
+  set_integer(s->max_length, m, "string_stats.max_length");
+  set_integer(s->urls, m, "string_stats.urls");
+  set_integer(s->ipv4, m, "string_stats.ipv4");
+  set_integer(s->registry, m, "string_stats.registry");
+  set_integer(s->run_keys, m, "string_stats.run_keys");
+  set_integer(s->paths, m, "string_stats.paths");
+  set_integer(s->exe_names, m, "string_stats.exe_names");
+  set_integer(s->shell_commands, m, "string_stats.shell_commands");
+  set_integer(s->user_agents, m, "string_stats.user_agents");
+  set_integer(s->api_names, m, "string_stats.api_names");
+  set_integer(s->pdb_paths, m, "string_stats.pdb_paths");
+  set_integer(s->embedded_pe, m, "string_stats.embedded_pe");
+  set_integer(s->dos_stubs, m, "string_stats.dos_stubs");
+  set_integer(s->base64_runs, m, "string_stats.base64_runs");
+  set_integer(s->hex_runs, m, "string_stats.hex_runs");
 }
 
 /* An integer feature, or undefined where it is missing. */
