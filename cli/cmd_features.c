@@ -119,8 +119,14 @@ int cmd_features(int argc, char** argv)
 {
   shared_state s = {NULL, PTHREAD_MUTEX_INITIALIZER, 0};
   long cores = sysconf(_SC_NPROCESSORS_ONLN);
-  workers_options o = {cores > 0 ? (int) cores : 1, 1, 1, thread_init, on_file,
-                       thread_fini, on_walk_error, &s};
+  workers_options o = {.threads = cores > 0 ? (int) cores : 1,
+                       .recursive = 1,
+                       .follow_symlinks = 1,
+                       .thread_init = thread_init,
+                       .on_file = on_file,
+                       .thread_fini = thread_fini,
+                       .on_walk_error = on_walk_error,
+                       .shared = &s};
   int c;
   optind = 1;
   while ((c = getopt(argc, argv, "p:Nh")) != -1)

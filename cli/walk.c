@@ -76,10 +76,10 @@ static int stack_push(path_stack* st, char* path)
   return 0;
 }
 
-static char* join(const char* dir, const char* name)
+static char* join(const char* dir, const char* name, int always_slash)
 {
   size_t a = strlen(dir), b = strlen(name);
-  int slash = a > 0 && dir[a - 1] != '/';
+  int slash = always_slash || (a > 0 && dir[a - 1] != '/');
   char* p = malloc(a + slash + b + 1);
   if (p != NULL)
   {
@@ -127,6 +127,13 @@ static void visit(walker* w, char* path, int top)
     report(w, path, errno);
     free(path);
   }
+  else if (S_ISREG(st.st_mode) && !top && w->opts->skip_larger > 0 &&
+           st.st_size >= w->opts->skip_larger)
+  {
+    if (w->opts->on_skip)
+      w->opts->on_skip(w->opts->ctx, path, (long long) st.st_size);
+    free(path);
+  }
   else if (S_ISREG(st.st_mode))
     w->opts->on_file(w->opts->ctx, path);
   else if (S_ISDIR(st.st_mode) && (top || w->opts->recursive))
@@ -149,7 +156,7 @@ static void read_dir(walker* w, char* dir)
   {
     if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
       continue;
-    char* path = join(dir, e->d_name);
+    char* path = join(dir, e->d_name, w->opts->always_slash);
     if (path == NULL)
       report(w, dir, ENOMEM);
     else

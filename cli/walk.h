@@ -15,6 +15,13 @@ typedef struct
   /* Called for a path that could not be read; `err` is an errno value. */
   void (*on_error)(void* ctx, const char* path, int err);
   void* ctx;
+  /* Optional.  Join names as "dir/name" even when dir ends in '/', as YARA
+     prints them ("yara -r r dir/" shows "dir//file"). */
+  int always_slash;
+  /* Optional.  Files found inside directories (not the target itself) of
+     at least `skip_larger` bytes go to on_skip instead of on_file. */
+  long long skip_larger;
+  void (*on_skip)(void* ctx, const char* path, long long size);
 } walk_options;
 
 /* Walks one target.  Returns the number of errors reported. */
