@@ -3,5 +3,7 @@
 #define MALML_COMMANDS_H
 
 int cmd_features(int argc, char** argv);
+int cmd_train(int argc, char** argv);
+int cmd_eval(int argc, char** argv);
 
 #endif

@@ -17,6 +17,8 @@ typedef struct
 
 static const command commands[] = {
     {"features", cmd_features, "print the feature vector of PE files as JSON lines"},
+    {"train", cmd_train, "train a model on a labelled corpus"},
+    {"eval", cmd_eval, "measure a model on a labelled corpus, write a report"},
 };
 
 static void usage(FILE* out)

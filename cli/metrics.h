@@ -1,0 +1,61 @@
+/*
+ * Private header: binary-classifier metrics shared by `malml train` and
+ * `malml eval`, so both report the same numbers the same way.
+ *
+ * Everywhere a file counts as detected when score >= threshold; labels are
+ * 1 (malware) or 0 (benign).
+ */
+#ifndef MALML_METRICS_H
+#define MALML_METRICS_H
+
+#include <stddef.h>
+
+typedef struct
+{
+  size_t tp, fp, tn, fn;
+} metrics_confusion;
+
+/* Area under the ROC curve (Mann-Whitney U; tied scores count one half).
+ * NaN when one class is absent.  Allocates a scratch array: returns NaN
+ * also when out of memory. */
+double metrics_auc(const double* score, const int* label, size_t n);
+
+/* The lowest threshold at which at most floor(fpr * negatives) benign files
+ * score >= threshold.  The threshold is an observed score (the smallest one
+ * above the first benign score that must stay below it), as ROC curves use,
+ * or nextafter() of that benign score when nothing scores higher.  Returns
+ * -INFINITY when every negative may be flagged, NaN without negatives. */
+double metrics_threshold_at_fpr(
+    const double* score,
+    const int* label,
+    size_t n,
+    double fpr);
+
+metrics_confusion metrics_confuse(
+    const double* score,
+    const int* label,
+    size_t n,
+    double threshold);
+
+/* tp / (tp + fn) and fp / (fp + tn); NaN when the class is absent. */
+double metrics_tpr(metrics_confusion c);
+double metrics_fpr(metrics_confusion c);
+
+/* Detection rate at the threshold metrics_threshold_at_fpr() chooses. */
+double metrics_detection_at_fpr(
+    const double* score,
+    const int* label,
+    size_t n,
+    double fpr);
+
+/* ROC curve: fills fpr[] and tpr[] (room for n + 1 points each) with one
+ * point per distinct score, from (0,0) to (1,1).  Returns the number of
+ * points, 0 when a class is absent or out of memory. */
+size_t metrics_roc(
+    const double* score,
+    const int* label,
+    size_t n,
+    double* fpr,
+    double* tpr);
+
+#endif
