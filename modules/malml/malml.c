@@ -15,6 +15,7 @@
 
 #include "features.h"
 #include "schema.h"
+#include "scoring.h"
 #include "tokens.h"
 
 #define MODULE_NAME malml
@@ -169,6 +170,23 @@ begin_declarations
   declare_function("dll_bucket", "s", "i", dll_bucket);
   declare_function("section_bucket", "s", "i", section_bucket);
   declare_function("filetype", "s", "i", filetype);
+  /* Scores and the model that gave them (scoring.c, docs/model-format.md). */
+  declare_float("score");
+  declare_float("header_score");
+  declare_float("imports_score");
+  declare_float("sections_score");
+  declare_float("filetype_score");
+  declare_float("strings_score");
+  begin_struct("threshold")
+    declare_float("high");
+    declare_float("medium");
+    declare_float("low");
+    declare_float("count");
+  end_struct("threshold")
+  begin_struct("model")
+    declare_string("version");
+    declare_string("sha256");
+  end_struct("model")
 end_declarations
 
 int module_initialize(YR_MODULE* module)
@@ -178,6 +196,7 @@ int module_initialize(YR_MODULE* module)
 
 int module_finalize(YR_MODULE* module)
 {
+  malml_scoring_finalize();
   return ERROR_SUCCESS;
 }
 
@@ -258,6 +277,10 @@ int module_load(
   set_integer(f->is_pe, module_object, "is_pe");
   if (f->is_pe)
     set_fields(module_object, f);
+  /* A bad -x malml=FILE fails the scan; malml_module_data_error says why. */
+  const malml_model* model;
+  FAIL_ON_ERROR(malml_scoring_model(module_data, module_data_size, &model));
+  malml_scoring_set(module_object, model, f);
   return ERROR_SUCCESS;
 }
 
