@@ -16,6 +16,7 @@
 #include "features.h"
 #include "schema.h"
 #include "scoring.h"
+#include "strings.h"
 #include "tokens.h"
 
 #define MODULE_NAME malml
@@ -191,6 +192,7 @@ end_declarations
 
 int module_initialize(YR_MODULE* module)
 {
+  malml_strings_global_init();
   return malml_schema_init() == 0 ? ERROR_SUCCESS : ERROR_INTERNAL_FATAL_ERROR;
 }
 
