@@ -1,0 +1,35 @@
+# Sourced by scripts/scan.sh and scripts/test.sh: installs Debian packages.
+# deps_install build|test
+
+deps_build="build-essential autoconf automake libtool pkg-config
+  libyara-dev libssl-dev libjansson-dev libmagic-dev libxgboost-dev"
+# Tests: Criterion; mingw-w64 to build the PE fixtures; Debian's yara as the
+# oracle of the differential test; python3 to check JSON; p7zip-full and npm
+# for ../shared/corpus/unpack (the labelled corpus, when present).
+deps_test="libcriterion-dev mingw-w64 yara python3 p7zip-full npm"
+
+deps_install()
+{
+  pkgs=$deps_build
+  [ "$1" = test ] && pkgs="$pkgs $deps_test"
+  missing=""
+  for p in $pkgs; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+      missing="$missing $p"
+  done
+  [ -z "$missing" ] && return 0
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo=sudo
+  echo "deps: installing$missing"
+  $sudo apt-get update -q >/dev/null &&
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q $missing >/dev/null
+}
+
+# Configures and builds in ./build (out of the source tree).
+build_tree()
+{
+  [ -x ./configure ] || ./bootstrap >/dev/null 2>&1 || ./bootstrap
+  mkdir -p build
+  (cd build && { [ -f Makefile ] || ../configure --quiet; } && make -j"$(nproc)" >/dev/null) ||
+    { echo "build failed" >&2; return 1; }
+}
