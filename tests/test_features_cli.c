@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "cli/features_json.h"
 #include "tests/scan_helpers.h"
@@ -48,15 +49,16 @@ static void assert_same_vector(const float* a, const float* b, const char* path)
   }
 }
 
-Test(features_cli, json_equals_module_vector_on_every_fixture)
+/* Runs `malml features` over target and checks each printed vector against
+ * a fresh in-process scan of the same file.  Returns (files, PE files). */
+static void compare_tree(const char* target, int* files, int* pe)
 {
   static float from_json[MALML_FEATURE_COUNT];
   static malml_features scanned;
-  int files = 0, pe = 0;
-  FILE* p = run_features(getenv("MALML_FIXTURES"));
-  /* Lines are long (~8 KiB); read whole lines with getline. */
   char* buf = NULL;
   size_t cap = 0;
+  FILE* p = run_features(target);
+  *files = *pe = 0;
   while (getline(&buf, &cap, p) > 0)
   {
     json_error_t err;
@@ -72,16 +74,36 @@ Test(features_cli, json_equals_module_vector_on_every_fixture)
       const char* why = NULL;
       cr_assert_eq(features_from_json(obj, from_json, &why), 0, "%s: %s", path, why);
       assert_same_vector(from_json, scanned.vector, path);
-      pe++;
+      (*pe)++;
     }
-    files++;
+    (*files)++;
     json_decref(obj);
   }
   free(buf);
-  int status = pclose(p);
+  cr_assert_eq(WEXITSTATUS(pclose(p)), 0, "malml features failed on %s", target);
+}
+
+Test(features_cli, json_equals_module_vector_on_every_fixture)
+{
+  int files, pe;
+  compare_tree(getenv("MALML_FIXTURES"), &files, &pe);
   cr_assert_eq(files, 15, "every fixture printed once (got %d)", files);
   cr_assert_eq(pe, 11, "9 PE programs and 2 broken PEs pe accepts");
-  cr_assert_eq(WEXITSTATUS(status), 0);
+}
+
+/* The same on the labelled corpus (real malware and benign files). */
+Test(features_cli, json_equals_module_vector_on_the_corpus, .timeout = 1200)
+{
+  char dir[4096];
+  const char* corpus = getenv("MALML_CORPUS");
+  snprintf(dir, sizeof(dir), "%s/malware", corpus ? corpus : "");
+  if (corpus == NULL || access(dir, R_OK) != 0)
+    cr_skip_test("NO CORPUS at %s (../shared/corpus/unpack ../corpus lays it out)",
+                 corpus ? corpus : "(MALML_CORPUS unset)");
+  int files, pe;
+  compare_tree(corpus, &files, &pe);
+  cr_assert_gt(pe, 1000, "the corpus has thousands of PE files (got %d)", pe);
+  cr_log_info("corpus: %d files, %d PE, all vectors equal", files, pe);
 }
 
 Test(features_cli, bad_paths_are_reported_and_the_walk_goes_on)
