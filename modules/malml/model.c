@@ -29,8 +29,9 @@ static const malml_node* leaf_of(
   const malml_node* n = &nodes[root];
   while (n->left >= 0)
   {
-    float v = x[n->feature];
-    int left = isnan(v) ? n->default_left : v < n->threshold;
+    float v = x[MALML_NODE_FEATURE(n)];
+    int left = isnan(v) ? (n->feature & MALML_NODE_DEFAULT_LEFT) != 0
+                        : v < n->split;
     n = &nodes[left ? n->left : n->right];
   }
   return n;
@@ -43,7 +44,7 @@ double malml_model_margin(const malml_model* m, int g, const float* vector)
     return NAN;
   float sum = (float) s->base_margin;
   for (uint32_t t = 0; t < s->ntrees; t++)
-    sum += leaf_of(s->nodes, s->roots[t], vector)->value;
+    sum += leaf_of(s->nodes, s->roots[t], vector)->split;
   return sum;
 }
 
@@ -72,10 +73,11 @@ void malml_model_contributions(
     *bias += n->mean;
     while (n->left >= 0)
     {
-      float v = vector[n->feature];
-      int left = isnan(v) ? n->default_left : v < n->threshold;
+      float v = vector[MALML_NODE_FEATURE(n)];
+      int left = isnan(v) ? (n->feature & MALML_NODE_DEFAULT_LEFT) != 0
+                          : v < n->split;
       const malml_node* child = &s->nodes[left ? n->left : n->right];
-      contrib[n->feature] += (double) child->mean - (double) n->mean;
+      contrib[MALML_NODE_FEATURE(n)] += (double) child->mean - (double) n->mean;
       n = child;
     }
   }

@@ -11,18 +11,20 @@
 
 /* A node with its children as indices into the sub-model's node array
  * (left < 0 for a leaf).  The loader guarantees left, right > this node's
- * index and within the node's tree, so every walk ends. */
+ * index and within the node's tree, so every walk ends.  20 bytes: a large
+ * model has about a million nodes, and memory touched at load is load time
+ * (the cover is only needed to compute `mean`, so it is not kept). */
 typedef struct
 {
   int32_t left;
   int32_t right;
-  uint32_t feature;
-  float threshold;
-  float value; /* leaf value; 0 for inner nodes */
-  float cover; /* sum of hessians that reached the node */
-  float mean;  /* cover-weighted mean of the leaves below: Saabas */
-  uint8_t default_left;
+  uint32_t feature; /* bit 31: missing values go left */
+  float split;      /* threshold; the leaf value at a leaf */
+  float mean;       /* cover-weighted mean of the leaves below: Saabas */
 } malml_node;
+
+#define MALML_NODE_DEFAULT_LEFT 0x80000000u
+#define MALML_NODE_FEATURE(n) ((n)->feature & ~MALML_NODE_DEFAULT_LEFT)
 
 typedef struct
 {

@@ -66,9 +66,9 @@ static uint32_t rd_u32(reader* r, const char* what)
   return p != NULL ? le32(p) : 0;
 }
 
-static float rd_f32(reader* r, const char* what)
+static float f32_at(const uint8_t* p)
 {
-  uint32_t u = rd_u32(r, what);
+  uint32_t u = le32(p);
   float f;
   memcpy(&f, &u, sizeof(f));
   return f;
@@ -106,13 +106,28 @@ static char* rd_string(reader* r, uint32_t max, const char* what)
   return s;
 }
 
-static int sha256(const uint8_t* data, size_t size, uint8_t out[32])
+/* One pass over the file gives both digests: `body` of everything before
+ * the trailing checksum (what the checksum must equal) and `whole` of the
+ * whole file (the model's identity, malml.model.sha256).  Hashing a 20 MB
+ * model twice would cost a good part of the load-time budget. */
+static int sha256_both(
+    const uint8_t* data,
+    size_t size,
+    uint8_t body[32],
+    uint8_t whole[32])
 {
-  unsigned int len = 0;
-  return EVP_Digest(data, size, out, &len, EVP_sha256(), NULL) == 1 &&
-                 len == 32
-             ? 0
-             : -1;
+  EVP_MD_CTX* a = EVP_MD_CTX_new();
+  EVP_MD_CTX* b = EVP_MD_CTX_new();
+  int ok = a != NULL && b != NULL &&
+           EVP_DigestInit_ex(a, EVP_sha256(), NULL) == 1 &&
+           EVP_DigestUpdate(a, data, size - 32) == 1 &&
+           EVP_MD_CTX_copy_ex(b, a) == 1 &&
+           EVP_DigestFinal_ex(a, body, NULL) == 1 &&
+           EVP_DigestUpdate(b, data + size - 32, 32) == 1 &&
+           EVP_DigestFinal_ex(b, whole, NULL) == 1;
+  EVP_MD_CTX_free(a);
+  EVP_MD_CTX_free(b);
+  return ok ? 0 : -1;
 }
 
 static int hex_to_bytes(const char* hex, uint8_t out[32])
@@ -129,7 +144,11 @@ static int hex_to_bytes(const char* hex, uint8_t out[32])
 
 /* Magic and major version come before the checksum so that a file from a
  * newer release is reported as such rather than as corrupt. */
-static int check_identity(const uint8_t* data, size_t size, reader* r)
+static int check_identity(
+    const uint8_t* data,
+    size_t size,
+    reader* r,
+    uint8_t whole[32])
 {
   if (size < MALML_MODEL_HEADER_SIZE + 32)
     return fail(r, "too small to be a malml model (%zu bytes)", size);
@@ -140,7 +159,7 @@ static int check_identity(const uint8_t* data, size_t size, reader* r)
     return fail(r, "model format %u.%u is not supported (this build reads "
                 "%d.x)", major, minor, MALML_MODEL_MAJOR);
   uint8_t digest[32];
-  if (sha256(data, size - 32, digest) != 0)
+  if (sha256_both(data, size, digest, whole) != 0)
     return fail(r, "SHA-256 failed");
   if (memcmp(digest, data + size - 32, 32) != 0)
     return fail(r, "checksum mismatch: the file is corrupt or truncated");
@@ -246,33 +265,30 @@ static int read_table(reader* r, table_entry* t)
   return r->failed ? -1 : 0;
 }
 
-/* Reads one node record; `at` is its tree-local index, `base` the index of
- * its tree's first node and `n` the tree's node count. */
+/* Decodes one node record at p (the caller has taken the record's bytes);
+ * `at` is its tree-local index, `base` the index of its tree's first node and
+ * `n` the tree's node count.  Raw reads, not the reader: a model has up to
+ * millions of nodes and load time counts (yara parses -x FILE per run). */
 static void read_node(
     reader* r,
     const header* h,
+    const uint8_t* p,
     uint32_t base,
     uint32_t at,
     uint32_t n,
     malml_node* node)
 {
-  uint32_t left = rd_u32(r, "node");
-  uint32_t right = rd_u32(r, "node");
-  node->feature = rd_u32(r, "node");
-  node->threshold = rd_f32(r, "node");
-  node->value = rd_f32(r, "node");
-  node->cover = rd_f32(r, "node");
-  uint32_t flags = rd_u32(r, "node");
-  take(r, h->node_size - MALML_MODEL_NODE_SIZE, "node");
-  if (r->failed)
-    return;
-  node->default_left = (flags & MALML_MODEL_NODE_DEFAULT_LEFT) != 0;
-  if (!isfinite(node->cover) || node->cover < 0)
+  uint32_t left = le32(p), right = le32(p + 4), feature = le32(p + 8);
+  float threshold = f32_at(p + 12), value = f32_at(p + 16);
+  float cover = f32_at(p + 20);
+  if (!isfinite(cover) || cover < 0)
     fail(r, "node %u has an invalid cover", base + at);
   if (left == MALML_MODEL_NO_CHILD && right == MALML_MODEL_NO_CHILD)
   {
     node->left = node->right = -1;
-    if (!isfinite(node->value))
+    node->feature = 0;
+    node->split = value;
+    if (!isfinite(value))
       fail(r, "leaf %u has a non-finite value", base + at);
     return;
   }
@@ -280,35 +296,38 @@ static void read_node(
   if (left <= at || right <= at || left >= n || right >= n)
     fail(r, "node %u has children (%u, %u) outside its tree of %u nodes or "
          "not after it", base + at, left, right, n);
-  else if (node->feature >= h->feature_count)
+  else if (feature >= h->feature_count)
     fail(r, "node %u splits on feature %u, beyond the %u features",
-         base + at, node->feature, h->feature_count);
-  else if (isnan(node->threshold))
+         base + at, feature, h->feature_count);
+  else if (isnan(threshold))
     fail(r, "node %u has a NaN threshold", base + at);
   node->left = (int32_t) (base + left);
   node->right = (int32_t) (base + right);
-  node->value = 0;
+  node->feature = feature;
+  if (le32(p + 24) & MALML_MODEL_NODE_DEFAULT_LEFT)
+    node->feature |= MALML_NODE_DEFAULT_LEFT;
+  node->split = threshold;
 }
 
 /* Saabas expectations: leaf value at leaves, cover-weighted mean of the
  * children above them, as XGBoost's FillNodeMeanValues.  Children come after
- * parents, so one backward pass fills them. */
-static void fill_means(malml_submodel* s)
+ * parents, so one backward pass fills them.  Covers are read from the file's
+ * records at p (already checked finite and >= 0). */
+static void fill_means(malml_submodel* s, const uint8_t* p, uint32_t size)
 {
   for (uint32_t i = s->nnodes; i-- > 0;)
   {
     malml_node* n = &s->nodes[i];
     if (n->left < 0)
     {
-      n->mean = n->value;
+      n->mean = n->split;
       continue;
     }
-    const malml_node* a = &s->nodes[n->left];
-    const malml_node* b = &s->nodes[n->right];
-    if (n->cover > 0)
-      n->mean = (a->mean * a->cover + b->mean * b->cover) / n->cover;
-    else
-      n->mean = (a->mean + b->mean) / 2;
+    float ca = f32_at(p + (size_t) n->left * size + 20);
+    float cb = f32_at(p + (size_t) n->right * size + 20);
+    float cn = f32_at(p + (size_t) i * size + 20);
+    float ma = s->nodes[n->left].mean, mb = s->nodes[n->right].mean;
+    n->mean = cn > 0 ? (ma * ca + mb * cb) / cn : (ma + mb) / 2;
   }
 }
 
@@ -326,15 +345,17 @@ static int read_trees(reader* r, const header* h, malml_submodel* s, int g)
   if (!r->failed && sum != s->nnodes)
     return fail(r, "sub-model %d: tree sizes add up to %llu, not %u", g,
                 (unsigned long long) sum, s->nnodes);
+  const uint8_t* p = take(r, (size_t) s->nnodes * h->node_size, "nodes");
   for (uint32_t t = 0; t < s->ntrees && !r->failed; t++)
   {
     uint32_t base = s->roots[t];
     uint32_t n = (t + 1 < s->ntrees ? s->roots[t + 1] : s->nnodes) - base;
     for (uint32_t i = 0; i < n && !r->failed; i++)
-      read_node(r, h, base, i, n, &s->nodes[base + i]);
+      read_node(r, h, p + (size_t) (base + i) * h->node_size, base, i, n,
+                &s->nodes[base + i]);
   }
   if (!r->failed)
-    fill_means(s);
+    fill_means(s, p, h->node_size);
   return r->failed ? -1 : 0;
 }
 
@@ -420,23 +441,22 @@ int malml_model_load(
     size_t errlen)
 {
   reader r = {data, 0, 0, err, errlen, 0};
-  uint8_t digest[32];
+  uint8_t whole[32];
   *out = NULL;
   if (data == NULL && size > 0)
     return fail(&r, "no data");
-  if (check_identity(data, size, &r) != 0)
+  if (check_identity(data, size, &r, whole) != 0)
     return -1;
   r.size = size - 32;
   malml_model* m = calloc(1, sizeof(*m));
   if (m == NULL)
     return fail(&r, "out of memory");
-  if (parse(&r, m) != 0 || sha256(data, size, digest) != 0)
+  if (parse(&r, m) != 0)
   {
-    fail(&r, "SHA-256 failed");
     malml_model_free(m);
     return -1;
   }
-  to_hex(digest, 32, m->sha256);
+  to_hex(whole, 32, m->sha256);
   *out = m;
   return 0;
 }
