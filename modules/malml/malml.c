@@ -59,33 +59,41 @@ define_function(feature_by_name)
   return_float(YR_UNDEFINED);
 }
 
-define_function(import_bucket_by_name)
+/* The count in the import bucket of dll!function, or dll!#ordinal when
+ * function is NULL; -1 for a file that is not a PE. */
+static int64_t import_bucket_value(
+    const malml_features* f,
+    const SIZED_STRING* dll,
+    const SIZED_STRING* function,
+    int64_t ordinal)
 {
-  const malml_features* f = scanned(module());
-  SIZED_STRING* dll = sized_string_argument(1);
-  SIZED_STRING* fn = sized_string_argument(2);
   char token[2 * MALML_TOKEN_MAX + 32];
   if (f == NULL)
-    return_integer(YR_UNDEFINED);
+    return -1;
   size_t n = malml_import_token(
-      dll->c_string, dll->length, fn->c_string, fn->length, 0, token,
+      dll->c_string,
+      dll->length,
+      function ? function->c_string : NULL,
+      function ? function->length : 0,
+      ordinal,
+      token,
       sizeof(token));
   uint32_t b = malml_bucket(token, n, MALML_IMPORT_BUCKETS);
-  return_integer((int64_t) f->vector[MALML_F_import_bucket + b]);
+  return (int64_t) f->vector[MALML_F_import_bucket + b];
+}
+
+define_function(import_bucket_by_name)
+{
+  int64_t v = import_bucket_value(
+      scanned(module()), sized_string_argument(1), sized_string_argument(2), 0);
+  return_integer(v < 0 ? YR_UNDEFINED : v);
 }
 
 define_function(import_bucket_by_ordinal)
 {
-  const malml_features* f = scanned(module());
-  SIZED_STRING* dll = sized_string_argument(1);
-  char token[2 * MALML_TOKEN_MAX + 32];
-  if (f == NULL)
-    return_integer(YR_UNDEFINED);
-  size_t n = malml_import_token(
-      dll->c_string, dll->length, NULL, 0, integer_argument(2), token,
-      sizeof(token));
-  uint32_t b = malml_bucket(token, n, MALML_IMPORT_BUCKETS);
-  return_integer((int64_t) f->vector[MALML_F_import_bucket + b]);
+  int64_t v = import_bucket_value(
+      scanned(module()), sized_string_argument(1), NULL, integer_argument(2));
+  return_integer(v < 0 ? YR_UNDEFINED : v);
 }
 
 define_function(dll_bucket)
