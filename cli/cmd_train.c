@@ -21,6 +21,7 @@
 #include "cli/report.h"
 #include "cli/train_cv.h"
 #include "cli/train_split.h"
+#include "cli/train_weights.h"
 #include "config.h"
 
 #define MAX_MASKS 64
@@ -36,6 +37,7 @@ typedef struct
   const char* version;
   const char* masks[MAX_MASKS];
   int nmasks;
+  int balance_toolchains;
   int folds;
   int threads;
   xgb_params xgb;
@@ -62,6 +64,8 @@ static void usage(FILE* out)
           "  -r ROUNDS    most boosting rounds (default 400)\n"
           "  -d DEPTH     tree depth (default 6)\n"
           "  -e ETA       learning rate (default 0.1)\n"
+          "  -B           weight files so that both classes weigh the same within\n"
+          "               each toolchain (.NET, Go, Delphi, VB, MinGW, MSVC, other)\n"
           "  -m PREFIX    train with the features whose name starts with PREFIX\n"
           "               set to missing (repeatable; e.g. filetype.mingw)\n"
           "  -w DIR       where the XGBoost JSON models go (default: a new /tmp dir)\n"
@@ -74,7 +78,7 @@ static int parse_options(int argc, char** argv, train_options* o)
 {
   int c;
   optind = 1;
-  while ((c = getopt(argc, argv, "l:o:k:s:p:r:d:e:m:w:R:O:V:h")) != -1)
+  while ((c = getopt(argc, argv, "l:o:k:s:p:r:d:e:m:w:R:O:V:Bh")) != -1)
   {
     switch (c)
     {
@@ -90,6 +94,7 @@ static int parse_options(int argc, char** argv, train_options* o)
     case 'R': o->report_dir = optarg; break;
     case 'O': o->oof_path = optarg; break;
     case 'V': o->version = optarg; break;
+    case 'B': o->balance_toolchains = 1; break;
     case 'm':
       if (o->nmasks == MAX_MASKS)
         return -1;
@@ -267,6 +272,10 @@ static char* build_meta(const train_options* o, const dataset* d, const cv_resul
                                 "folds", o->folds));
   json_object_set_new(m, "xgboost", params);
   json_object_set_new(m, "masked_features", masks);
+  json_object_set_new(m, "weighting",
+                      json_string(o->balance_toolchains
+                                      ? "classes balanced within each toolchain"
+                                      : "scale_pos_weight = benign / malware"));
   json_object_set_new(m, "models", models);
   json_object_set_new(m, "thresholds", thr);
   char* text = json_dumps(m, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(9));
@@ -274,26 +283,41 @@ static char* build_meta(const train_options* o, const dataset* d, const cv_resul
   return text;
 }
 
+static int train_one(const train_options* o, const dataset* d, const int* fold,
+                     const float* weight, int g, const char* dir, cv_result* r,
+                     char path[4096])
+{
+  unsigned char keep[MALML_FEATURE_COUNT];
+  time_t start = time(NULL);
+  int masked = make_keep(o, g, keep);
+  fprintf(stderr, "training the %s model (%d features masked)\n", model_name(g), masked);
+  if (train_cv_model(d, fold, o->folds, keep, weight, &o->xgb, model_name(g), stderr, r))
+    return -1;
+  print_model_metrics(stderr, d, model_name(g), r);
+  snprintf(path, 4096, "%s/%s.json", dir, model_name(g));
+  if (xgb_save(r->final, path) != 0)
+    return -1;
+  if (g == MALML_GROUP_COUNT)
+    print_top_features(stderr, r->final);
+  fprintf(stderr, "  (%ld s)\n", (long) (time(NULL) - start));
+  return 0;
+}
+
 static int train_all(const train_options* o, const dataset* d, const int* fold,
                      const char* dir, cv_result* r, char paths[MODELS][4096])
 {
-  unsigned char keep[MALML_FEATURE_COUNT];
-  for (int g = 0; g < MODELS; g++)
+  float* weight = NULL;
+  if (o->balance_toolchains)
   {
-    time_t start = time(NULL);
-    make_keep(o, g, keep);
-    fprintf(stderr, "training the %s model\n", model_name(g));
-    if (train_cv_model(d, fold, o->folds, keep, &o->xgb, model_name(g), stderr, &r[g]))
+    if ((weight = malloc((d->n ? d->n : 1) * sizeof(float))) == NULL)
       return -1;
-    print_model_metrics(stderr, d, model_name(g), &r[g]);
-    snprintf(paths[g], sizeof(paths[g]), "%s/%s.json", dir, model_name(g));
-    if (xgb_save(r[g].final, paths[g]) != 0)
-      return -1;
-    if (g == MALML_GROUP_COUNT)
-      print_top_features(stderr, r[g].final);
-    fprintf(stderr, "  (%ld s)\n", (long) (time(NULL) - start));
+    train_toolchain_weights(d, 10.0, weight, stderr);
   }
-  return 0;
+  int rc = 0;
+  for (int g = 0; rc == 0 && g < MODELS; g++)
+    rc = train_one(o, d, fold, weight, g, dir, &r[g], paths[g]);
+  free(weight);
+  return rc;
 }
 
 static int write_model(const train_options* o, const dataset* d, const cv_result* r,

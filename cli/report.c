@@ -268,21 +268,38 @@ static tally* tally_by(char* const* keys, const report_input* r, const double* s
   return t;
 }
 
+/* A source's collection: benign sources name a package ("deb:mono-devel=6.8"),
+ * one table row per package would drown the malware collections, so they
+ * are cut at the first ':'.  Caller frees. */
+static char** collections(const dataset* d)
+{
+  char** key = calloc(d->n ? d->n : 1, sizeof(char*));
+  for (size_t i = 0; key && i < d->n; i++)
+  {
+    const char* colon = strchr(d->source[i], ':');
+    size_t len = colon ? (size_t) (colon - d->source[i]) : strlen(d->source[i]);
+    key[i] = strndup(d->source[i], len);
+  }
+  return key;
+}
+
 static void md_sources(FILE* f, const report_input* r, const report_threshold* th)
 {
   size_t n;
-  tally* t = tally_by(r->d->source, r, r->score[MALML_GROUP_COUNT], th->value, &n);
-  if (t == NULL)
-    return;
+  char** key = collections(r->d);
+  tally* t = key ? tally_by(key, r, r->score[MALML_GROUP_COUNT], th->value, &n) : NULL;
   fprintf(f,
-          "| source | benign | benign flagged | malware | malware detected |\n"
+          "| collection | benign | benign flagged | malware | malware detected |\n"
           "|---|---:|---:|---:|---:|\n");
-  for (size_t i = 0; i < n; i++)
+  for (size_t i = 0; t && i < n; i++)
     fprintf(f, "| %s | %zu | %zu | %zu | %zu (%.1f%%) |\n", t[i].key, t[i].files[0],
             t[i].flagged[0], t[i].files[1], t[i].flagged[1],
             t[i].files[1] ? 100.0 * t[i].flagged[1] / t[i].files[1] : 0);
   fprintf(f, "\n");
   free(t);
+  for (size_t i = 0; key && i < r->d->n; i++)
+    free(key[i]);
+  free(key);
 }
 
 /* Malware families with at least three files, then the benign packages
@@ -373,7 +390,7 @@ static void markdown(FILE* f, const report_input* r, const double* sum)
     return;
   fprintf(f, "## Toolchain and platform slices\n\n");
   md_slices(f, r, medium);
-  fprintf(f, "## By source (threshold `%s`)\n\n", medium->name);
+  fprintf(f, "## By collection (threshold `%s`)\n\n", medium->name);
   md_sources(f, r, medium);
   fprintf(f, "## By malware family (threshold `%s`, families with 3 files or "
              "more)\n\n", medium->name);

@@ -17,10 +17,13 @@ static size_t fold_rows(const int* fold, size_t n, int f, int in_fold, int* idx)
 }
 
 /* negatives / positives over rows idx: the usual scale_pos_weight, so that
- * both classes weigh the same whatever the corpus mix. */
-static double balance(const int* y, const int* idx, size_t n)
+ * both classes weigh the same whatever the corpus mix; 1 when sample
+ * weights already do it. */
+static double balance(const int* y, const float* weight, const int* idx, size_t n)
 {
   double pos = 0, neg = 0;
+  if (weight != NULL)
+    return 1.0;
   for (size_t i = 0; i < n; i++)
     y[idx[i]] ? pos++ : neg++;
   return pos > 0 ? neg / pos : 1.0;
@@ -47,6 +50,7 @@ static void fold_free(fold_state* s)
 
 static int fit_fold(
     const dataset* d,
+    const float* weight,
     DMatrixHandle all,
     const int* fold,
     int f,
@@ -71,7 +75,7 @@ static int fit_fold(
   if (rc == 0)
     rc = xgb_slice(all, s->val_idx, s->nval, &s->val);
   if (rc == 0)
-    rc = xgb_train(train, p, balance(d->y, train_idx, ntrain), p->max_rounds, s->val,
+    rc = xgb_train(train, p, balance(d->y, weight, train_idx, ntrain), p->max_rounds, s->val,
                    s->val_y, s->nval, curve, &s->booster);
   if (train)
     XGDMatrixFree(train);
@@ -119,6 +123,7 @@ static int out_of_fold(fold_state* s, int k, int rounds, double* oof)
 
 static int cross_validate(
     const dataset* d,
+    const float* weight,
     DMatrixHandle all,
     const int* fold,
     int k,
@@ -133,7 +138,7 @@ static int cross_validate(
   int rc = (curves && s && points > 0) ? 0 : -1;
   for (int f = 0; rc == 0 && f < k; f++)
   {
-    rc = fit_fold(d, all, fold, f, p, curves + f * points, &s[f]);
+    rc = fit_fold(d, weight, all, fold, f, p, curves + f * points, &s[f]);
     if (rc == 0)
     {
       double m;
@@ -161,6 +166,7 @@ int train_cv_model(
     const int* fold,
     int k,
     const unsigned char* keep,
+    const float* weight,
     const xgb_params* p,
     const char* name,
     FILE* log,
@@ -177,11 +183,11 @@ int train_cv_model(
   }
   for (size_t i = 0; i < d->n; i++)
     every[i] = (int) i;
-  int rc = xgb_matrix(d->x, d->y, d->n, MALML_FEATURE_COUNT, keep, &all);
+  int rc = xgb_matrix(d->x, d->y, weight, d->n, MALML_FEATURE_COUNT, keep, &all);
   if (rc == 0)
-    rc = cross_validate(d, all, fold, k, p, name, log, out);
+    rc = cross_validate(d, weight, all, fold, k, p, name, log, out);
   if (rc == 0)
-    rc = xgb_train(all, p, balance(d->y, every, d->n), out->rounds, NULL, NULL, 0,
+    rc = xgb_train(all, p, balance(d->y, weight, every, d->n), out->rounds, NULL, NULL, 0,
                    NULL, &out->final);
   if (all)
     XGDMatrixFree(all);

@@ -24,7 +24,9 @@ typedef struct
  * validation AUC every p->check_every rounds.  The round count with the best
  * mean AUC over the folds (the fewest on a tie) is the early-stopping point:
  * the out-of-fold scores come from each fold's model cut there, and the
- * final model is refitted on all rows for that many rounds.  Progress goes
+ * final model is refitted on all rows for that many rounds.  weight: sample
+ * weights that already balance the classes (NULL: none, and positives are
+ * weighted by negatives / positives instead).  Progress goes
  * to log.  Returns 0, or -1 after a message on stderr.
  */
 int train_cv_model(
@@ -32,6 +34,7 @@ int train_cv_model(
     const int* fold,
     int k,
     const unsigned char* keep,
+    const float* weight,
     const xgb_params* p,
     const char* name,
     FILE* log,

@@ -17,6 +17,7 @@ static int check(int rc, const char* what)
 int xgb_matrix(
     const float* x,
     const int* y,
+    const float* weight,
     size_t n,
     int cols,
     const unsigned char* keep,
@@ -36,6 +37,8 @@ int xgb_matrix(
     rc = check(XGDMatrixCreateFromMat(data, n, cols, NAN, out), "matrix");
     if (rc == 0)
       rc = check(XGDMatrixSetFloatInfo(*out, "label", label, n), "labels");
+    if (rc == 0 && weight != NULL)
+      rc = check(XGDMatrixSetFloatInfo(*out, "weight", weight, n), "weights");
   }
   free(data);
   free(label);

@@ -24,11 +24,13 @@ typedef struct
   uint64_t seed;
 } xgb_params;
 
-/* A matrix of n rows of `cols` floats with labels y; a column whose
- * keep[c] is 0 is all missing, so no tree can split on it. */
+/* A matrix of n rows of `cols` floats with labels y and optional sample
+ * weights (NULL: all 1); a column whose keep[c] is 0 is all missing, so no
+ * tree can split on it. */
 int xgb_matrix(
     const float* x,
     const int* y,
+    const float* weight,
     size_t n,
     int cols,
     const unsigned char* keep,
