@@ -3,7 +3,9 @@
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -I. -I$BUILD \
  *     fuzz/fuzz_model_load.c modules/malml/model_load.c modules/malml/model.c \
- *     modules/malml/schema.c -lcrypto -o fuzz_model_load
+ *     modules/malml/schema.c modules/malml/tokens.c -lcrypto -o fuzz_model_load
+ *
+ * (BUILD: a configured build directory, for config.h.)
  *   ./fuzz_model_load -max_total_time=60 CORPUS_DIR
  *
  * The checksum would stop nearly every mutation at the door, so the target

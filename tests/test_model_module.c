@@ -7,6 +7,7 @@
  */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <yara.h>
@@ -169,4 +170,51 @@ Test(model_module, default_model_or_none)
                     fixture("pe/gui-x86_64.exe"), NULL, 0, &r),
                ERROR_SUCCESS);
   cr_assert(r.matched, "default model: %s", malml_model_default_status());
+}
+
+/* yara hands every scan of a run the same -x buffer: it must be parsed once
+ * and shared, also when threads ask at the same time. */
+typedef struct
+{
+  const uint8_t* data;
+  size_t size;
+  const malml_model* got;
+} cache_query;
+
+static void* query(void* arg)
+{
+  cache_query* q = arg;
+  cr_assert_eq(malml_scoring_model(q->data, q->size, &q->got),
+               ERROR_SUCCESS);
+  return NULL;
+}
+
+Test(model_module, module_data_is_parsed_once_and_shared)
+{
+  pthread_t th[8];
+  cache_query q[8];
+  const malml_model* first;
+  cr_assert_eq(malml_scoring_model(model_bytes, model_size, &first),
+               ERROR_SUCCESS);
+  cr_assert_not_null(first);
+  for (int i = 0; i < 8; i++)
+  {
+    q[i] = (cache_query){model_bytes, model_size, NULL};
+    cr_assert_eq(pthread_create(&th[i], NULL, query, &q[i]), 0);
+  }
+  for (int i = 0; i < 8; i++)
+  {
+    pthread_join(th[i], NULL);
+    cr_assert_eq(q[i].got, first, "thread %d got another model", i);
+  }
+  /* Another buffer (a second -x, or the old one freed and replaced) is
+   * another entry. */
+  uint8_t* other = malloc(model_size);
+  memcpy(other, model_bytes, model_size);
+  const malml_model* second;
+  cr_assert_eq(malml_scoring_model(other, model_size, &second),
+               ERROR_SUCCESS);
+  cr_assert_neq(second, first);
+  cr_assert_str_eq(malml_model_sha256(second), malml_model_sha256(first));
+  free(other);
 }
