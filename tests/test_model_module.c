@@ -158,12 +158,17 @@ Test(model_module, bad_module_data_fails_the_scan_with_a_reason)
   free(bad);
 }
 
+extern const size_t malml_default_model_size;
+
 /* Without -x the default model decides: scores are defined exactly when one
- * was compiled in, and the model's version says which. */
+ * was compiled in, and the model's version says which.  A compiled-in model
+ * that does not load (a stale schema, say) fails here, not in the field. */
 Test(model_module, default_model_or_none)
 {
   scan_result r;
   const malml_model* def = malml_model_default();
+  if (malml_default_model_size > 0)
+    cr_assert_not_null(def, "%s", malml_model_default_status());
   cr_assert_eq(scan(def != NULL ? "defined malml.score" :
                                   "not defined malml.score and not defined "
                                   "malml.model.version",
