@@ -11,7 +11,7 @@
  * rules that did not match); "strings" is there with -s or -L, "data" with
  * -s, rendered exactly as the text output renders it.  With -c the object
  * has "count" instead of "matches".  A file that could not be scanned has
- * "error" (YARA's message).  Text that is not UTF-8 (paths, metadata) is
+ * "error" (YARA's message) and "error_code" (libyara's number).  Text that is not UTF-8 (paths, metadata) is
  * written with YARA's metadata escapes instead.
  */
 #ifndef MALML_YARA_JSON_H

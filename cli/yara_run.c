@@ -71,9 +71,11 @@ static void on_walk_error(void* shared, const char* path, int err)
 static void on_skip(void* shared, const char* path, long long size)
 {
   scan_shared* sh = shared;
+  pthread_mutex_lock(&sh->out_lock);
   fprintf(stderr,
           "skipping %s (%lld bytes) because it's larger than %lld bytes.\n",
           path, size, sh->cfg->skip_larger);
+  pthread_mutex_unlock(&sh->out_lock);
 }
 
 /* Lines are paths; a directory line is walked like a directory target. */

@@ -10,6 +10,7 @@
 #include "cli/mapped.h"
 #include "cli/yara_json.h"
 #include "cli/yara_rules.h"
+#include "modules/malml/scoring.h"
 
 static int on_rule(scan_thread* t, YR_SCAN_CONTEXT* context, int message,
                    const YR_RULE* rule)
@@ -171,7 +172,13 @@ void scan_print_error(scan_thread* t, const char* path, int error)
             rule->identifier);
   else if (rule != NULL)
     fprintf(stderr, "rule \"%s\" caused ", rule->identifier);
-  rules_print_error(error);
+  char why[256];
+  /* YARA would print "error: 46"; for a bad -x malml=FILE we can say why. */
+  if (error == ERROR_INVALID_MODULE_DATA &&
+      malml_module_data_error(why, sizeof(why)) == 0)
+    fprintf(stderr, "invalid data for module malml: %s\n", why);
+  else
+    rules_print_error(error);
 }
 
 /* Error texts for the JSON "error" field, as print_error words them. */
@@ -191,6 +198,8 @@ static const char* error_text(int error)
     return "stack overflow while evaluating condition";
   case ERROR_TOO_MANY_MATCHES:
     return "too many matches";
+  case ERROR_INVALID_MODULE_DATA:
+    return "invalid module data";
   }
   return "scan error";
 }

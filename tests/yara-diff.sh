@@ -230,6 +230,45 @@ else
   fail "symlink loop: $(head -c 200 out.a)"
 fi
 
+# Unreadable files and directories (permissions do not bind root).
+if [ "$(id -u)" != 0 ]; then
+  mkdir -p perm/closed
+  printf 'MZ\n' > perm/secret
+  printf 'MZ\n' > perm/open
+  printf 'MZ\n' > perm/closed/inside
+  chmod 000 perm/secret perm/closed
+  both -r ns_a.yar perm
+  both ns_a.yar perm/secret
+  # YARA skips a directory it cannot list in silence; we say so (exit 0).
+  if "$ours" -r ns_a.yar perm > out.a 2> err.a &&
+    grep -q '^error scanning perm/closed: Permission denied$' err.a; then
+    passed=$((passed + 1))
+  else
+    fail "unreadable directory not reported: $(cat err.a)"
+  fi
+  chmod 755 perm/closed
+else
+  echo "## yara-diff: running as root: the unreadable-file cases did not run"
+fi
+
+# --progress: a line on a terminal's stderr, nothing on a pipe.
+"$ours" --progress -r ns_a.yar t > /dev/null 2> err.a
+if [ -s err.a ]; then
+  fail "--progress wrote to a pipe: $(head -c 100 err.a)"
+else
+  passed=$((passed + 1))
+fi
+if command -v script > /dev/null; then
+  script -qc "'$ours' --progress -r ns_a.yar t > /dev/null" /dev/null > tty.out
+  if grep -q 'files, .* files/s, 0 errors' tty.out; then
+    passed=$((passed + 1))
+  else
+    fail "--progress printed no progress line on a terminal"
+  fi
+else
+  echo "## yara-diff: no script(1): the --progress terminal case did not run"
+fi
+
 # Scan lists: files, directories (walked), missing entries, a directory
 # given as the list, a missing list.
 printf '%s\n' t/text.txt t/sub t/missing t/pe/gui-i686.exe "" > list
