@@ -96,9 +96,12 @@ static int get_arrays(json_t* tree, tree_arrays* a)
   return a->n > 0 ? 0 : -1;
 }
 
+/* An integer array entry; default_left may be written as booleans. */
 static long long at(json_t* arr, size_t i)
 {
   json_t* v = json_array_get(arr, i);
+  if (json_is_boolean(v))
+    return json_is_true(v);
   return json_is_integer(v) ? json_integer_value(v)
                             : (long long) json_number_value(v);
 }
