@@ -61,6 +61,9 @@ printf 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA
 printf 'MZ\000\001\002\003\177\200\377 visit http://example.com/x.dll now\n' > "$t/sub/deeper/bin.dat"
 printf 'T\000h\000i\000s\000 \000p\000r\000o\000g\000r\000a\000m\000' > "$t/sub/wide.bin"
 : > "$t/sub/empty"
+# Names as shares have them: UTF-8, Latin-1 (not UTF-8), spaces and quotes.
+printf 'MZ latin-1 name\n' > "$t/sub/caf$(printf '\351').txt"
+printf 'MZ utf-8 name\n' > "$t/sub/café \"q\".txt"
 cp "$fixtures/pe/"* "$t/flat/"
 printf 'kernel32.DLL text some\n' > "$t/flat/k.txt"
 ln -s ../text.txt "$t/sub/link-to-text"

@@ -15,11 +15,36 @@ from collections import Counter
 STRING_LINE = re.compile(r"^0x([0-9a-f]+):(\$[^:]*): (.*)$")
 
 
+CESCAPES = {7: "a", 8: "b", 9: "t", 10: "n", 11: "v", 12: "f", 13: "r"}
+
+
+def as_json_text(raw):
+    """What yara's JSON output writes for bytes: themselves when UTF-8,
+    else the escapes of -m (cli/yara_json.h)."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    out = []
+    for b in raw:
+        if b in b"\"'\\":
+            out.append("\\" + chr(b))
+        elif b >= 127:
+            out.append("\\%03o" % b)
+        elif b >= 32:
+            out.append(chr(b))
+        elif b in CESCAPES:
+            out.append("\\" + CESCAPES[b])
+        else:
+            out.append("\\%03o" % b)
+    return "".join(out)
+
+
 def parse_text(path):
     rules, strings, current = Counter(), Counter(), None
-    with open(path, encoding="utf-8", errors="surrogateescape") as f:
-        for line in f:
-            line = line.rstrip("\n")
+    with open(path, "rb") as f:
+        for raw in f:
+            line = as_json_text(raw.rstrip(b"\n"))
             m = STRING_LINE.match(line)
             if m and current is not None:
                 strings[current + (int(m.group(1), 16), m.group(2),
@@ -71,9 +96,9 @@ def main():
     ok = report("matches", t_rules, j_rules)
     ok = report("strings", t_strings, j_strings) and ok
     if len(sys.argv) > 3:
-        with open(sys.argv[3], encoding="utf-8",
-                  errors="surrogateescape") as f:
-            listed = Counter(l.rstrip("\n").rpartition(": ")[0] for l in f)
+        with open(sys.argv[3], "rb") as f:
+            listed = Counter(as_json_text(l.rstrip(b"\n").rpartition(b": ")[0])
+                             for l in f)
         ok = report("files", listed, j_files) and ok
     if sum(t_rules.values()) == 0:
         print("no matches at all: the comparison proves nothing",
