@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/bucket_names.h"
 #include "cli/commands.h"
 #include "cli/explain.h"
 #include "cli/extract.h"
@@ -35,10 +36,15 @@ typedef struct
   int failures; /* under out_lock */
 } score_state;
 
+/* Not cli/extract.c's extractor: besides malml's vector, the scan's `pe`
+ * object gives the import names behind hashed features. */
 typedef struct
 {
   score_state* shared;
-  extractor x;
+  YR_SCANNER* scanner;
+  malml_features features;
+  int got; /* malml ran on the last file */
+  bucket_names names;
   double scratch[MALML_FEATURE_COUNT];
   explanation e[MALML_MODEL_COUNT];
 } score_thread;
@@ -79,7 +85,8 @@ static json_t* result_json(const score_thread* t, const char* path,
   for (int g = 0; g < MALML_MODEL_COUNT; g++)
   {
     json_object_set_new(scores, model_names[g], json_real(t->e[g].score));
-    json_object_set_new(why, model_names[g], explanation_to_json(&t->e[g]));
+    json_object_set_new(why, model_names[g],
+                        explanation_to_json(&t->e[g], &t->names));
   }
   json_object_set_new(obj, "scores", scores);
   json_object_set_new(obj, "level", json_string(level(m, t->e[MALML_MODEL_ALL]
@@ -115,7 +122,7 @@ static void print_text(FILE* out, const score_thread* t, const char* path,
     fprintf(out, "  %-15s %.4f  log-odds %+.3f (base %+.3f)%s\n",
             model_names[(i + MALML_MODEL_ALL) % MALML_MODEL_COUNT], e->score,
             e->margin, e->bias, e->ntop > 0 ? ", moved by:" : "");
-    explanation_print(out, e);
+    explanation_print(out, e, &t->names);
   }
   fprintf(out, "\n");
 }
@@ -150,21 +157,43 @@ static void emit(score_thread* t, const char* path, const char* sha,
   free(buf);
 }
 
+static int on_message(YR_SCAN_CONTEXT* ctx, int message, void* data,
+                      void* user)
+{
+  score_thread* t = user;
+  YR_OBJECT* obj = data;
+  if (message != CALLBACK_MSG_MODULE_IMPORTED)
+    return CALLBACK_CONTINUE;
+  if (strcmp(obj->identifier, "pe") == 0)
+    bucket_names_add_imports(&t->names, obj);
+  else if (strcmp(obj->identifier, "malml") == 0 && obj->data != NULL)
+  {
+    memcpy(&t->features, obj->data, sizeof(t->features));
+    t->got = 1;
+  }
+  return CALLBACK_CONTINUE;
+}
+
 static void on_file(void* state, const char* path)
 {
   score_thread* t = state;
+  const malml_features* f = &t->features;
   mapped_file mf;
   char sha[65];
   int err = mapped_open(path, &mf);
   if (err != 0)
     return fail(t->shared, path, strerror(err));
+  t->got = 0;
+  bucket_names_clear(&t->names);
   if (sha256_hex(mf.data, mf.size, sha) != 0)
     fail(t->shared, path, "sha256 failed");
-  else if (extractor_run(&t->x, mf.data, mf.size) != ERROR_SUCCESS)
+  else if (yr_scanner_scan_mem(t->scanner, mf.data, mf.size) !=
+               ERROR_SUCCESS ||
+           !t->got)
     fail(t->shared, path, "scan failed");
   else
   {
-    const malml_features* f = &t->x.features;
+    bucket_names_add_sections(&t->names, f);
     for (int g = 0; f->is_pe && g < MALML_MODEL_COUNT; g++)
       explain(t->shared->model, g, f->vector, t->shared->ntop, t->scratch,
               &t->e[g]);
@@ -179,18 +208,20 @@ static void* thread_init(void* shared)
   if (t == NULL)
     return NULL;
   t->shared = shared;
-  if (extractor_init(&t->x, t->shared->rules) != ERROR_SUCCESS)
+  if (yr_scanner_create(t->shared->rules, &t->scanner) != ERROR_SUCCESS)
   {
     free(t);
     return NULL;
   }
+  yr_scanner_set_callback(t->scanner, on_message, t);
   return t;
 }
 
 static void thread_fini(void* state)
 {
   score_thread* t = state;
-  extractor_fini(&t->x);
+  yr_scanner_destroy(t->scanner);
+  bucket_names_free(&t->names);
   free(t);
 }
 

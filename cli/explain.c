@@ -42,9 +42,9 @@ void explain(
   }
 }
 
-json_t* explanation_to_json(const explanation* e)
+json_t* explanation_to_json(const explanation* e, const bucket_names* names)
 {
-  char name[96];
+  char name[96], who[1024];
   json_t* top = json_array();
   for (int i = 0; i < e->ntop; i++)
   {
@@ -56,15 +56,21 @@ json_t* explanation_to_json(const explanation* e)
                                            ? json_null()
                                            : json_real((double) t->value));
     json_object_set_new(item, "contribution", json_real(t->contribution));
+    if (names != NULL &&
+        bucket_names_join(names, t->feature, who, sizeof(who)) > 0)
+      json_object_set_new(item, "names", json_string(who));
     json_array_append_new(top, item);
   }
   return json_pack("{s:f, s:f, s:f, s:o}", "score", e->score, "margin",
                    e->margin, "bias", e->bias, "top", top);
 }
 
-void explanation_print(FILE* out, const explanation* e)
+void explanation_print(
+    FILE* out,
+    const explanation* e,
+    const bucket_names* names)
 {
-  char name[96];
+  char name[96], who[1024];
   for (int i = 0; i < e->ntop; i++)
   {
     const explain_item* t = &e->top[i];
@@ -74,5 +80,8 @@ void explanation_print(FILE* out, const explanation* e)
     else
       fprintf(out, "      %+7.3f  %s = %.9g\n", t->contribution, name,
               (double) t->value);
+    if (names != NULL &&
+        bucket_names_join(names, t->feature, who, sizeof(who)) > 0)
+      fprintf(out, "               (this file's names there: %s)\n", who);
   }
 }

@@ -9,6 +9,7 @@
 #include <jansson.h>
 #include <stdio.h>
 
+#include "cli/bucket_names.h"
 #include "modules/malml/model.h"
 
 #define EXPLAIN_MAX_TOP 32
@@ -39,11 +40,16 @@ void explain(
     double* scratch,
     explanation* out);
 
-/* {"score", "margin", "bias", "top": [{"feature", "value", "contribution"}]};
- * the caller owns the result. */
-json_t* explanation_to_json(const explanation* e);
+/* {"score", "margin", "bias", "top": [{"feature", "value", "contribution"
+ * [, "names"]}]}, "names" listing the file's names in a hashed feature's
+ * bucket when `names` (may be NULL) knows some; the caller owns the result. */
+json_t* explanation_to_json(const explanation* e, const bucket_names* names);
 
-/* Lines such as "    +1.234  imports.imported_dlls = 3", indented. */
-void explanation_print(FILE* out, const explanation* e);
+/* Lines such as "    +1.234  imports.imported_dlls = 3", indented, with a
+ * hashed feature's names after it. */
+void explanation_print(
+    FILE* out,
+    const explanation* e,
+    const bucket_names* names);
 
 #endif

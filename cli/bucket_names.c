@@ -1,0 +1,124 @@
+#include "bucket_names.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "modules/malml/pe_view.h"
+#include "modules/malml/tokens.h"
+
+/* A file with more imports than this is named in part: enough to explain. */
+#define BUCKET_NAMES_MAX 4096
+
+static void add(bucket_names* b, int feature, const char* token, size_t len)
+{
+  if (b->n >= BUCKET_NAMES_MAX)
+    return;
+  for (int i = 0; i < b->n; i++)
+    if (b->items[i].feature == feature &&
+        strncmp(b->items[i].token, token, len) == 0 &&
+        b->items[i].token[len] == '\0')
+      return;
+  if (b->n == b->cap)
+  {
+    int cap = b->cap ? 2 * b->cap : 64;
+    bucket_name* items = realloc(b->items, sizeof(*items) * (size_t) cap);
+    if (items == NULL)
+      return;
+    b->items = items;
+    b->cap = cap;
+  }
+  char* copy = strndup(token, len);
+  if (copy == NULL)
+    return;
+  b->items[b->n].feature = feature;
+  b->items[b->n++].token = copy;
+}
+
+void bucket_names_clear(bucket_names* b)
+{
+  for (int i = 0; i < b->n; i++)
+    free(b->items[i].token);
+  b->n = 0;
+  b->last_dll = NULL;
+}
+
+void bucket_names_free(bucket_names* b)
+{
+  bucket_names_clear(b);
+  free(b->items);
+  memset(b, 0, sizeof(*b));
+}
+
+/* The same tokens and buckets as features.c's import walk. */
+static void on_import(
+    void* ctx,
+    const char* dll,
+    size_t dll_len,
+    const char* function,
+    size_t function_len,
+    int64_t ordinal,
+    int delayed)
+{
+  bucket_names* b = ctx;
+  char token[2 * MALML_TOKEN_MAX + 32];
+  (void) delayed;
+  if (dll != b->last_dll)
+  {
+    size_t n = malml_dll_token(dll, dll_len, token, sizeof(token));
+    add(b, MALML_F_dll_bucket + (int) malml_bucket(token, n,
+                                                   MALML_DLL_BUCKETS),
+        token, n);
+    b->last_dll = dll;
+  }
+  size_t n = malml_import_token(
+      dll, dll_len, function, function_len, ordinal, token, sizeof(token));
+  add(b, MALML_F_import_bucket + (int) malml_bucket(token, n,
+                                                    MALML_IMPORT_BUCKETS),
+      token, n);
+}
+
+void bucket_names_add_imports(bucket_names* b, YR_OBJECT* pe)
+{
+  b->last_dll = NULL;
+  malml_pe_foreach_import(pe, on_import, b);
+  b->last_dll = NULL;
+}
+
+void bucket_names_add_sections(bucket_names* b, const malml_features* f)
+{
+  for (int i = 0; i < f->nsections && i < MALML_PE_MAX_SECTIONS; i++)
+  {
+    const char* name = f->section_name[i];
+    size_t len = strnlen(name, 8);
+    add(b, MALML_F_section_name_bucket +
+               (int) malml_bucket(name, len, MALML_SECTION_NAME_BUCKETS),
+        name, len);
+  }
+}
+
+int bucket_names_join(
+    const bucket_names* b,
+    int feature,
+    char* buf,
+    size_t size)
+{
+  int count = 0;
+  size_t used = 0;
+  buf[0] = '\0';
+  for (int i = 0; i < b->n; i++)
+  {
+    if (b->items[i].feature != feature)
+      continue;
+    size_t len = strlen(b->items[i].token);
+    if (used + len + 3 >= size)
+      break;
+    if (count++ > 0)
+    {
+      memcpy(buf + used, ", ", 2);
+      used += 2;
+    }
+    memcpy(buf + used, b->items[i].token, len + 1);
+    used += len;
+  }
+  return count;
+}
