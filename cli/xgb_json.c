@@ -25,7 +25,8 @@ static int fail(char* err, size_t errlen, const char* fmt, ...)
   return -1;
 }
 
-/* XGBoost writes learner parameters as JSON strings ("5E-1"). */
+/* XGBoost writes learner parameters as JSON strings ("5E-1"; 2.x writes a
+ * one-element vector, "[5E-1]"). */
 static int param_number(json_t* params, const char* key, double* out)
 {
   json_t* v = json_object_get(params, key);
@@ -37,8 +38,12 @@ static int param_number(json_t* params, const char* key, double* out)
   }
   if (!json_is_string(v))
     return -1;
-  *out = strtod(json_string_value(v), &end);
-  return (*end == '\0' && end != json_string_value(v)) ? 0 : -1;
+  const char* text = json_string_value(v);
+  int bracket = text[0] == '[';
+  *out = strtod(text + bracket, &end);
+  if (end == text + bracket || (bracket && *end++ != ']'))
+    return -1;
+  return *end == '\0' ? 0 : -1;
 }
 
 static int check_learner(
