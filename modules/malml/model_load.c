@@ -46,9 +46,10 @@ static const uint8_t* take(reader* r, size_t n, const char* what)
   if (r->failed)
     return NULL;
   if (n > r->size - r->off)
-    return fail(r, "truncated: %s at offset %zu needs %zu bytes", what,
-                r->off, n),
-           NULL;
+  {
+    fail(r, "truncated: %s at offset %zu needs %zu bytes", what, r->off, n);
+    return NULL;
+  }
   const uint8_t* p = r->data + r->off;
   r->off += n;
   return p;
@@ -90,17 +91,24 @@ static char* rd_string(reader* r, uint32_t max, const char* what)
 {
   uint32_t n = rd_u32(r, what);
   if (!r->failed && n > max)
-    return fail(r, "%s is %u bytes long, more than the %u allowed", what, n,
-                max),
-           NULL;
+  {
+    fail(r, "%s is %u bytes long, more than the %u allowed", what, n, max);
+    return NULL;
+  }
   const uint8_t* p = take(r, n, what);
   if (p == NULL)
     return NULL;
   if (memchr(p, 0, n) != NULL)
-    return fail(r, "%s contains a NUL byte", what), NULL;
+  {
+    fail(r, "%s contains a NUL byte", what);
+    return NULL;
+  }
   char* s = malloc((size_t) n + 1);
   if (s == NULL)
-    return fail(r, "out of memory"), NULL;
+  {
+    fail(r, "out of memory");
+    return NULL;
+  }
   memcpy(s, p, n);
   s[n] = '\0';
   return s;
