@@ -19,6 +19,7 @@
 #include "cli/explain.h"
 #include "cli/extract.h"
 #include "cli/mapped.h"
+#include "cli/model_file.h"
 #include "cli/sha256.h"
 #include "cli/workers.h"
 
@@ -247,33 +248,6 @@ static void usage(FILE* out)
           EXPLAIN_MAX_TOP);
 }
 
-/* Loads -m MODEL, or takes the default; prints why not and returns NULL. */
-static malml_model* load_model(const char* path, const malml_model** use)
-{
-  char err[256];
-  malml_model* m = NULL;
-  mapped_file mf;
-  *use = NULL;
-  if (path == NULL)
-  {
-    if ((*use = malml_model_default()) == NULL)
-      fprintf(stderr, "malml score: %s; give one with -m MODEL\n",
-              malml_model_default_status());
-    return NULL;
-  }
-  int e = mapped_open(path, &mf);
-  if (e != 0)
-  {
-    fprintf(stderr, "malml score: %s: %s\n", path, strerror(e));
-    return NULL;
-  }
-  if (malml_model_load(mf.data, mf.size, &m, err, sizeof(err)) != 0)
-    fprintf(stderr, "malml score: %s: %s\n", path, err);
-  mapped_close(&mf);
-  *use = m;
-  return m;
-}
-
 int cmd_score(int argc, char** argv)
 {
   static const struct option longopts[] = {{"json", no_argument, NULL, 'j'},
@@ -316,7 +290,8 @@ int cmd_score(int argc, char** argv)
     usage(stderr);
     return 2;
   }
-  malml_model* owned = load_model(model_path, &s.model);
+  malml_model* owned;
+  s.model = model_file_open("malml score", model_path, &owned);
   if (s.model == NULL)
     return 1;
   int rc = 1;

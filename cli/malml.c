@@ -18,6 +18,7 @@ typedef struct
 static const command commands[] = {
     {"features", cmd_features, "print the feature vector of PE files as JSON lines"},
     {"score", cmd_score, "score PE files and show the features behind each score"},
+    {"model", cmd_model, "describe a model file or the compiled-in model"},
     {"train", cmd_train, "train a model on a labelled corpus"},
     {"eval", cmd_eval, "measure a model on a labelled corpus, write a report"},
 };

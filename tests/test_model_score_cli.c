@@ -1,8 +1,8 @@
 /*
- * `malml score`: run as a program on fixtures with a model built from
- * XGBoost; its JSON must carry the model's scores for the module's vector,
- * explanations whose contributions add up to the margin, and a bad -m MODEL
- * must fail with the file named.
+ * `malml score` and `malml model`, run as programs with a model built from
+ * XGBoost: the JSON must carry the model's scores for the module's vector,
+ * explanations whose contributions add up to the margin and the model's
+ * identity; a bad -m MODEL must fail with the file named.
  */
 #include <criterion/criterion.h>
 #include <jansson.h>
@@ -39,14 +39,14 @@ static void teardown(void)
 
 TestSuite(score_cli, .init = setup, .fini = teardown, .timeout = 120);
 
-/* Runs `malml score ARGS` and returns its stdout (caller frees) and exit
+/* Runs `malml COMMAND ARGS` and returns its output (caller frees) and exit
  * status. */
-static char* run(const char* args, int* status)
+static char* run_command(const char* command, const char* args, int* status)
 {
   char cmd[2048];
   const char* bin = getenv("MALML_BIN");
   cr_assert_not_null(bin, "MALML_BIN is not set: run through make check");
-  snprintf(cmd, sizeof(cmd), "%s score %s 2>&1", bin, args);
+  snprintf(cmd, sizeof(cmd), "%s %s %s 2>&1", bin, command, args);
   FILE* p = popen(cmd, "r");
   cr_assert_not_null(p);
   size_t cap = 1 << 16, len = 0, n;
@@ -60,6 +60,11 @@ static char* run(const char* args, int* status)
   out[len] = '\0';
   *status = WEXITSTATUS(pclose(p));
   return out;
+}
+
+static char* run(const char* args, int* status)
+{
+  return run_command("score", args, status);
 }
 
 static const char* const names[MALML_MODEL_COUNT] = {
@@ -138,5 +143,27 @@ Test(score_cli, bad_model_names_the_file)
   remove(path);
   cr_assert_eq(status, 1);
   cr_assert(strstr(out, "bad.malml: checksum mismatch") != NULL, "%s", out);
+  free(out);
+}
+
+Test(score_cli, model_describes_the_file)
+{
+  char args[1024];
+  int status;
+  snprintf(args, sizeof(args), "-j '%s'", models.model_path);
+  char* out = run_command("model", args, &status);
+  cr_assert_eq(status, 0, "%s", out);
+  json_error_t e;
+  json_t* obj = json_loads(out, 0, &e);
+  cr_assert_not_null(obj, "not JSON: %s", out);
+  cr_assert_str_eq(json_string_value(json_object_get(obj, "sha256")),
+                   malml_model_sha256(model));
+  cr_assert_str_eq(json_string_value(json_object_get(obj, "version")),
+                   "test-synthetic");
+  cr_assert_eq(json_integer_value(json_object_get(
+                   json_object_get(obj, "trees"), "all")),
+               malml_model_tree_count(model, MALML_MODEL_ALL));
+  cr_assert_eq(json_array_size(json_object_get(obj, "thresholds")), 4);
+  json_decref(obj);
   free(out);
 }
