@@ -178,7 +178,18 @@ Test(model_load, feature_out_of_range_is_refused)
   uint8_t* p = copy();
   put32(p + first_node() + 8, MALML_FEATURE_COUNT);
   resign(p, good_size);
-  expect_error(p, good_size, "beyond the");
+  expect_error(p, good_size, "outside its sub-model's header features");
+  free(p);
+}
+
+/* Sub-model 0 is the header model: a split on an imports feature means the
+ * trainer mixed up its models. */
+Test(model_load, group_model_splitting_on_another_group_is_refused)
+{
+  uint8_t* p = copy();
+  put32(p + first_node() + 8, MALML_IMPORTS_BEGIN);
+  resign(p, good_size);
+  expect_error(p, good_size, "outside its sub-model's header features");
   free(p);
 }
 

@@ -55,27 +55,49 @@ static void train_one(BoosterHandle* b, DMatrixHandle d, int rounds,
   XGB_OK(XGBoosterSaveModel(*b, path));
 }
 
+/* A DMatrix of the rows with, for group model g, every column outside the
+ * group missing: how `malml train` trains them (the columns are there, the
+ * trees cannot use them), and what the loader insists on. */
+static DMatrixHandle group_matrix(const float* x, const float* y, int rows,
+                                  int g)
+{
+  DMatrixHandle d;
+  float* copy = malloc(sizeof(float) * rows * MALML_FEATURE_COUNT);
+  cr_assert(copy != NULL);
+  memcpy(copy, x, sizeof(float) * rows * MALML_FEATURE_COUNT);
+  if (g < MALML_GROUP_COUNT)
+  {
+    const malml_group_info* info = malml_schema_group((malml_group) g);
+    for (int r = 0; r < rows; r++)
+      for (int i = 0; i < MALML_FEATURE_COUNT; i++)
+        if (i < info->begin || i >= info->end)
+          copy[(size_t) r * MALML_FEATURE_COUNT + i] = NAN;
+  }
+  XGB_OK(XGDMatrixCreateFromMat(copy, rows, MALML_FEATURE_COUNT, NAN, &d));
+  XGB_OK(XGDMatrixSetFloatInfo(d, "label", y, rows));
+  free(copy);
+  return d;
+}
+
 void xgb_models_train(xgb_models* m, int rounds, int depth)
 {
   const int rows = 600;
   float* x = malloc(sizeof(float) * rows * MALML_FEATURE_COUNT);
   float* y = malloc(sizeof(float) * rows);
-  DMatrixHandle d;
   cr_assert(x != NULL && y != NULL);
   memset(m, 0, sizeof(*m));
   snprintf(m->dir, sizeof(m->dir), "/tmp/malml-xgb-XXXXXX");
   cr_assert(mkdtemp(m->dir) != NULL);
   xgb_synth(x, y, rows, 12345);
-  XGB_OK(XGDMatrixCreateFromMat(x, rows, MALML_FEATURE_COUNT, NAN, &d));
-  XGB_OK(XGDMatrixSetFloatInfo(d, "label", y, rows));
   const char* paths[MALML_MODEL_COUNT];
   for (int g = 0; g < MALML_MODEL_COUNT; g++)
   {
+    DMatrixHandle d = group_matrix(x, y, rows, g);
     snprintf(m->json[g], sizeof(m->json[g]), "%s/model-%d.json", m->dir, g);
     train_one(&m->booster[g], d, rounds + g, depth, m->json[g]);
     paths[g] = m->json[g];
+    XGDMatrixFree(d);
   }
-  XGDMatrixFree(d);
   free(x);
   free(y);
   model_threshold t[] = {{"high", 0.9, 0.001}, {"medium", 0.7, 0.01},

@@ -273,13 +273,33 @@ static int read_table(reader* r, table_entry* t)
   return r->failed ? -1 : 0;
 }
 
+/* The features a sub-model may split on: a group model only its group's
+ * (it was trained with the other columns unused), the all-features model
+ * any.  A split elsewhere means the trainer mixed up its models. */
+typedef struct
+{
+  uint32_t begin, end;
+  const char* name;
+} feature_range;
+
+static feature_range range_of(int g)
+{
+  feature_range all = {0, MALML_FEATURE_COUNT, "all"};
+  if (g >= MALML_GROUP_COUNT)
+    return all;
+  const malml_group_info* info = malml_schema_group((malml_group) g);
+  feature_range r = {(uint32_t) info->begin, (uint32_t) info->end,
+                     info->name};
+  return r;
+}
+
 /* Decodes one node record at p (the caller has taken the record's bytes);
  * `at` is its tree-local index, `base` the index of its tree's first node and
  * `n` the tree's node count.  Raw reads, not the reader: a model has up to
  * millions of nodes and load time counts (yara parses -x FILE per run). */
 static void read_node(
     reader* r,
-    const header* h,
+    const feature_range* range,
     const uint8_t* p,
     uint32_t base,
     uint32_t at,
@@ -304,9 +324,10 @@ static void read_node(
   if (left <= at || right <= at || left >= n || right >= n)
     fail(r, "node %u has children (%u, %u) outside its tree of %u nodes or "
          "not after it", base + at, left, right, n);
-  else if (feature >= h->feature_count)
-    fail(r, "node %u splits on feature %u, beyond the %u features",
-         base + at, feature, h->feature_count);
+  else if (feature < range->begin || feature >= range->end)
+    fail(r, "node %u splits on feature %u, outside its sub-model's %s "
+         "features [%u, %u)", base + at, feature, range->name, range->begin,
+         range->end);
   else if (isnan(threshold))
     fail(r, "node %u has a NaN threshold", base + at);
   node->left = (int32_t) (base + left);
@@ -354,13 +375,14 @@ static int read_trees(reader* r, const header* h, malml_submodel* s, int g)
     return fail(r, "sub-model %d: tree sizes add up to %llu, not %u", g,
                 (unsigned long long) sum, s->nnodes);
   const uint8_t* p = take(r, (size_t) s->nnodes * h->node_size, "nodes");
+  feature_range range = range_of(g);
   for (uint32_t t = 0; t < s->ntrees && !r->failed; t++)
   {
     uint32_t base = s->roots[t];
     uint32_t n = (t + 1 < s->ntrees ? s->roots[t + 1] : s->nnodes) - base;
     for (uint32_t i = 0; i < n && !r->failed; i++)
-      read_node(r, h, p + (size_t) (base + i) * h->node_size, base, i, n,
-                &s->nodes[base + i]);
+      read_node(r, &range, p + (size_t) (base + i) * h->node_size, base, i,
+                n, &s->nodes[base + i]);
   }
   if (!r->failed)
     fill_means(s, p, h->node_size);
