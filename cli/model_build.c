@@ -6,6 +6,7 @@
  */
 #include "model_build.h"
 
+#include <jansson.h>
 #include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -226,6 +227,11 @@ int model_build(
     return fail(err, errlen, "version or meta JSON missing or too long");
   if (check_thresholds(thresholds, n, err, errlen) != 0)
     return -1;
+  json_t* meta = json_loads(meta_json, 0, NULL);
+  int meta_ok = json_is_object(meta);
+  json_decref(meta);
+  if (!meta_ok)
+    return fail(err, errlen, "meta_json is not a JSON object");
   for (int g = 0; g < MALML_MODEL_COUNT && rc == 0; g++)
     if (xgb_json_read(xgb_json_paths[g], MALML_FEATURE_COUNT, &models[g],
                       why, sizeof(why)) != 0)

@@ -136,3 +136,16 @@ Test(model_build, refuses_a_missing_file)
                            sizeof(err)), -1);
   cr_assert(strstr(err, "/nonexistent/model.json") != NULL, "%s", err);
 }
+
+Test(model_build, refuses_meta_that_is_not_a_json_object)
+{
+  const char* paths[MALML_MODEL_COUNT];
+  for (int g = 0; g < MALML_MODEL_COUNT; g++)
+    paths[g] = models.json[g];
+  char err[256] = "";
+  cr_assert_eq(model_build(paths, NULL, 0, "v", "[1, 2", out_path, err,
+                           sizeof(err)), -1);
+  cr_assert(strstr(err, "meta_json") != NULL, "%s", err);
+  cr_assert_eq(model_build(paths, NULL, 0, "v", "{\"a\": 1}", out_path, err,
+                           sizeof(err)), 0, "%s", err);
+}
