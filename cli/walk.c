@@ -55,24 +55,33 @@ static int dir_set_add(dir_set* s, dev_t dev, ino_t ino)
   return 1;
 }
 
+/* The directories being read, outermost first: one open stream per level,
+   as a recursive walk would hold, so files come out in YARA's order (a
+   subdirectory is walked where readdir meets it). */
 typedef struct
 {
-  char** items;
-  size_t count, capacity;
-} path_stack;
+  DIR* dir;
+  char* path;
+} open_dir;
 
-static int stack_push(path_stack* st, char* path)
+typedef struct
+{
+  open_dir* items;
+  size_t count, capacity;
+} dir_stack;
+
+static int stack_push(dir_stack* st, DIR* dir, char* path)
 {
   if (st->count == st->capacity)
   {
-    size_t cap = st->capacity ? 2 * st->capacity : 64;
-    char** items = realloc(st->items, cap * sizeof(char*));
+    size_t cap = st->capacity ? 2 * st->capacity : 16;
+    open_dir* items = realloc(st->items, cap * sizeof(open_dir));
     if (items == NULL)
       return -1;
     st->items = items;
     st->capacity = cap;
   }
-  st->items[st->count++] = path;
+  st->items[st->count++] = (open_dir){dir, path};
   return 0;
 }
 
@@ -95,7 +104,7 @@ typedef struct
 {
   const walk_options* opts;
   dir_set seen;
-  path_stack pending;
+  dir_stack open;
   int errors;
 } walker;
 
@@ -106,18 +115,23 @@ static void report(walker* w, const char* path, int err)
     w->opts->on_error(w->opts->ctx, path, err);
 }
 
-/* Queues a directory unless it was entered before. */
+/* Opens a directory to be read next, unless it was entered before. */
 static void enter_dir(walker* w, char* path, const struct stat* st)
 {
   int added = dir_set_add(&w->seen, st->st_dev, st->st_ino);
-  if (added == 1 && stack_push(&w->pending, path) == 0)
+  DIR* d = added == 1 ? opendir(path) : NULL;
+  if (d != NULL && stack_push(&w->open, d, path) == 0)
     return;
-  if (added < 0)
+  if (added < 0 || d != NULL)
     report(w, path, ENOMEM);
+  else if (added == 1)
+    report(w, path, errno);
+  if (d != NULL)
+    closedir(d);
   free(path);
 }
 
-/* One entry of a directory: a file goes out, a directory is queued. */
+/* One entry of a directory: a file goes out, a directory is entered. */
 static void visit(walker* w, char* path, int top)
 {
   struct stat st;
@@ -142,28 +156,25 @@ static void visit(walker* w, char* path, int top)
     free(path); /* devices, fifos, sockets, and symlinks not followed */
 }
 
-static void read_dir(walker* w, char* dir)
+/* Reads one entry of the innermost open directory, or closes it. */
+static void step(walker* w)
 {
-  DIR* d = opendir(dir);
-  if (d == NULL)
+  open_dir* top = &w->open.items[w->open.count - 1];
+  struct dirent* e = readdir(top->dir);
+  if (e == NULL)
   {
-    report(w, dir, errno);
-    free(dir);
+    closedir(top->dir);
+    free(top->path);
+    w->open.count--;
     return;
   }
-  struct dirent* e;
-  while ((e = readdir(d)) != NULL)
-  {
-    if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-      continue;
-    char* path = join(dir, e->d_name, w->opts->always_slash);
-    if (path == NULL)
-      report(w, dir, ENOMEM);
-    else
-      visit(w, path, 0);
-  }
-  closedir(d);
-  free(dir);
+  if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+    return;
+  char* path = join(top->path, e->d_name, w->opts->always_slash);
+  if (path == NULL)
+    report(w, top->path, ENOMEM);
+  else
+    visit(w, path, 0); /* may push: `top` is stale after this */
 }
 
 int walk_target(const char* target, const walk_options* opts)
@@ -176,9 +187,8 @@ int walk_target(const char* target, const walk_options* opts)
     return w.errors;
   }
   visit(&w, path, 1);
-  while (w.pending.count > 0)
-    read_dir(&w, w.pending.items[--w.pending.count]);
-  free(w.pending.items);
+  while (w.open.count > 0) step(&w);
+  free(w.open.items);
   free(w.seen.slots);
   return w.errors;
 }

@@ -2,6 +2,9 @@
  * Walks scan targets: files as given, directories entry by entry (recursing
  * with `recursive`).  Iterative, so deep trees cannot overflow the stack; a
  * directory reached twice (symlink loops, bind mounts) is entered once.
+ * Files come out in the order of a recursive readdir walk (YARA's): a
+ * subdirectory is walked where it is met, holding one open directory per
+ * level of depth.
  */
 #ifndef MALML_WALK_H
 #define MALML_WALK_H

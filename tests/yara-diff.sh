@@ -41,6 +41,9 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/yara-diff.XXXXXX")
 trap 'rm -rf "$work"' EXIT INT TERM
 passed=0
 failed=0
+# stdout is compared after sorting (threads reorder files) unless this is
+# "cat": with one thread both walk in the same order.
+sorter=sort
 
 # ---------------------------------------------------------------------------
 # Targets: PE fixtures plus small files that exercise the output escaping.
@@ -106,8 +109,8 @@ same() {
   "$@" > out.b 2> err.b
   rb=$?
   why=""
-  sort out.a > s.a
-  sort out.b > s.b
+  $sorter out.a > s.a
+  $sorter out.b > s.b
   cmp -s s.a s.b || why="$why stdout"
   sort err.a > s.a
   sort err.b > s.b
@@ -158,6 +161,12 @@ for rules in strings.yar hex_regex.yar modules.yar "ns1:ns_a.yar ns2:ns_b.yar"; 
     both $flags $rules t
   done
 done
+
+# One thread: the same lines in the same order, unsorted.
+sorter=cat
+both -r -p 1 -s -g -m -e strings.yar hex_regex.yar modules.yar t
+both -r -p 1 -c modules.yar t
+sorter=sort
 
 # Externals: defined, partly defined (compile errors), bad syntax, typed.
 both -r $ext externals.yar t
@@ -342,6 +351,9 @@ if [ -d "$corpus/malware" ] && [ -d "$corpus/benign" ]; then
   same "corpus -p 1 vs -p 4" "$ours" -p 1 -r -s ns_a.yar modules.yar \
     "$corpus" @@ "$ours" -p 4 -r -s ns_a.yar modules.yar "$corpus"
   json_check "corpus" -r ns_a.yar modules.yar "$corpus"
+  sorter=cat
+  both -r -p 1 -s -e ns_a.yar modules.yar "$corpus/benign"
+  sorter=sort
 else
   echo "######################################################################"
   echo "## yara-diff: NO CORPUS at $corpus: the corpus comparisons did not run"
