@@ -79,6 +79,18 @@ static size_t first_node(void)
          4 * ntrees;
 }
 
+/* A copy of the good file with the u32 at `offset` set to `value`, re-signed
+ * so that the parser must notice, must fail with `want`. */
+static void expect_patched_error(size_t offset, uint32_t value,
+                                 const char* want)
+{
+  uint8_t* p = copy();
+  put32(p + offset, value);
+  resign(p, good_size);
+  expect_error(p, good_size, want);
+  free(p);
+}
+
 Test(model_load, the_good_file_loads)
 {
   malml_model* m;
@@ -155,52 +167,36 @@ Test(model_load, bad_magic_is_refused)
 
 Test(model_load, child_out_of_range_is_refused)
 {
-  uint8_t* p = copy();
-  size_t node = first_node();
-  cr_assert_neq(p[node], 0xFF, "the first root should be an inner node");
-  put32(p + node, 100000);
-  resign(p, good_size);
-  expect_error(p, good_size, "children");
-  free(p);
+  cr_assert_neq(good[first_node()], 0xFF,
+                "the first root should be an inner node");
+  expect_patched_error(first_node(), 100000, "children");
 }
 
 Test(model_load, cycle_is_refused)
 {
-  uint8_t* p = copy();
-  put32(p + first_node() + 4, 0); /* right child = the root itself */
-  resign(p, good_size);
-  expect_error(p, good_size, "not after it");
-  free(p);
+  /* right child = the root itself */
+  expect_patched_error(first_node() + 4, 0, "not after it");
 }
 
 Test(model_load, feature_out_of_range_is_refused)
 {
-  uint8_t* p = copy();
-  put32(p + first_node() + 8, MALML_FEATURE_COUNT);
-  resign(p, good_size);
-  expect_error(p, good_size, "outside its sub-model's header features");
-  free(p);
+  expect_patched_error(first_node() + 8, MALML_FEATURE_COUNT,
+                       "outside its sub-model's header features");
 }
 
 /* Sub-model 0 is the header model: a split on an imports feature means the
  * trainer mixed up its models. */
 Test(model_load, group_model_splitting_on_another_group_is_refused)
 {
-  uint8_t* p = copy();
-  put32(p + first_node() + 8, MALML_IMPORTS_BEGIN);
-  resign(p, good_size);
-  expect_error(p, good_size, "outside its sub-model's header features");
-  free(p);
+  expect_patched_error(first_node() + 8, MALML_IMPORTS_BEGIN,
+                       "outside its sub-model's header features");
 }
 
 Test(model_load, huge_counts_are_refused_without_allocating)
 {
-  uint8_t* p = copy();
   size_t table = MALML_MODEL_HEADER_SIZE + 8 * MALML_GROUP_COUNT;
-  put32(p + table + 12, 0xFFFFFFF0u); /* node count of sub-model 0 */
-  resign(p, good_size);
-  expect_error(p, good_size, "nodes");
-  free(p);
+  /* node count of sub-model 0 */
+  expect_patched_error(table + 12, 0xFFFFFFF0u, "nodes");
 }
 
 Test(model_load, trailing_bytes_are_refused)
