@@ -34,8 +34,8 @@ bool rules_compile_files(YR_COMPILER* c, int n, char** files)
     char* colon = access(files[i], F_OK) != 0 ? strchr(files[i], ':') : NULL;
     const char* ns = NULL;
     const char* name = files[i];
-    /* "C:/x" or "ns:/abs/path": a colon before a slash is not a namespace. */
-    if (colon != NULL && colon[1] != '/' && colon[1] != '\\')
+    /* YARA 4.2.3 takes "ns:/abs/path" as a namespace, but not "C:\\x". */
+    if (colon != NULL && colon[1] != '\\')
     {
       *colon = '\0';
       ns = files[i];

@@ -28,8 +28,8 @@ void rules_report(int level, const char* file, int line, const YR_RULE* rule,
 
 /*
  * Adds each "[NAMESPACE:]FILE" ("-" is stdin) to the compiler.  The
- * namespace is split off only when the whole argument is not an existing
- * file and the colon is not followed by a slash.  Returns false after the
+ * namespace is split off at the first colon only when the whole argument is
+ * not an existing file and the colon is not followed by a backslash.  Returns false after the
  * first file that cannot be opened or has errors.  Writes into `files`.
  */
 bool rules_compile_files(YR_COMPILER* c, int n, char** files);
