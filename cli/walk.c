@@ -55,12 +55,19 @@ static int dir_set_add(dir_set* s, dev_t dev, ino_t ino)
   return 1;
 }
 
-/* The directories being read, outermost first: one open stream per level,
-   as a recursive walk would hold, so files come out in YARA's order (a
-   subdirectory is walked where readdir meets it). */
+/* The directories being read, outermost first, so files come out in YARA's
+   order (a subdirectory is walked where readdir meets it).  A recursive walk
+   holds one open stream per level, and a deep tree then runs out of file
+   descriptors; past MAX_OPEN_DIRS streams the outermost open one is
+   "spilled": its remaining entry names are read into memory and the stream
+   closed, which keeps the order and bounds the descriptors. */
+#define MAX_OPEN_DIRS 32
+
 typedef struct
 {
-  DIR* dir;
+  DIR* dir;     /* NULL once spilled */
+  char** names; /* after a spill: the entries not yet visited */
+  size_t nnames, next;
   char* path;
 } open_dir;
 
@@ -81,8 +88,48 @@ static int stack_push(dir_stack* st, DIR* dir, char* path)
     st->items = items;
     st->capacity = cap;
   }
-  st->items[st->count++] = (open_dir){dir, path};
+  st->items[st->count++] = (open_dir){dir, NULL, 0, 0, path};
   return 0;
+}
+
+static int is_dot(const char* name)
+{
+  return strcmp(name, ".") == 0 || strcmp(name, "..") == 0;
+}
+
+/* Reads the rest of d's entries into memory and closes its stream. */
+static int spill(open_dir* d)
+{
+  size_t cap = 0;
+  struct dirent* e;
+  while ((e = readdir(d->dir)) != NULL)
+  {
+    if (is_dot(e->d_name))
+      continue;
+    if (d->nnames == cap)
+    {
+      cap = cap ? 2 * cap : 64;
+      char** names = realloc(d->names, cap * sizeof(char*));
+      if (names == NULL)
+        return -1;
+      d->names = names;
+    }
+    if ((d->names[d->nnames] = strdup(e->d_name)) == NULL)
+      return -1;
+    d->nnames++;
+  }
+  closedir(d->dir);
+  d->dir = NULL;
+  return 0;
+}
+
+static void close_dir(open_dir* d)
+{
+  if (d->dir != NULL)
+    closedir(d->dir);
+  for (size_t i = d->next; i < d->nnames; i++) free(d->names[i]);
+  free(d->names);
+  free(d->path);
 }
 
 static char* join(const char* dir, const char* name, int always_slash)
@@ -105,8 +152,34 @@ typedef struct
   const walk_options* opts;
   dir_set seen;
   dir_stack open;
+  size_t streams; /* open entries whose stream is still open */
   int errors;
 } walker;
+
+/* Spills the outermost open stream; -1 if none is open or memory ran out. */
+static int spill_outermost(walker* w)
+{
+  for (size_t i = 0; i < w->open.count; i++)
+  {
+    if (w->open.items[i].dir == NULL)
+      continue;
+    w->streams--;
+    return spill(&w->open.items[i]);
+  }
+  return -1;
+}
+
+/* Opens a directory stream, keeping at most MAX_OPEN_DIRS of ours open and
+ * spilling more when the process runs out of descriptors (EMFILE) anyway. */
+static DIR* open_stream(walker* w, const char* path)
+{
+  while (w->streams >= MAX_OPEN_DIRS && spill_outermost(w) == 0)
+    ;
+  DIR* d = opendir(path);
+  while (d == NULL && errno == EMFILE && w->streams > 0 && spill_outermost(w) == 0)
+    d = opendir(path);
+  return d;
+}
 
 static void report(walker* w, const char* path, int err)
 {
@@ -119,9 +192,12 @@ static void report(walker* w, const char* path, int err)
 static void enter_dir(walker* w, char* path, const struct stat* st)
 {
   int added = dir_set_add(&w->seen, st->st_dev, st->st_ino);
-  DIR* d = added == 1 ? opendir(path) : NULL;
+  DIR* d = added == 1 ? open_stream(w, path) : NULL;
   if (d != NULL && stack_push(&w->open, d, path) == 0)
+  {
+    w->streams++;
     return;
+  }
   if (added < 0 || d != NULL)
     report(w, path, ENOMEM);
   else if (added == 1)
@@ -156,21 +232,33 @@ static void visit(walker* w, char* path, int top)
     free(path); /* devices, fifos, sockets, and symlinks not followed */
 }
 
+/* Next entry name of d (owned by d or its stream), or NULL at the end. */
+static const char* next_name(open_dir* d, char** owned)
+{
+  *owned = NULL;
+  if (d->dir == NULL)
+    return d->next < d->nnames ? (*owned = d->names[d->next++]) : NULL;
+  struct dirent* e = readdir(d->dir);
+  return e ? e->d_name : NULL;
+}
+
 /* Reads one entry of the innermost open directory, or closes it. */
 static void step(walker* w)
 {
   open_dir* top = &w->open.items[w->open.count - 1];
-  struct dirent* e = readdir(top->dir);
-  if (e == NULL)
+  char* owned;
+  const char* name = next_name(top, &owned);
+  if (name == NULL)
   {
-    closedir(top->dir);
-    free(top->path);
+    w->streams -= top->dir != NULL;
+    close_dir(top);
     w->open.count--;
     return;
   }
-  if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+  if (is_dot(name))
     return;
-  char* path = join(top->path, e->d_name, w->opts->always_slash);
+  char* path = join(top->path, name, w->opts->always_slash);
+  free(owned);
   if (path == NULL)
     report(w, top->path, ENOMEM);
   else
@@ -179,7 +267,7 @@ static void step(walker* w)
 
 int walk_target(const char* target, const walk_options* opts)
 {
-  walker w = {opts, {NULL, 0, 0}, {NULL, 0, 0}, 0};
+  walker w = {opts, {NULL, 0, 0}, {NULL, 0, 0}, 0, 0};
   char* path = strdup(target);
   if (path == NULL)
   {
