@@ -109,6 +109,9 @@ static void print_help(void)
       "scanned once;\n"
       "  - a directory that cannot be listed is reported on stderr "
       "(YARA is silent);\n"
+      "  - when any file or directory of a directory scan could not be "
+      "scanned, the\n    scan goes on and the exit status is 1 "
+      "(YARA exits 0);\n"
       "  - -p 0 scans nothing and returns (YARA may hang).\n"
       "\nReport bugs in the malml build to the malml project; YARA itself: "
       "vmalvarez@virustotal.com.\n",

@@ -1,3 +1,4 @@
+#include <stdatomic.h>
 #include "yara_run.h"
 
 #include <errno.h>
@@ -142,6 +143,12 @@ static int run_threads(scan_shared* sh, const char* target)
     workers_add_target(p, target);
   workers_finish(p);
   progress_stop(pr);
+  /* Unlike YARA 4.2.3 (which exits 0), a file or directory that could not
+     be scanned makes the exit status 1 once the scan has gone on through
+     the rest: pipelines must be able to tell a complete scan from one that
+     skipped files (issue 3; listed in --help and yara(1)). */
+  if (atomic_load(&sh->errors) > 0)
+    return EXIT_FAILURE;
   return rc == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
 
