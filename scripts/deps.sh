@@ -14,6 +14,8 @@ deps_install()
   [ "$1" = test ] && pkgs="$pkgs $deps_test"
   missing=""
   for p in $pkgs; do
+    # npm may come with a Node.js installed outside Debian's packages.
+    [ "$p" = npm ] && command -v npm > /dev/null && continue
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
       missing="$missing $p"
   done
