@@ -13,6 +13,7 @@
 #include "cli/dataset.h"
 #include "cli/mapped.h"
 #include "cli/report.h"
+#include "cli/scores_tsv.h"
 #include "modules/malml/model.h"
 
 #define MODELS (MALML_GROUP_COUNT + 1)
@@ -23,6 +24,7 @@ typedef struct
   const char* model_path;
   const char* report_dir;
   const char* scores_path;
+  const char* scores_in;
   int threads;
 } eval_options;
 
@@ -35,6 +37,9 @@ static void usage(FILE* out)
           "  -m MODEL    model file (default: the model compiled in)\n"
           "  -R DIR      write report.md and SVG plots into DIR\n"
           "  -O FILE     write every file's scores as TSV\n"
+          "  -S FILE     report on the scores in FILE (TSV as -O or `malml train\n"
+          "              -O` write, e.g. out of fold) instead of scoring; the\n"
+          "              thresholds still come from the model\n"
           "  -p THREADS  scanning threads (default 2)\n"
           "A corpus the model was trained on gives in-sample numbers: use a\n"
           "held-out corpus, or the out-of-fold report of `malml train -R`.\n");
@@ -44,7 +49,7 @@ static int parse_options(int argc, char** argv, eval_options* o)
 {
   int c;
   optind = 1;
-  while ((c = getopt(argc, argv, "l:m:R:O:p:h")) != -1)
+  while ((c = getopt(argc, argv, "l:m:R:O:S:p:h")) != -1)
   {
     switch (c)
     {
@@ -52,6 +57,7 @@ static int parse_options(int argc, char** argv, eval_options* o)
     case 'm': o->model_path = optarg; break;
     case 'R': o->report_dir = optarg; break;
     case 'O': o->scores_path = optarg; break;
+    case 'S': o->scores_in = optarg; break;
     case 'p': o->threads = atoi(optarg); break;
     default:
       usage(c == 'h' ? stdout : stderr);
@@ -91,40 +97,19 @@ static const malml_model* open_model(const eval_options* o, malml_model** owned)
   return *owned;
 }
 
-static int score_all(const malml_model* m, const dataset* d, double** score)
+/* Scores of every row by the model, or read from o->scores_in. */
+static int score_all(const eval_options* o, const malml_model* m, const dataset* d,
+                     double** score)
 {
   for (int g = 0; g < MODELS; g++)
-  {
-    score[g] = malloc((d->n ? d->n : 1) * sizeof(double));
-    if (score[g] == NULL)
+    if ((score[g] = malloc((d->n ? d->n : 1) * sizeof(double))) == NULL)
       return -1;
+  if (o->scores_in)
+    return scores_tsv_read(o->scores_in, d, score);
+  for (int g = 0; g < MODELS; g++)
     for (size_t i = 0; i < d->n; i++)
       score[g][i] = malml_model_score(m, g, d->x + i * MALML_FEATURE_COUNT);
-  }
   return 0;
-}
-
-static int write_scores(const char* path, const dataset* d, double* const* score)
-{
-  FILE* f = fopen(path, "w");
-  if (f == NULL)
-  {
-    fprintf(stderr, "malml eval: %s: %s\n", path, strerror(errno));
-    return -1;
-  }
-  fprintf(f, "sha256\tlabel\tgroup\tfamily\tsource");
-  for (int g = 0; g < MALML_GROUP_COUNT; g++)
-    fprintf(f, "\t%s", malml_schema_group((malml_group) g)->name);
-  fprintf(f, "\tall\n");
-  for (size_t i = 0; i < d->n; i++)
-  {
-    fprintf(f, "%s\t%d\t%s\t%s\t%s", d->sha256[i], d->y[i],
-            d->group_names[d->group[i]], d->family[i], d->source[i]);
-    for (int g = 0; g < MODELS; g++)
-      fprintf(f, "\t%.6f", score[g][i]);
-    fprintf(f, "\n");
-  }
-  return fclose(f) == 0 ? 0 : -1;
 }
 
 static int evaluate(const eval_options* o, const malml_model* m, const dataset* d,
@@ -140,23 +125,30 @@ static int evaluate(const eval_options* o, const malml_model* m, const dataset* 
     t[i] = (report_threshold){mt->name, mt->value, mt->target_fpr,
                               strcmp(mt->name, "count") == 0};
   }
-  snprintf(title, sizeof(title), "Evaluation of model %.100s", malml_model_version(m));
+  if (o->scores_in)
+    snprintf(title, sizeof(title), "Scores from %.100s", o->scores_in);
+  else
+    snprintf(title, sizeof(title), "Evaluation of model %.100s", malml_model_version(m));
   report_input in = {d, {0}, t, n, title, malml_model_version(m),
-                     "Scores of the model file on this corpus.  If the model was "
-                     "trained on any of these files the numbers are in-sample and "
-                     "say nothing about new files."};
+                     o->scores_in
+                         ? "Scores read from a file (for `malml train -O`: out of "
+                           "fold, each file scored by a model that never saw its "
+                           "group); thresholds from the model."
+                         : "Scores of the model file on this corpus.  If the model "
+                           "was trained on any of these files the numbers are "
+                           "in-sample and say nothing about new files."};
   for (int g = 0; g < MODELS; g++)
     in.score[g] = score[g];
   report_print(stdout, &in);
   int rc = o->report_dir ? report_write(&in, o->report_dir) : 0;
   if (rc == 0 && o->scores_path)
-    rc = write_scores(o->scores_path, d, score);
+    rc = scores_tsv_write(o->scores_path, d, score, NULL);
   return rc;
 }
 
 int cmd_eval(int argc, char** argv)
 {
-  eval_options o = {NULL, NULL, NULL, NULL, 2};
+  eval_options o = {NULL, NULL, NULL, NULL, NULL, 2};
   dataset d = {0};
   malml_model* owned;
   double* score[MODELS] = {0};
@@ -174,7 +166,7 @@ int cmd_eval(int argc, char** argv)
   if (rc == 0 && d.n == 0)
     rc = -1;
   if (rc == 0)
-    rc = score_all(m, &d, score);
+    rc = score_all(&o, m, &d, score);
   if (rc == 0)
     rc = evaluate(&o, m, &d, score);
   for (int g = 0; g < MODELS; g++)

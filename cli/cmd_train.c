@@ -19,6 +19,7 @@
 #include "cli/metrics.h"
 #include "cli/model_build.h"
 #include "cli/report.h"
+#include "cli/scores_tsv.h"
 #include "cli/train_cv.h"
 #include "cli/train_split.h"
 #include "cli/train_weights.h"
@@ -202,29 +203,6 @@ static int choose_thresholds(const dataset* d, double* const* oof, report_thresh
   }
   free(sum);
   return 0;
-}
-
-static int write_oof(const char* path, const dataset* d, double* const* oof, const int* fold)
-{
-  FILE* f = fopen(path, "w");
-  if (f == NULL)
-  {
-    fprintf(stderr, "malml train: %s: %s\n", path, strerror(errno));
-    return -1;
-  }
-  fprintf(f, "sha256\tlabel\tgroup\tfamily\tsource\tfold");
-  for (int g = 0; g < MODELS; g++)
-    fprintf(f, "\t%s", model_name(g));
-  fprintf(f, "\n");
-  for (size_t i = 0; i < d->n; i++)
-  {
-    fprintf(f, "%s\t%d\t%s\t%s\t%s\t%d", d->sha256[i], d->y[i],
-            d->group_names[d->group[i]], d->family[i], d->source[i], fold[i]);
-    for (int g = 0; g < MODELS; g++)
-      fprintf(f, "\t%.6f", oof[g][i]);
-    fprintf(f, "\n");
-  }
-  return fclose(f) == 0 ? 0 : -1;
 }
 
 /* What the model file records about its training: enough to rerun it and
@@ -413,7 +391,7 @@ int cmd_train(int argc, char** argv)
   if (rc == 0)
     rc = write_model(&o, &d, r, t, paths);
   if (rc == 0 && o.oof_path)
-    rc = write_oof(o.oof_path, &d, oof, fold);
+    rc = scores_tsv_write(o.oof_path, &d, oof, fold);
   if (rc == 0)
     rc = report(&o, &d, oof, t);
   fprintf(stderr, "training took %ld s; XGBoost models in %s\n",

@@ -1,0 +1,65 @@
+#!/bin/sh
+# Rule-level tests of rules/malml.yar on the labelled corpus (../corpus next
+# to the source tree, or $MALML_CORPUS): every rule must fire on malware and
+# stay quiet on most benign files.  The shipped model was trained on this
+# corpus, so these are in-sample numbers: the bounds check that the rules
+# and thresholds are wired right, not how well they generalise (that is the
+# out-of-fold report, model/README.md).  Skips (exit 77) without the corpus.
+set -u
+: "${srcdir:=.}"
+rules=$srcdir/rules/malml.yar
+yara=${MALML_YARA:-$(dirname "${MALML_BIN:?MALML_BIN not set}")/yara}
+corpus=${MALML_CORPUS:-$srcdir/../corpus}
+if [ ! -d "$corpus/malware" ] || [ ! -d "$corpus/benign" ]; then
+  echo "SKIP: corpus not found at $corpus (set MALML_CORPUS): rule tests on real files NOT run" >&2
+  exit 77
+fi
+[ -x "$yara" ] || { echo "FAIL: no yara binary at $yara" >&2; exit 1; }
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+for cls in malware benign; do
+  if ! "$yara" -r -p 2 "$rules" "$corpus/$cls" > "$tmp/$cls" 2> "$tmp/$cls.err"; then
+    echo "FAIL: yara on $corpus/$cls: $(head -3 "$tmp/$cls.err")"
+    exit 1
+  fi
+done
+nmal=$(find "$corpus/malware" -type f | wc -l)
+nben=$(find "$corpus/benign" -type f | wc -l)
+failures=0
+
+# check RULE MIN_DETECTION_PERMILLE MAX_FPR_PERMILLE
+check()
+{
+  m=$(grep -c "^$1 " "$tmp/malware")
+  b=$(grep -c "^$1 " "$tmp/benign")
+  verdict=ok
+  [ "$m" -gt 0 ] || verdict=FAIL                        # fires on malware
+  [ $((m * 1000)) -ge $(($2 * nmal)) ] || verdict=FAIL  # often enough
+  [ $((b * 1000)) -le $(($3 * nben)) ] || verdict=FAIL  # rarely on benign
+  [ "$b" -lt "$nben" ] || verdict=FAIL                  # not on everything
+  echo "$verdict: $1: $m of $nmal malware, $b of $nben benign" \
+       "(want >= $2 and <= $3 per mille)"
+  [ "$verdict" = ok ] || failures=$((failures + 1))
+}
+
+check malml_high_confidence 250 1
+check malml_suspicious 1 10
+check malml_count 500 10
+check malml_packed_suspicious 10 10
+check malml_injection_imports 50 10
+
+# The tiers nest: nothing is both high-confidence and merely suspicious.
+both=$(awk '{print $2}' "$tmp/malware" "$tmp/benign" | sort | uniq -c |
+       awk '$1 > 1' | wc -l)
+grep -h '^malml_high_confidence \|^malml_suspicious ' "$tmp/malware" "$tmp/benign" |
+  awk '{print $2}' | sort | uniq -d > "$tmp/overlap"
+if [ -s "$tmp/overlap" ]; then
+  echo "FAIL: $(wc -l < "$tmp/overlap") files match both malml_high_confidence and malml_suspicious"
+  failures=$((failures + 1))
+else
+  echo "ok: the high and suspicious tiers do not overlap ($both files match several rules)"
+fi
+
+echo "$failures failure(s)"
+[ "$failures" -eq 0 ]
