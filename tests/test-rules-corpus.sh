@@ -43,11 +43,15 @@ check()
   [ "$verdict" = ok ] || failures=$((failures + 1))
 }
 
-check malml_high_confidence 250 1
-check malml_suspicious 1 10
-check malml_count 500 10
+# Lower bounds: a little under each rule's out-of-fold detection in
+# model/README.md (high 16.5%, medium-not-high 41%, count 43%, imports rule
+# 36%): on its own training files the refitted model must do at least as
+# well as on held-out groups.  Upper bounds: the rule's target FPR.
+check malml_high_confidence 150 1
+check malml_suspicious 300 10
+check malml_count 400 10
 check malml_packed_suspicious 10 10
-check malml_injection_imports 50 10
+check malml_injection_imports 300 10
 
 # The tiers nest: nothing is both high-confidence and merely suspicious.
 both=$(awk '{print $2}' "$tmp/malware" "$tmp/benign" | sort | uniq -c |
