@@ -70,6 +70,8 @@ static const double* row_scores(const report_input* r, const double* sum, int k,
   return r->score[k - 1];
 }
 
+static void print_families(FILE* out, const report_input* r);
+
 void report_print(FILE* out, const report_input* r)
 {
   const dataset* d = r->d;
@@ -98,6 +100,7 @@ void report_print(FILE* out, const report_input* r)
             t->name, t->value, c.tp, c.fn, c.fp, c.tn, 100 * metrics_tpr(c),
             100 * metrics_fpr(c), 100 * t->target_fpr);
   }
+  print_families(out, r);
 }
 
 /* ---- Markdown ------------------------------------------------------- */
@@ -300,6 +303,22 @@ static void md_sources(FILE* f, const report_input* r, const report_threshold* t
   for (size_t i = 0; key && i < r->d->n; i++)
     free(key[i]);
   free(key);
+}
+
+/* Detection per malware family with five files or more, on the console. */
+static void print_families(FILE* out, const report_input* r)
+{
+  size_t n;
+  const report_threshold* th = find_threshold(r, "medium");
+  tally* t = th ? tally_by(r->d->family, r, r->score[MALML_GROUP_COUNT], th->value, &n)
+                : NULL;
+  if (t != NULL)
+    fprintf(out, "  detection per family (5 files or more) at threshold %s:\n", th->name);
+  for (size_t i = 0; t && i < n; i++)
+    if (t[i].files[1] >= 5 && strcmp(t[i].key, "(none)") != 0)
+      fprintf(out, "    %-34.34s %4zu / %4zu  %5.1f%%\n", t[i].key, t[i].flagged[1],
+              t[i].files[1], 100.0 * t[i].flagged[1] / t[i].files[1]);
+  free(t);
 }
 
 /* Malware families with at least three files, then the benign packages
