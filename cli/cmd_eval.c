@@ -30,19 +30,22 @@ typedef struct
 
 static void usage(FILE* out)
 {
-  fprintf(out,
-          "usage: malml eval -l LABELS [options] CORPUS...\n"
-          "CORPUS: directories to scan, or `malml features` output (*.jsonl, - for\n"
-          "stdin); LABELS: TSV of sha256, label (1 malware), group, family, source.\n"
-          "  -m MODEL    model file (default: the model compiled in)\n"
-          "  -R DIR      write report.md and SVG plots into DIR\n"
-          "  -O FILE     write every file's scores as TSV\n"
-          "  -S FILE     report on the scores in FILE (TSV as -O or `malml train\n"
-          "              -O` write, e.g. out of fold) instead of scoring; the\n"
-          "              thresholds still come from the model\n"
-          "  -p THREADS  scanning threads (default 2)\n"
-          "A corpus the model was trained on gives in-sample numbers: use a\n"
-          "held-out corpus, or the out-of-fold report of `malml train -R`.\n");
+  fprintf(
+      out,
+      "usage: malml eval -l LABELS [options] CORPUS...\n"
+      "CORPUS: directories to scan, or `malml features` output (*.jsonl, - "
+      "for\n"
+      "stdin); LABELS: TSV of sha256, label (1 malware), group, family, "
+      "source.\n"
+      "  -m MODEL    model file (default: the model compiled in)\n"
+      "  -R DIR      write report.md and SVG plots into DIR\n"
+      "  -O FILE     write every file's scores as TSV\n"
+      "  -S FILE     report on the scores in FILE (TSV as -O or `malml train\n"
+      "              -O` write, e.g. out of fold) instead of scoring; the\n"
+      "              thresholds still come from the model\n"
+      "  -p THREADS  scanning threads (default 2)\n"
+      "A corpus the model was trained on gives in-sample numbers: use a\n"
+      "held-out corpus, or the out-of-fold report of `malml train -R`.\n");
 }
 
 static int parse_options(int argc, char** argv, eval_options* o)
@@ -53,15 +56,27 @@ static int parse_options(int argc, char** argv, eval_options* o)
   {
     switch (c)
     {
-    case 'l': o->labels = optarg; break;
-    case 'm': o->model_path = optarg; break;
-    case 'R': o->report_dir = optarg; break;
-    case 'O': o->scores_path = optarg; break;
-    case 'S': o->scores_in = optarg; break;
-    case 'p': o->threads = atoi(optarg); break;
-    default:
-      usage(c == 'h' ? stdout : stderr);
-      return c == 'h' ? 1 : -1;
+      case 'l':
+        o->labels = optarg;
+        break;
+      case 'm':
+        o->model_path = optarg;
+        break;
+      case 'R':
+        o->report_dir = optarg;
+        break;
+      case 'O':
+        o->scores_path = optarg;
+        break;
+      case 'S':
+        o->scores_in = optarg;
+        break;
+      case 'p':
+        o->threads = atoi(optarg);
+        break;
+      default:
+        usage(c == 'h' ? stdout : stderr);
+        return c == 'h' ? 1 : -1;
     }
   }
   if (o->labels == NULL || optind >= argc)
@@ -82,7 +97,10 @@ static const malml_model* open_model(const eval_options* o, malml_model** owned)
   {
     const malml_model* d = malml_model_default();
     if (d == NULL)
-      fprintf(stderr, "malml eval: no default model: %s\n", malml_model_default_status());
+      fprintf(
+          stderr,
+          "malml eval: no default model: %s\n",
+          malml_model_default_status());
     return d;
   }
   int e = mapped_open(o->model_path, &m);
@@ -98,8 +116,11 @@ static const malml_model* open_model(const eval_options* o, malml_model** owned)
 }
 
 /* Scores of every row by the model, or read from o->scores_in. */
-static int score_all(const eval_options* o, const malml_model* m, const dataset* d,
-                     double** score)
+static int score_all(
+    const eval_options* o,
+    const malml_model* m,
+    const dataset* d,
+    double** score)
 {
   for (int g = 0; g < MODELS; g++)
     if ((score[g] = malloc((d->n ? d->n : 1) * sizeof(double))) == NULL)
@@ -112,8 +133,11 @@ static int score_all(const eval_options* o, const malml_model* m, const dataset*
   return 0;
 }
 
-static int evaluate(const eval_options* o, const malml_model* m, const dataset* d,
-                    double* const* score)
+static int evaluate(
+    const eval_options* o,
+    const malml_model* m,
+    const dataset* d,
+    double* const* score)
 {
   report_threshold t[MALML_MODEL_MAX_THRESHOLDS];
   int n = malml_model_threshold_count(m);
@@ -122,21 +146,30 @@ static int evaluate(const eval_options* o, const malml_model* m, const dataset* 
   {
     const malml_model_threshold* mt = malml_model_threshold_at(m, i);
     /* "count" is the seed's rule: a cut on the sum of the sub-scores. */
-    t[i] = (report_threshold){mt->name, mt->value, mt->target_fpr,
-                              strcmp(mt->name, "count") == 0};
+    t[i] = (report_threshold){
+        mt->name, mt->value, mt->target_fpr, strcmp(mt->name, "count") == 0};
   }
   if (o->scores_in)
     snprintf(title, sizeof(title), "Scores from %.100s", o->scores_in);
   else
-    snprintf(title, sizeof(title), "Evaluation of model %.100s", malml_model_version(m));
-  report_input in = {d, {0}, t, n, title, malml_model_version(m),
-                     o->scores_in
-                         ? "Scores read from a file (for `malml train -O`: out of "
-                           "fold, each file scored by a model that never saw its "
-                           "group); thresholds from the model."
-                         : "Scores of the model file on this corpus.  If the model "
-                           "was trained on any of these files the numbers are "
-                           "in-sample and say nothing about new files."};
+    snprintf(
+        title,
+        sizeof(title),
+        "Evaluation of model %.100s",
+        malml_model_version(m));
+  report_input in = {
+      d,
+      {0},
+      t,
+      n,
+      title,
+      malml_model_version(m),
+      o->scores_in ? "Scores read from a file (for `malml train -O`: out of "
+                     "fold, each file scored by a model that never saw its "
+                     "group); thresholds from the model."
+                   : "Scores of the model file on this corpus.  If the model "
+                     "was trained on any of these files the numbers are "
+                     "in-sample and say nothing about new files."};
   for (int g = 0; g < MODELS; g++)
     in.score[g] = score[g];
   report_print(stdout, &in);
@@ -158,11 +191,19 @@ int cmd_eval(int argc, char** argv)
   const malml_model* m = open_model(&o, &owned);
   rc = m ? 0 : -1;
   if (rc == 0)
-    rc = dataset_load(&d, (const char* const*) argv + optind, argc - optind, o.labels,
-                      o.threads);
+    rc = dataset_load(
+        &d,
+        (const char* const*)argv + optind,
+        argc - optind,
+        o.labels,
+        o.threads);
   if (rc == 0)
-    fprintf(stderr, "%zu labelled PE files; left out: %zu unlabelled, %zu not PE\n",
-            d.n, d.unlabelled, d.not_pe);
+    fprintf(
+        stderr,
+        "%zu labelled PE files; left out: %zu unlabelled, %zu not PE\n",
+        d.n,
+        d.unlabelled,
+        d.not_pe);
   if (rc == 0 && d.n == 0)
     rc = -1;
   if (rc == 0)

@@ -68,12 +68,14 @@ static void count(collector* c, size_t* what)
 
 /* ---- JSON lines ----------------------------------------------------- */
 
-static int read_line(collector* c, const char* path, size_t lineno, const char* line)
+static int read_line(
+    collector* c, const char* path, size_t lineno, const char* line)
 {
   json_error_t error;
   json_t* obj = json_loads(line, 0, &error);
   const char* why = "not a JSON object";
-  const char* sha = obj ? json_string_value(json_object_get(obj, "sha256")) : NULL;
+  const char* sha =
+      obj ? json_string_value(json_object_get(obj, "sha256")) : NULL;
   int rc = 0;
   if (obj != NULL && json_is_false(json_object_get(obj, "is_pe")))
     c->not_pe++;
@@ -178,7 +180,7 @@ static void scan_file(void* state, const char* path)
 static void scan_error(void* shared, const char* path, int err)
 {
   fprintf(stderr, "malml: %s: %s\n", path, strerror(err));
-  count(shared, &((collector*) shared)->failures);
+  count(shared, &((collector*)shared)->failures);
 }
 
 static int scan_paths(collector* c, const char** paths, int n, int threads)
@@ -190,14 +192,15 @@ static int scan_paths(collector* c, const char** paths, int n, int threads)
     fprintf(stderr, "malml: cannot compile the extraction rule\n");
     return -1;
   }
-  workers_options o = {.threads = threads > 0 ? threads : 1,
-                       .recursive = 1,
-                       .follow_symlinks = 1,
-                       .thread_init = scan_init,
-                       .on_file = scan_file,
-                       .thread_fini = scan_fini,
-                       .on_walk_error = scan_error,
-                       .shared = c};
+  workers_options o = {
+      .threads = threads > 0 ? threads : 1,
+      .recursive = 1,
+      .follow_symlinks = 1,
+      .thread_init = scan_init,
+      .on_file = scan_file,
+      .thread_fini = scan_fini,
+      .on_walk_error = scan_error,
+      .shared = c};
   int rc = workers_run(paths, n, &o);
   yr_rules_destroy(c->rules);
   return rc < 0 ? -1 : 0;
@@ -207,12 +210,12 @@ static int scan_paths(collector* c, const char** paths, int n, int threads)
 
 static int by_item_sha(const void* a, const void* b)
 {
-  return strcmp(((const item*) a)->sha256, ((const item*) b)->sha256);
+  return strcmp(((const item*)a)->sha256, ((const item*)b)->sha256);
 }
 
 static int by_string(const void* a, const void* b)
 {
-  return strcmp(*(char* const*) a, *(char* const*) b);
+  return strcmp(*(char* const*)a, *(char* const*)b);
 }
 
 static int alloc_rows(dataset* d, size_t n)
@@ -248,8 +251,9 @@ static int index_groups(dataset* d, char** row_group)
   d->ngroups = k;
   for (size_t i = 0; i < d->n; i++)
   {
-    char** at = bsearch(&row_group[i], d->group_names, k, sizeof(char*), by_string);
-    d->group[i] = (int) (at - d->group_names);
+    char** at =
+        bsearch(&row_group[i], d->group_names, k, sizeof(char*), by_string);
+    d->group[i] = (int)(at - d->group_names);
     free(row_group[i]);
   }
   free(sorted);
@@ -275,8 +279,10 @@ static int join(dataset* d, collector* c, const label_table* t)
     else
     {
       size_t r = d->n++;
-      memcpy(d->x + r * MALML_FEATURE_COUNT, c->items[i].v,
-             MALML_FEATURE_COUNT * sizeof(float));
+      memcpy(
+          d->x + r * MALML_FEATURE_COUNT,
+          c->items[i].v,
+          MALML_FEATURE_COUNT * sizeof(float));
       d->y[r] = e->label;
       d->sha256[r] = strdup(e->sha256);
       d->family[r] = strdup(e->family);
@@ -316,7 +322,8 @@ int dataset_load(
   if (rc == 0)
     rc = scan_paths(&c, scan, nscan, threads);
   if (rc == 0 && c.failures > 0)
-    fprintf(stderr, "malml: %zu files could not be read or scanned\n", c.failures);
+    fprintf(
+        stderr, "malml: %zu files could not be read or scanned\n", c.failures);
   if (rc == 0)
     rc = join(d, &c, &t);
   d->not_pe = c.not_pe;

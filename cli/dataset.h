@@ -14,8 +14,8 @@
 typedef struct
 {
   size_t n;
-  float* x; /* n rows of MALML_FEATURE_COUNT; NaN = missing */
-  int* y;   /* 1 malware, 0 benign */
+  float* x;   /* n rows of MALML_FEATURE_COUNT; NaN = missing */
+  int* y;     /* 1 malware, 0 benign */
   int* group; /* index into group_names */
   char** sha256;
   char** family; /* "" when the labels file names none */

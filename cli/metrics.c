@@ -13,7 +13,7 @@ typedef struct
  * stable, but nothing below depends on the order within a tie). */
 static int by_score_desc(const void* a, const void* b)
 {
-  double x = ((const scored*) a)->score, y = ((const scored*) b)->score;
+  double x = ((const scored*)a)->score, y = ((const scored*)b)->score;
   return (x < y) - (x > y);
 }
 
@@ -65,10 +65,7 @@ double metrics_auc(const double* score, const int* label, size_t n)
 }
 
 double metrics_threshold_at_fpr(
-    const double* score,
-    const int* label,
-    size_t n,
-    double fpr)
+    const double* score, const int* label, size_t n, double fpr)
 {
   scored* s = sorted_pairs(score, label, n);
   if (s == NULL)
@@ -77,7 +74,7 @@ double metrics_threshold_at_fpr(
   for (size_t i = 0; i < n; i++)
     negatives += !s[i].label;
   /* The small epsilon keeps e.g. 0.01 * 1300 from flooring to 12. */
-  size_t allowed = (size_t) floor(fpr * (double) negatives + 1e-9);
+  size_t allowed = (size_t)floor(fpr * (double)negatives + 1e-9);
   double t = NAN;
   if (negatives > 0 && allowed >= negatives)
     t = -INFINITY;
@@ -98,10 +95,7 @@ double metrics_threshold_at_fpr(
 }
 
 metrics_confusion metrics_confuse(
-    const double* score,
-    const int* label,
-    size_t n,
-    double threshold)
+    const double* score, const int* label, size_t n, double threshold)
 {
   metrics_confusion c = {0, 0, 0, 0};
   for (size_t i = 0; i < n; i++)
@@ -117,19 +111,16 @@ metrics_confusion metrics_confuse(
 
 double metrics_tpr(metrics_confusion c)
 {
-  return c.tp + c.fn ? (double) c.tp / (double) (c.tp + c.fn) : NAN;
+  return c.tp + c.fn ? (double)c.tp / (double)(c.tp + c.fn) : NAN;
 }
 
 double metrics_fpr(metrics_confusion c)
 {
-  return c.fp + c.tn ? (double) c.fp / (double) (c.fp + c.tn) : NAN;
+  return c.fp + c.tn ? (double)c.fp / (double)(c.fp + c.tn) : NAN;
 }
 
 double metrics_detection_at_fpr(
-    const double* score,
-    const int* label,
-    size_t n,
-    double fpr)
+    const double* score, const int* label, size_t n, double fpr)
 {
   double t = metrics_threshold_at_fpr(score, label, n, fpr);
   if (isnan(t))
@@ -138,11 +129,7 @@ double metrics_detection_at_fpr(
 }
 
 size_t metrics_roc(
-    const double* score,
-    const int* label,
-    size_t n,
-    double* fpr,
-    double* tpr)
+    const double* score, const int* label, size_t n, double* fpr, double* tpr)
 {
   scored* s = sorted_pairs(score, label, n);
   if (s == NULL)

@@ -16,9 +16,16 @@
 #define PH (H - TOP - BOTTOM)
 #define BINS 50
 
-static const char* const colours[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728",
-                                      "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"};
-#define NCOLOURS ((int) (sizeof(colours) / sizeof(colours[0])))
+static const char* const colours[] = {
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f"};
+#define NCOLOURS ((int)(sizeof(colours) / sizeof(colours[0])))
 
 /* Writes s with the five XML specials escaped. */
 static void xml_text(FILE* f, const char* s)
@@ -40,10 +47,16 @@ static void xml_text(FILE* f, const char* s)
   }
 }
 
-static void text(FILE* f, double x, double y, const char* anchor, int size, const char* s)
+static void text(
+    FILE* f, double x, double y, const char* anchor, int size, const char* s)
 {
-  fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\" font-size=\"%d\">", x, y,
-          anchor, size);
+  fprintf(
+      f,
+      "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\" font-size=\"%d\">",
+      x,
+      y,
+      anchor,
+      size);
   xml_text(f, s);
   fputs("</text>\n", f);
 }
@@ -53,14 +66,24 @@ static FILE* begin(const char* path, const char* title)
   FILE* f = fopen(path, "w");
   if (f == NULL)
     return NULL;
-  fprintf(f,
-          "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-          "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"%d\" "
-          "height=\"%d\" viewBox=\"0 0 %d %d\" font-family=\"sans-serif\">\n"
-          "<rect width=\"%d\" height=\"%d\" fill=\"white\"/>\n"
-          "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" "
-          "stroke=\"black\"/>\n",
-          W, H, W, H, W, H, LEFT, TOP, PW, PH);
+  fprintf(
+      f,
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"%d\" "
+      "height=\"%d\" viewBox=\"0 0 %d %d\" font-family=\"sans-serif\">\n"
+      "<rect width=\"%d\" height=\"%d\" fill=\"white\"/>\n"
+      "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" "
+      "stroke=\"black\"/>\n",
+      W,
+      H,
+      W,
+      H,
+      W,
+      H,
+      LEFT,
+      TOP,
+      PW,
+      PH);
   text(f, LEFT + PW / 2.0, 22, "middle", 15, title);
   return f;
 }
@@ -73,18 +96,28 @@ static int end(FILE* f)
 
 static void grid_line(FILE* f, double x1, double y1, double x2, double y2)
 {
-  fprintf(f,
-          "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>\n",
-          x1, y1, x2, y2);
+  fprintf(
+      f,
+      "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+      "stroke=\"#ddd\"/>\n",
+      x1,
+      y1,
+      x2,
+      y2);
 }
 
 static void legend(FILE* f, int i, const char* colour, const char* label)
 {
   double y = TOP + 14 + 18 * i;
-  fprintf(f,
-          "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"%s\" "
-          "stroke-width=\"2\"/>\n",
-          LEFT + PW + 10, y - 4, LEFT + PW + 30, y - 4, colour);
+  fprintf(
+      f,
+      "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"%s\" "
+      "stroke-width=\"2\"/>\n",
+      LEFT + PW + 10,
+      y - 4,
+      LEFT + PW + 30,
+      y - 4,
+      colour);
   text(f, LEFT + PW + 35, y, "start", 11, label);
 }
 
@@ -117,11 +150,19 @@ static void roc_axes(FILE* f)
     snprintf(buf, sizeof(buf), "%d%%", k * 10);
     text(f, LEFT - 6, y + 4, "end", 11, buf);
   }
-  text(f, LEFT + PW / 2.0, H - 12, "middle", 12, "false-positive rate (log scale)");
-  fprintf(f,
-          "<text x=\"16\" y=\"%.1f\" text-anchor=\"middle\" font-size=\"12\" "
-          "transform=\"rotate(-90 16 %.1f)\">detection rate</text>\n",
-          TOP + PH / 2.0, TOP + PH / 2.0);
+  text(
+      f,
+      LEFT + PW / 2.0,
+      H - 12,
+      "middle",
+      12,
+      "false-positive rate (log scale)");
+  fprintf(
+      f,
+      "<text x=\"16\" y=\"%.1f\" text-anchor=\"middle\" font-size=\"12\" "
+      "transform=\"rotate(-90 16 %.1f)\">detection rate</text>\n",
+      TOP + PH / 2.0,
+      TOP + PH / 2.0);
 }
 
 /* A ROC curve is a staircase: draw it so, not as slanted segments.  Steps
@@ -130,7 +171,8 @@ static void roc_axes(FILE* f)
 static void roc_path(FILE* f, const svg_curve* c, const char* colour)
 {
   double lx = 0, ly = 0;
-  fprintf(f, "<path fill=\"none\" stroke=\"%s\" stroke-width=\"1.6\" d=\"", colour);
+  fprintf(
+      f, "<path fill=\"none\" stroke=\"%s\" stroke-width=\"1.6\" d=\"", colour);
   for (size_t i = 0; i < c->n; i++)
   {
     double x = roc_x(c->fpr[i]), y = roc_y(c->tpr[i]);
@@ -160,18 +202,25 @@ int svg_roc(const char* path, const char* title, const svg_curve* c, int nc)
   return end(f);
 }
 
-static void histogram_bars(FILE* f, const double* share, double top, const char* colour)
+static void histogram_bars(
+    FILE* f, const double* share, double top, const char* colour)
 {
   for (int b = 0; b < BINS; b++)
   {
     if (share[b] <= 0)
       continue;
     double h = sqrt(share[b] / top) * PH;
-    fprintf(f,
-            "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\" "
-            "fill-opacity=\"0.5\" stroke=\"%s\" stroke-width=\"0.5\"/>\n",
-            LEFT + b * (double) PW / BINS, TOP + PH - h, (double) PW / BINS, h, colour,
-            colour);
+    fprintf(
+        f,
+        "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+        "fill=\"%s\" "
+        "fill-opacity=\"0.5\" stroke=\"%s\" stroke-width=\"0.5\"/>\n",
+        LEFT + b * (double)PW / BINS,
+        TOP + PH - h,
+        (double)PW / BINS,
+        h,
+        colour,
+        colour);
   }
 }
 
@@ -196,14 +245,23 @@ static void histogram_axes(FILE* f, double lo, double hi, double top)
     text(f, LEFT - 6, y + 4, "end", 11, buf);
   }
   text(f, LEFT + PW / 2.0, H - 12, "middle", 12, "score");
-  fprintf(f,
-          "<text x=\"16\" y=\"%.1f\" text-anchor=\"middle\" font-size=\"12\" "
-          "transform=\"rotate(-90 16 %.1f)\">share of the class (sqrt scale)</text>\n",
-          TOP + PH / 2.0, TOP + PH / 2.0);
+  fprintf(
+      f,
+      "<text x=\"16\" y=\"%.1f\" text-anchor=\"middle\" font-size=\"12\" "
+      "transform=\"rotate(-90 16 %.1f)\">share of the class (sqrt "
+      "scale)</text>\n",
+      TOP + PH / 2.0,
+      TOP + PH / 2.0);
 }
 
-static void fill_shares(const double* score, const int* label, size_t n, int cls,
-                        double lo, double hi, double* share)
+static void fill_shares(
+    const double* score,
+    const int* label,
+    size_t n,
+    int cls,
+    double lo,
+    double hi,
+    double* share)
 {
   double total = 0;
   memset(share, 0, BINS * sizeof(double));
@@ -211,7 +269,7 @@ static void fill_shares(const double* score, const int* label, size_t n, int cls
   {
     if ((label[i] != 0) != cls || isnan(score[i]))
       continue;
-    int b = (int) floor((score[i] - lo) / (hi - lo) * BINS);
+    int b = (int)floor((score[i] - lo) / (hi - lo) * BINS);
     share[b < 0 ? 0 : b >= BINS ? BINS - 1 : b]++;
     total++;
   }
@@ -247,10 +305,14 @@ int svg_histogram(
   for (int i = 0; i < nm; i++)
   {
     double x = LEFT + (m[i].value - lo) / (hi - lo) * PW;
-    fprintf(f,
-            "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"black\" "
-            "stroke-dasharray=\"4,3\"/>\n",
-            x, TOP, x, TOP + PH);
+    fprintf(
+        f,
+        "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"black\" "
+        "stroke-dasharray=\"4,3\"/>\n",
+        x,
+        TOP,
+        x,
+        TOP + PH);
     text(f, x + 3, TOP + 12 + 12 * i, "start", 10, m[i].label);
   }
   return end(f);

@@ -7,14 +7,12 @@
 
 static const char* column_name(int g)
 {
-  return g == MALML_GROUP_COUNT ? "all" : malml_schema_group((malml_group) g)->name;
+  return g == MALML_GROUP_COUNT ? "all"
+                                : malml_schema_group((malml_group)g)->name;
 }
 
 int scores_tsv_write(
-    const char* path,
-    const dataset* d,
-    double* const* score,
-    const int* fold)
+    const char* path, const dataset* d, double* const* score, const int* fold)
 {
   FILE* f = fopen(path, "w");
   if (f == NULL)
@@ -28,8 +26,14 @@ int scores_tsv_write(
   fprintf(f, "\n");
   for (size_t i = 0; i < d->n; i++)
   {
-    fprintf(f, "%s\t%d\t%s\t%s\t%s", d->sha256[i], d->y[i],
-            d->group_names[d->group[i]], d->family[i], d->source[i]);
+    fprintf(
+        f,
+        "%s\t%d\t%s\t%s\t%s",
+        d->sha256[i],
+        d->y[i],
+        d->group_names[d->group[i]],
+        d->family[i],
+        d->source[i]);
     if (fold)
       fprintf(f, "\t%d", fold[i]);
     for (int g = 0; g < SCORES_MODELS; g++)
@@ -80,7 +84,7 @@ static long find_row(const dataset* d, const char* sha)
     size_t mid = lo + (hi - lo) / 2;
     int c = strcmp(d->sha256[mid], sha);
     if (c == 0)
-      return (long) mid;
+      return (long)mid;
     if (c < 0)
       lo = mid + 1;
     else
@@ -89,8 +93,8 @@ static long find_row(const dataset* d, const char* sha)
   return -1;
 }
 
-static int read_rows(FILE* f, const dataset* d, const int* col, double** score,
-                     char* seen)
+static int read_rows(
+    FILE* f, const dataset* d, const int* col, double** score, char* seen)
 {
   char* line = NULL;
   size_t len = 0;
@@ -124,13 +128,18 @@ int scores_tsv_read(const char* path, const dataset* d, double** score)
   int col[SCORES_MODELS];
   char* seen = calloc(d->n ? d->n : 1, 1);
   int rc = (f && seen) ? 0 : -1;
-  if (rc == 0 && (getline(&header, &len, f) == -1 || map_columns(header, col) != 0))
+  if (rc == 0 &&
+      (getline(&header, &len, f) == -1 || map_columns(header, col) != 0))
     rc = -1;
   if (rc == 0)
     rc = read_rows(f, d, col, score, seen);
   if (rc != 0)
-    fprintf(stderr, "malml: %s: %s\n", path,
-            f ? "not a scores file (columns header .. strings, all)" : strerror(errno));
+    fprintf(
+        stderr,
+        "malml: %s: %s\n",
+        path,
+        f ? "not a scores file (columns header .. strings, all)"
+          : strerror(errno));
   for (size_t i = 0; rc == 0 && i < d->n; i++)
     if (!seen[i])
     {

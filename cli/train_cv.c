@@ -12,14 +12,15 @@ static size_t fold_rows(const int* fold, size_t n, int f, int in_fold, int* idx)
   size_t k = 0;
   for (size_t i = 0; i < n; i++)
     if ((fold[i] == f) == in_fold)
-      idx[k++] = (int) i;
+      idx[k++] = (int)i;
   return k;
 }
 
 /* negatives / positives over rows idx: the usual scale_pos_weight, so that
  * both classes weigh the same whatever the corpus mix; 1 when sample
  * weights already do it. */
-static double balance(const int* y, const float* weight, const int* idx, size_t n)
+static double balance(
+    const int* y, const float* weight, const int* idx, size_t n)
 {
   double pos = 0, neg = 0;
   if (weight != NULL)
@@ -75,8 +76,16 @@ static int fit_fold(
   if (rc == 0)
     rc = xgb_slice(all, s->val_idx, s->nval, &s->val);
   if (rc == 0)
-    rc = xgb_train(train, p, balance(d->y, weight, train_idx, ntrain), p->max_rounds, s->val,
-                   s->val_y, s->nval, curve, &s->booster);
+    rc = xgb_train(
+        train,
+        p,
+        balance(d->y, weight, train_idx, ntrain),
+        p->max_rounds,
+        s->val,
+        s->val_y,
+        s->nval,
+        curve,
+        &s->booster);
   if (train)
     XGDMatrixFree(train);
   free(train_idx);
@@ -85,7 +94,8 @@ static int fit_fold(
 
 /* Index of the best mean AUC over the folds; the earliest on a tie, since
  * fewer rounds mean a smaller, faster model that overfits less. */
-static int best_checkpoint(const double* curves, int k, int points, double* mean_auc)
+static int best_checkpoint(
+    const double* curves, int k, int points, double* mean_auc)
 {
   int best = 0;
   double best_auc = -1;
@@ -109,7 +119,8 @@ static int out_of_fold(fold_state* s, int k, int rounds, double* oof)
   for (int f = 0; f < k; f++)
   {
     double* pred = malloc((s[f].nval ? s[f].nval : 1) * sizeof(double));
-    if (pred == NULL || xgb_predict(s[f].booster, s[f].val, rounds, pred, s[f].nval))
+    if (pred == NULL ||
+        xgb_predict(s[f].booster, s[f].val, rounds, pred, s[f].nval))
     {
       free(pred);
       return -1;
@@ -133,7 +144,7 @@ static int cross_validate(
     cv_result* out)
 {
   int points = p->max_rounds / p->check_every;
-  double* curves = calloc((size_t) k * points, sizeof(double));
+  double* curves = calloc((size_t)k * points, sizeof(double));
   fold_state* s = calloc(k, sizeof(*s));
   int rc = (curves && s && points > 0) ? 0 : -1;
   for (int f = 0; rc == 0 && f < k; f++)
@@ -143,8 +154,16 @@ static int cross_validate(
     {
       double m;
       int b = best_checkpoint(curves + f * points, 1, points, &m);
-      fprintf(log, "  %-8s fold %d/%d: %zu validation files, best AUC %.4f at %d rounds\n",
-              name, f + 1, k, s[f].nval, m, (b + 1) * p->check_every);
+      fprintf(
+          log,
+          "  %-8s fold %d/%d: %zu validation files, best AUC %.4f at %d "
+          "rounds\n",
+          name,
+          f + 1,
+          k,
+          s[f].nval,
+          m,
+          (b + 1) * p->check_every);
       fflush(log);
     }
   }
@@ -182,13 +201,22 @@ int train_cv_model(
     return -1;
   }
   for (size_t i = 0; i < d->n; i++)
-    every[i] = (int) i;
-  int rc = xgb_matrix(d->x, d->y, weight, d->n, MALML_FEATURE_COUNT, keep, &all);
+    every[i] = (int)i;
+  int rc =
+      xgb_matrix(d->x, d->y, weight, d->n, MALML_FEATURE_COUNT, keep, &all);
   if (rc == 0)
     rc = cross_validate(d, weight, all, fold, k, p, name, log, out);
   if (rc == 0)
-    rc = xgb_train(all, p, balance(d->y, weight, every, d->n), out->rounds, NULL, NULL, 0,
-                   NULL, &out->final);
+    rc = xgb_train(
+        all,
+        p,
+        balance(d->y, weight, every, d->n),
+        out->rounds,
+        NULL,
+        NULL,
+        0,
+        NULL,
+        &out->final);
   if (all)
     XGDMatrixFree(all);
   free(every);

@@ -12,9 +12,9 @@
 
 typedef struct
 {
-  int rounds;      /* boosting rounds chosen on the validation folds */
-  double cv_auc;   /* mean validation-fold AUC at that many rounds */
-  double* oof;     /* n out-of-fold scores; caller frees */
+  int rounds;          /* boosting rounds chosen on the validation folds */
+  double cv_auc;       /* mean validation-fold AUC at that many rounds */
+  double* oof;         /* n out-of-fold scores; caller frees */
   BoosterHandle final; /* fitted on every row; caller frees */
 } cv_result;
 

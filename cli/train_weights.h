@@ -27,6 +27,7 @@ extern const int train_strata_count;
  * each weight clipped to [1/max_ratio, max_ratio]; a stratum with one class
  * keeps weight 1.  Prints the table of strata to log.
  */
-void train_toolchain_weights(const dataset* d, double max_ratio, float* w, FILE* log);
+void train_toolchain_weights(
+    const dataset* d, double max_ratio, float* w, FILE* log);
 
 #endif

@@ -23,7 +23,7 @@ int xgb_matrix(
     const unsigned char* keep,
     DMatrixHandle* out)
 {
-  float* data = malloc((n ? n : 1) * (size_t) cols * sizeof(float));
+  float* data = malloc((n ? n : 1) * (size_t)cols * sizeof(float));
   float* label = malloc((n ? n : 1) * sizeof(float));
   int rc = -1;
   if (data != NULL && label != NULL)
@@ -32,7 +32,7 @@ int xgb_matrix(
     {
       for (int c = 0; c < cols; c++)
         data[i * cols + c] = keep[c] ? x[i * cols + c] : NAN;
-      label[i] = (float) y[i];
+      label[i] = (float)y[i];
     }
     rc = check(XGDMatrixCreateFromMat(data, n, cols, NAN, out), "matrix");
     if (rc == 0)
@@ -66,13 +66,14 @@ static int setf(BoosterHandle b, const char* name, double value)
  * subsampling draws from `seed`. */
 static int configure(BoosterHandle b, const xgb_params* p, double spw)
 {
-  return set(b, "objective", "binary:logistic") || set(b, "tree_method", "hist") ||
-         set(b, "eval_metric", "auc") || setf(b, "max_depth", p->max_depth) ||
-         setf(b, "eta", p->eta) || setf(b, "subsample", p->subsample) ||
+  return set(b, "objective", "binary:logistic") ||
+         set(b, "tree_method", "hist") || set(b, "eval_metric", "auc") ||
+         setf(b, "max_depth", p->max_depth) || setf(b, "eta", p->eta) ||
+         setf(b, "subsample", p->subsample) ||
          setf(b, "colsample_bytree", p->colsample) ||
          setf(b, "min_child_weight", p->min_child_weight) ||
          setf(b, "lambda", p->lambda) || setf(b, "scale_pos_weight", spw) ||
-         setf(b, "nthread", p->nthread) || setf(b, "seed", (double) p->seed) ||
+         setf(b, "nthread", p->nthread) || setf(b, "seed", (double)p->seed) ||
          set(b, "verbosity", "0");
 }
 
@@ -98,7 +99,8 @@ int xgb_train(
     {
       rc = pred ? xgb_predict(*out, val, 0, pred, nval) : -1;
       if (rc == 0)
-        curve[(r + 1) / p->check_every - 1] = metrics_auc(pred, val_label, nval);
+        curve[(r + 1) / p->check_every - 1] =
+            metrics_auc(pred, val_label, nval);
     }
   }
   free(pred);
@@ -110,18 +112,22 @@ int xgb_train(
   return rc;
 }
 
-int xgb_predict(BoosterHandle b, DMatrixHandle m, int rounds, double* out, size_t n)
+int xgb_predict(
+    BoosterHandle b, DMatrixHandle m, int rounds, double* out, size_t n)
 {
   char config[160];
-  snprintf(config, sizeof(config),
-           "{\"type\": 0, \"training\": false, \"iteration_begin\": 0, "
-           "\"iteration_end\": %d, \"strict_shape\": false}",
-           rounds);
+  snprintf(
+      config,
+      sizeof(config),
+      "{\"type\": 0, \"training\": false, \"iteration_begin\": 0, "
+      "\"iteration_end\": %d, \"strict_shape\": false}",
+      rounds);
   const bst_ulong* shape;
   bst_ulong dim;
   const float* result;
-  if (check(XGBoosterPredictFromDMatrix(b, m, config, &shape, &dim, &result),
-            "predict") != 0)
+  if (check(
+          XGBoosterPredictFromDMatrix(b, m, config, &shape, &dim, &result),
+          "predict") != 0)
     return -1;
   if (dim != 1 || shape[0] != n)
   {
@@ -139,10 +145,17 @@ int xgb_total_gain(BoosterHandle b, int cols, double* gain)
   const char** names;
   const bst_ulong* shape;
   const float* scores;
-  memset(gain, 0, (size_t) cols * sizeof(double));
-  if (check(XGBoosterFeatureScore(b, "{\"importance_type\": \"total_gain\"}", &nf,
-                                  &names, &dim, &shape, &scores),
-            "feature importance") != 0)
+  memset(gain, 0, (size_t)cols * sizeof(double));
+  if (check(
+          XGBoosterFeatureScore(
+              b,
+              "{\"importance_type\": \"total_gain\"}",
+              &nf,
+              &names,
+              &dim,
+              &shape,
+              &scores),
+          "feature importance") != 0)
     return -1;
   /* Without feature names XGBoost calls column c "f<c>". */
   for (bst_ulong i = 0; i < nf; i++)

@@ -18,13 +18,15 @@ static const int tie_label[] = {1, 1, 1, 0, 0};
 
 Test(metrics, auc_counts_ties_as_half)
 {
-  cr_assert(epsilon_eq(dbl, metrics_auc(tie_score, tie_label, 5), 5.0 / 6.0, 1e-12));
+  cr_assert(
+      epsilon_eq(dbl, metrics_auc(tie_score, tie_label, 5), 5.0 / 6.0, 1e-12));
 }
 
 Test(metrics, auc_extremes)
 {
   const double s[] = {0.1, 0.2, 0.8, 0.9};
-  const int up[] = {0, 0, 1, 1}, down[] = {1, 1, 0, 0}, one_class[] = {1, 1, 1, 1};
+  const int up[] = {0, 0, 1, 1}, down[] = {1, 1, 0, 0},
+            one_class[] = {1, 1, 1, 1};
   const double flat[] = {0.3, 0.3, 0.3, 0.3};
   cr_assert(epsilon_eq(dbl, metrics_auc(s, up, 4), 1.0, 1e-12));
   cr_assert(epsilon_eq(dbl, metrics_auc(s, down, 4), 0.0, 1e-12));
@@ -67,9 +69,11 @@ Test(metrics, threshold_keeps_fpr_at_target, .init = ladder)
   cr_assert_eq(c.tn, 9);
   cr_assert_eq(c.fn, 1);
   cr_assert(epsilon_eq(dbl, metrics_fpr(c), 0.1, 1e-12));
-  cr_assert(epsilon_eq(dbl,
-                       metrics_detection_at_fpr(ladder_score, ladder_label, 12, 0.1),
-                       0.5, 1e-12));
+  cr_assert(epsilon_eq(
+      dbl,
+      metrics_detection_at_fpr(ladder_score, ladder_label, 12, 0.1),
+      0.5,
+      1e-12));
 }
 
 Test(metrics, threshold_at_zero_fpr_flags_no_benign, .init = ladder)
@@ -77,7 +81,9 @@ Test(metrics, threshold_at_zero_fpr_flags_no_benign, .init = ladder)
   double t = metrics_threshold_at_fpr(ladder_score, ladder_label, 12, 0.0);
   cr_assert_gt(t, 1.0);
   cr_assert_eq(metrics_confuse(ladder_score, ladder_label, 12, t).fp, 0);
-  cr_assert(metrics_threshold_at_fpr(ladder_score, ladder_label, 12, 1.0) == -INFINITY);
+  cr_assert(
+      metrics_threshold_at_fpr(ladder_score, ladder_label, 12, 1.0) ==
+      -INFINITY);
 }
 
 Test(metrics, threshold_never_splits_a_tie)
