@@ -18,6 +18,8 @@
 #include "cli/yara_run.h"
 #include "cli/yara_scan.h"
 #include "config.h"
+#include "modules/malml/model.h"
+#include "modules/malml/schema.h"
 
 #define USAGE "Usage: yara [OPTION]... [NAMESPACE:]RULES_FILE... FILE | DIR | PID"
 
@@ -150,6 +152,23 @@ static int check_arguments(yara_config* c, int nargs)
   return -1;
 }
 
+/* A malml model given with -x is checked once, before any scan: a bad or
+   empty FILE is an error naming it (an empty file would otherwise reach the
+   module as no data at all and silently mean the default model). */
+static int check_malml_model(const char* path, const YR_MAPPED_FILE* f)
+{
+  char err[256] = "empty file";
+  malml_model* m = NULL;
+  malml_schema_init(); /* before yr_initialize: the loader checks the hash */
+  if (f->size > 0 && malml_model_load(f->data, f->size, &m, err, sizeof(err)) == 0)
+  {
+    malml_model_free(m);
+    return 0;
+  }
+  fprintf(stderr, "error: malml model \"%s\": %s\n", path, err);
+  return -1;
+}
+
 /* -x MODULE=FILE, mapped before anything else as YARA does.  Returns the
    number mapped, or -1 after printing YARA's message. */
 static int load_module_data(module_data* out)
@@ -169,6 +188,13 @@ static int load_module_data(module_data* out)
     {
       free((char*) out[n].module);
       fprintf(stderr, "error: could not open file \"%s\".\n", eq + 1);
+      return -1;
+    }
+    if (strcmp(out[n].module, "malml") == 0 &&
+        check_malml_model(eq + 1, &out[n].file) != 0)
+    {
+      yr_filemap_unmap(&out[n].file);
+      free((char*) out[n].module);
       return -1;
     }
     n++;
