@@ -10,7 +10,6 @@
  *   yara -r rules/malml.yar /path/to/files
  */
 import "malml"
-import "math"
 import "pe"
 
 rule malml_high_confidence
@@ -58,24 +57,26 @@ rule malml_packed_suspicious
 {
   meta:
     author = "malml project"
-    description = "Packed or self-modifying (UPX, a writable and executable section, or a section with entropy >= 7.2 by the pe and math modules) in a high-entropy file, with a model score at the low tier"
+    description = "Packed or self-modifying (UPX, a writable and executable section, or a section with entropy >= 7.2) in a high-entropy file, with a model score at the low tier"
     threshold = "malml.threshold.low plus packing evidence"
     target_fpr = "5% for the score alone; with the packing conditions 0.12% out of fold (16.9% detection)"
     model_version = "malml-0.1.0-seed1"
 
   condition:
-    malml.is_pe == 1 and
-    math.entropy(0, filesize) >= 7.0 and
+    // The score first: YARA stops at the first false term, so most files
+    // never reach the entropy tests.  malml.entropy and
+    // malml.sections[i].entropy equal math.entropy over the same bytes
+    // (tests/test-features-corpus.sh) but cost nothing more: malml already
+    // counted them in its one pass, where math.entropy reads the file again.
+    malml.score >= malml.threshold.low and
+    malml.entropy >= 7.0 and
     (
       malml.filetype("upx") == 1 or
       malml.number_of_wx_sections > 0 or
       for any i in (0 .. pe.number_of_sections - 1) : (
-        pe.sections[i].raw_data_size > 0 and
-        math.entropy(pe.sections[i].raw_data_offset,
-                     pe.sections[i].raw_data_size) >= 7.2
+        malml.sections[i].entropy >= 7.2
       )
-    ) and
-    malml.score >= malml.threshold.low
+    )
 }
 
 rule malml_injection_imports
