@@ -16,8 +16,6 @@
 #include "cli/commands.h"
 #include "cli/extract.h"
 #include "cli/features_json.h"
-#include "cli/mapped.h"
-#include "cli/sha256.h"
 #include "cli/workers.h"
 
 typedef struct
@@ -82,21 +80,12 @@ static void emit(shared_state* s, const char* path, const char* sha, const malml
 static void on_file(void* state, const char* path)
 {
   thread_state* t = state;
-  mapped_file m;
   char sha[65];
-  int err = mapped_open(path, &m);
-  if (err != 0)
-  {
-    fail(t->shared, path, strerror(err));
-    return;
-  }
-  if (sha256_hex(m.data, m.size, sha) != 0)
-    fail(t->shared, path, "sha256 failed");
-  else if (extractor_run(&t->x, m.data, m.size) != ERROR_SUCCESS)
-    fail(t->shared, path, "scan failed");
+  const char* why;
+  if (extractor_file(&t->x, path, sha, &why) != 0)
+    fail(t->shared, path, why);
   else
     emit(t->shared, path, sha, &t->x.features);
-  mapped_close(&m);
 }
 
 static void on_walk_error(void* shared, const char* path, int err)

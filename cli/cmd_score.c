@@ -18,9 +18,7 @@
 #include "cli/commands.h"
 #include "cli/explain.h"
 #include "cli/extract.h"
-#include "cli/mapped.h"
 #include "cli/model_file.h"
-#include "cli/sha256.h"
 #include "cli/workers.h"
 
 static const char* const model_names[MALML_MODEL_COUNT] = {
@@ -37,14 +35,12 @@ typedef struct
   int failures; /* under out_lock */
 } score_state;
 
-/* Not cli/extract.c's extractor: besides malml's vector, the scan's `pe`
- * object gives the import names behind hashed features. */
+/* The extractor's `pe` hook collects the import names behind hashed
+ * features while the scan's pe object is alive. */
 typedef struct
 {
   score_state* shared;
-  YR_SCANNER* scanner;
-  malml_features features;
-  int got; /* malml ran on the last file */
+  extractor x;
   bucket_names names;
   double scratch[MALML_FEATURE_COUNT];
   explanation e[MALML_MODEL_COUNT];
@@ -158,49 +154,25 @@ static void emit(score_thread* t, const char* path, const char* sha,
   free(buf);
 }
 
-static int on_message(YR_SCAN_CONTEXT* ctx, int message, void* data,
-                      void* user)
+static void on_pe(void* ctx, YR_OBJECT* pe)
 {
-  score_thread* t = user;
-  YR_OBJECT* obj = data;
-  if (message != CALLBACK_MSG_MODULE_IMPORTED)
-    return CALLBACK_CONTINUE;
-  if (strcmp(obj->identifier, "pe") == 0)
-    bucket_names_add_imports(&t->names, obj);
-  else if (strcmp(obj->identifier, "malml") == 0 && obj->data != NULL)
-  {
-    memcpy(&t->features, obj->data, sizeof(t->features));
-    t->got = 1;
-  }
-  return CALLBACK_CONTINUE;
+  bucket_names_add_imports(ctx, pe);
 }
 
 static void on_file(void* state, const char* path)
 {
   score_thread* t = state;
-  const malml_features* f = &t->features;
-  mapped_file mf;
+  const malml_features* f = &t->x.features;
   char sha[65];
-  int err = mapped_open(path, &mf);
-  if (err != 0)
-    return fail(t->shared, path, strerror(err));
-  t->got = 0;
+  const char* why;
   bucket_names_clear(&t->names);
-  if (sha256_hex(mf.data, mf.size, sha) != 0)
-    fail(t->shared, path, "sha256 failed");
-  else if (yr_scanner_scan_mem(t->scanner, mf.data, mf.size) !=
-               ERROR_SUCCESS ||
-           !t->got)
-    fail(t->shared, path, "scan failed");
-  else
-  {
-    bucket_names_add_sections(&t->names, f);
-    for (int g = 0; f->is_pe && g < MALML_MODEL_COUNT; g++)
-      explain(t->shared->model, g, f->vector, t->shared->ntop, t->scratch,
-              &t->e[g]);
-    emit(t, path, sha, f->is_pe);
-  }
-  mapped_close(&mf);
+  if (extractor_file(&t->x, path, sha, &why) != 0)
+    return fail(t->shared, path, why);
+  bucket_names_add_sections(&t->names, f);
+  for (int g = 0; f->is_pe && g < MALML_MODEL_COUNT; g++)
+    explain(t->shared->model, g, f->vector, t->shared->ntop, t->scratch,
+            &t->e[g]);
+  emit(t, path, sha, f->is_pe);
 }
 
 static void* thread_init(void* shared)
@@ -209,19 +181,20 @@ static void* thread_init(void* shared)
   if (t == NULL)
     return NULL;
   t->shared = shared;
-  if (yr_scanner_create(t->shared->rules, &t->scanner) != ERROR_SUCCESS)
+  if (extractor_init(&t->x, t->shared->rules) != ERROR_SUCCESS)
   {
     free(t);
     return NULL;
   }
-  yr_scanner_set_callback(t->scanner, on_message, t);
+  t->x.on_pe = on_pe;
+  t->x.on_pe_ctx = &t->names;
   return t;
 }
 
 static void thread_fini(void* state)
 {
   score_thread* t = state;
-  yr_scanner_destroy(t->scanner);
+  extractor_fini(&t->x);
   bucket_names_free(&t->names);
   free(t);
 }

@@ -11,8 +11,6 @@
 #include "cli/extract.h"
 #include "cli/features_json.h"
 #include "cli/labels.h"
-#include "cli/mapped.h"
-#include "cli/sha256.h"
 #include "cli/workers.h"
 
 /* A feature vector read before the join with the labels. */
@@ -150,18 +148,11 @@ static void scan_fini(void* state)
 static void scan_file(void* state, const char* path)
 {
   scan_thread* t = state;
-  mapped_file m;
   char sha[65];
-  if (mapped_open(path, &m) != 0)
+  const char* why;
+  if (extractor_file(&t->x, path, sha, &why) != 0)
   {
-    fprintf(stderr, "malml: %s: cannot read\n", path);
-    count(t->c, &t->c->failures);
-    return;
-  }
-  if (sha256_hex(m.data, m.size, sha) != 0 ||
-      extractor_run(&t->x, m.data, m.size) != ERROR_SUCCESS)
-  {
-    fprintf(stderr, "malml: %s: scan failed\n", path);
+    fprintf(stderr, "malml: %s: %s\n", path, why);
     count(t->c, &t->c->failures);
   }
   else if (!t->x.features.is_pe)
@@ -174,7 +165,6 @@ static void scan_file(void* state, const char* path)
     if (v == NULL || collect(t->c, sha, v) != 0)
       count(t->c, &t->c->failures);
   }
-  mapped_close(&m);
 }
 
 static void scan_error(void* shared, const char* path, int err)

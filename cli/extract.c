@@ -2,6 +2,9 @@
 
 #include <string.h>
 
+#include "cli/mapped.h"
+#include "cli/sha256.h"
+
 static const char extract_source[] = "import \"malml\"\n";
 
 int extractor_rules(YR_RULES** rules)
@@ -24,7 +27,9 @@ static int on_message(YR_SCAN_CONTEXT* context, int message, void* data, void* u
   if (message == CALLBACK_MSG_MODULE_IMPORTED)
   {
     YR_OBJECT* obj = data;
-    if (strcmp(obj->identifier, "malml") == 0 && obj->data != NULL)
+    if (x->on_pe != NULL && strcmp(obj->identifier, "pe") == 0)
+      x->on_pe(x->on_pe_ctx, obj);
+    else if (strcmp(obj->identifier, "malml") == 0 && obj->data != NULL)
     {
       memcpy(&x->features, obj->data, sizeof(x->features));
       x->got = 1;
@@ -57,4 +62,22 @@ int extractor_run(extractor* x, const uint8_t* data, size_t size)
   if (rc == ERROR_SUCCESS && !x->got)
     rc = ERROR_INTERNAL_FATAL_ERROR;
   return rc;
+}
+
+int extractor_file(extractor* x, const char* path, char sha[65], const char** why)
+{
+  mapped_file m;
+  int err = mapped_open(path, &m);
+  if (err != 0)
+  {
+    *why = strerror(err);
+    return -1;
+  }
+  *why = NULL;
+  if (sha256_hex(m.data, m.size, sha) != 0)
+    *why = "sha256 failed";
+  else if (extractor_run(x, m.data, m.size) != ERROR_SUCCESS)
+    *why = "scan failed";
+  mapped_close(&m);
+  return *why == NULL ? 0 : -1;
 }
