@@ -39,7 +39,6 @@ void bucket_names_clear(bucket_names* b)
   for (int i = 0; i < b->n; i++)
     free(b->items[i].token);
   b->n = 0;
-  b->last_dll = NULL;
 }
 
 void bucket_names_free(bucket_names* b)
@@ -49,39 +48,14 @@ void bucket_names_free(bucket_names* b)
   memset(b, 0, sizeof(*b));
 }
 
-/* The same tokens and buckets as features.c's import walk. */
-static void on_import(
-    void* ctx,
-    const char* dll,
-    size_t dll_len,
-    const char* function,
-    size_t function_len,
-    int64_t ordinal,
-    int delayed)
+static void on_token(void* ctx, int index, const char* token, size_t len, int by_ordinal)
 {
-  bucket_names* b = ctx;
-  char token[2 * MALML_TOKEN_MAX + 32];
-  (void) delayed;
-  if (dll != b->last_dll)
-  {
-    size_t n = malml_dll_token(dll, dll_len, token, sizeof(token));
-    add(b, MALML_F_dll_bucket + (int) malml_bucket(token, n,
-                                                   MALML_DLL_BUCKETS),
-        token, n);
-    b->last_dll = dll;
-  }
-  size_t n = malml_import_token(
-      dll, dll_len, function, function_len, ordinal, token, sizeof(token));
-  add(b, MALML_F_import_bucket + (int) malml_bucket(token, n,
-                                                    MALML_IMPORT_BUCKETS),
-      token, n);
+  add(ctx, index, token, len);
 }
 
 void bucket_names_add_imports(bucket_names* b, YR_OBJECT* pe)
 {
-  b->last_dll = NULL;
-  malml_pe_foreach_import(pe, on_import, b);
-  b->last_dll = NULL;
+  malml_import_tokens(pe, on_token, b);
 }
 
 void bucket_names_add_sections(bucket_names* b, const malml_features* f)

@@ -23,7 +23,6 @@ typedef struct
 {
   int n, cap;
   bucket_name* items;
-  const char* last_dll; /* while walking imports */
 } bucket_names;
 
 /* Empties the list (keeps its memory). */

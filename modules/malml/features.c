@@ -117,17 +117,16 @@ static void fill_header(fill* f)
 
 /* ---- imports ----------------------------------------------------------- */
 
+/* The import walk shared with `malml score` (cli/bucket_names.c), so the
+ * tokens it names are by construction the ones counted here. */
 typedef struct
 {
-  fill* f;
+  malml_token_fn fn;
+  void* ctx;
   const char* last_dll; /* the dll whose functions are being visited */
-  int in_dll;           /* functions seen so far in it */
-  int max_in_dll;
-  int dlls;
-  int ordinals;
-} import_walk;
+} token_walk;
 
-static void on_import(
+static void to_tokens(
     void* ctx,
     const char* dll,
     size_t dll_len,
@@ -136,36 +135,58 @@ static void on_import(
     int64_t ordinal,
     int delayed)
 {
-  import_walk* w = ctx;
+  token_walk* w = ctx;
   char token[2 * MALML_TOKEN_MAX + 32];
-  float* v = w->f->v;
   (void) delayed;
-
   if (dll != w->last_dll)
   {
     size_t n = malml_dll_token(dll, dll_len, token, sizeof(token));
-    v[MALML_F_dll_bucket + malml_bucket(token, n, MALML_DLL_BUCKETS)] += 1.0f;
-    if (strcmp(token, "msvbvm60") == 0 || strcmp(token, "msvbvm50") == 0)
-      w->f->imports_vb = 1;
+    w->fn(w->ctx, MALML_F_dll_bucket + (int) malml_bucket(token, n, MALML_DLL_BUCKETS),
+          token, n, 0);
     w->last_dll = dll;
-    w->in_dll = 0;
-    w->dlls++;
   }
   size_t n = malml_import_token(
       dll, dll_len, function, function_len, ordinal, token, sizeof(token));
-  v[MALML_F_import_bucket + malml_bucket(token, n, MALML_IMPORT_BUCKETS)] += 1.0f;
-  if (function == NULL)
-    w->ordinals++;
-  if (++w->in_dll > w->max_in_dll)
-    w->max_in_dll = w->in_dll;
-  w->f->nimports++;
+  w->fn(w->ctx, MALML_F_import_bucket + (int) malml_bucket(token, n, MALML_IMPORT_BUCKETS),
+        token, n, function == NULL);
+}
+
+void malml_import_tokens(YR_OBJECT* pe, malml_token_fn fn, void* ctx)
+{
+  token_walk w = {fn, ctx, NULL};
+  malml_pe_foreach_import(pe, to_tokens, &w);
+}
+
+typedef struct
+{
+  fill* f;
+  int in_dll; /* functions seen so far in the current dll */
+  int max_in_dll;
+  int ordinals;
+} import_counts;
+
+static void count_token(void* ctx, int index, const char* token, size_t len, int by_ordinal)
+{
+  import_counts* c = ctx;
+  c->f->v[index] += 1.0f;
+  if (index >= MALML_F_dll_bucket) /* a new dll */
+  {
+    if (strcmp(token, "msvbvm60") == 0 || strcmp(token, "msvbvm50") == 0)
+      c->f->imports_vb = 1;
+    c->in_dll = 0;
+    return;
+  }
+  c->ordinals += by_ordinal;
+  if (++c->in_dll > c->max_in_dll)
+    c->max_in_dll = c->in_dll;
+  c->f->nimports++;
 }
 
 static void fill_imports(fill* f, YR_OBJECT* pe_obj)
 {
   const malml_pe* p = f->pe;
-  import_walk w = {f, NULL, 0, 0, 0, 0};
-  malml_pe_foreach_import(pe_obj, on_import, &w);
+  import_counts w = {f, 0, 0, 0};
+  malml_import_tokens(pe_obj, count_token, &w);
   f->v[MALML_F_imported_functions] = num(p->number_of_imported_functions);
   f->v[MALML_F_imported_dlls] = num(p->number_of_imports);
   f->v[MALML_F_ordinal_imports] = (float) w.ordinals;

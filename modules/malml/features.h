@@ -36,4 +36,19 @@ int malml_features_compute(
     size_t size,
     malml_features* out);
 
+/* Called for each token of the import bags, in file order: a dll's token
+ * when the walk reaches a new dll (index in the dll_bucket block), then each
+ * imported function's (index in the import_bucket block; by_ordinal for
+ * dll!#N).  `token` is valid during the call only. */
+typedef void (*malml_token_fn)(
+    void* ctx,
+    int index,
+    const char* token,
+    size_t len,
+    int by_ordinal);
+
+/* Walks the import bags of the `pe` object exactly as the features count
+ * them (used by `malml score` to name hashed features). */
+void malml_import_tokens(YR_OBJECT* pe, malml_token_fn fn, void* ctx);
+
 #endif
