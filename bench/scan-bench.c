@@ -13,8 +13,8 @@
 #include <time.h>
 #include <yara.h>
 
-#include "cli/mapped.h"
-#include "cli/walk.h"
+#include "cli/common/mapped.h"
+#include "cli/common/walk.h"
 
 typedef struct
 {

@@ -11,8 +11,8 @@ command -v x86_64-w64-mingw32-gcc >/dev/null || [ $# -gt 0 ] || deps_install tes
 build_tree
 target=${1:-}
 if [ -z "$target" ]; then
-  (cd build && make tests/fixtures.stamp >/dev/null)
-  target=build/tests/fixtures
+  (cd build && make tests/built-fixtures.stamp >/dev/null)
+  target=build/tests/built-fixtures
   echo "scan.sh: no directory given; scanning the PE fixtures in $target" >&2
 fi
 build/yara --version >&2

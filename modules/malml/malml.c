@@ -13,11 +13,11 @@
 #include <yara/mem.h>
 #include <yara/modules.h>
 
-#include "features.h"
-#include "schema.h"
-#include "scoring.h"
-#include "strings.h"
-#include "tokens.h"
+#include "modules/malml/features/features.h"
+#include "modules/malml/features/schema.h"
+#include "modules/malml/model/scoring.h"
+#include "modules/malml/features/string_stats.h"
+#include "modules/malml/features/tokens.h"
 
 #define MODULE_NAME malml
 
@@ -115,7 +115,7 @@ define_function(section_bucket)
   if (f == NULL)
     return_integer(YR_UNDEFINED);
   size_t len = name->length < 8 ? name->length : 8;
-  uint32_t b = malml_bucket(name->c_string, len, MALML_SECTION_NAME_BUCKETS);
+  uint32_t b = malml_section_name_bucket(name->c_string, len);
   return_integer((int64_t) f->vector[MALML_F_section_name_bucket + b]);
 }
 

@@ -1,0 +1,82 @@
+#include "cli/common/features_json.h"
+
+#include <math.h>
+#include <string.h>
+
+static json_t* number(float x)
+{
+  return isnan(x) ? json_null() : json_real((double) x);
+}
+
+static json_t* named_features(const float* v)
+{
+  json_t* obj = json_object();
+  char name[96];
+  for (int i = 0; i < MALML_FEATURE_COUNT; i++)
+  {
+    malml_schema_feature_name(i, name, sizeof(name));
+    if (strchr(name, '[') == NULL) /* scalars only; blocks are in vectors */
+      json_object_set_new(obj, name, number(v[i]));
+  }
+  return obj;
+}
+
+static json_t* group_vectors(const float* v)
+{
+  json_t* obj = json_object();
+  for (int g = 0; g < MALML_GROUP_COUNT; g++)
+  {
+    const malml_group_info* info = malml_schema_group((malml_group) g);
+    json_t* arr = json_array();
+    for (int i = info->begin; i < info->end; i++)
+      json_array_append_new(arr, number(v[i]));
+    json_object_set_new(obj, info->name, arr);
+  }
+  return obj;
+}
+
+json_t* features_to_json(const malml_features* f)
+{
+  json_t* obj = json_object();
+  json_object_set_new(obj, "is_pe", json_boolean(f->is_pe));
+  json_object_set_new(obj, "schema_version", json_integer(MALML_SCHEMA_VERSION));
+  json_object_set_new(obj, "schema_hash", json_string(malml_schema_hash()));
+  if (f->is_pe)
+  {
+    json_object_set_new(obj, "features", named_features(f->vector));
+    json_object_set_new(obj, "vectors", group_vectors(f->vector));
+  }
+  return obj;
+}
+
+int features_from_json(const json_t* obj, float* vector, const char** why)
+{
+  const char* hash = json_string_value(json_object_get(obj, "schema_hash"));
+  json_t* vectors = json_object_get(obj, "vectors");
+  if (hash == NULL || strcmp(hash, malml_schema_hash()) != 0)
+  {
+    *why = "schema_hash differs from this build's schema";
+    return -1;
+  }
+  if (!json_is_object(vectors))
+  {
+    *why = "no \"vectors\" object (not a PE?)";
+    return -1;
+  }
+  for (int g = 0; g < MALML_GROUP_COUNT; g++)
+  {
+    const malml_group_info* info = malml_schema_group((malml_group) g);
+    json_t* arr = json_object_get(vectors, info->name);
+    if (!json_is_array(arr) || json_array_size(arr) != (size_t) (info->end - info->begin))
+    {
+      *why = "a group vector is missing or has the wrong length";
+      return -1;
+    }
+    for (int i = info->begin; i < info->end; i++)
+    {
+      json_t* x = json_array_get(arr, (size_t) (i - info->begin));
+      vector[i] = json_is_number(x) ? (float) json_number_value(x) : NAN;
+    }
+  }
+  return 0;
+}

@@ -1,0 +1,269 @@
+#include "cli/yara/yara_scan.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/common/mapped.h"
+#include "cli/yara/yara_json.h"
+#include "cli/yara/yara_rules.h"
+#include "modules/malml/malml.h"
+
+static int on_rule(scan_thread* t, YR_SCAN_CONTEXT* context, int message,
+                   const YR_RULE* rule)
+{
+  const yara_config* cfg = t->sh->cfg;
+  bool matching = message == CALLBACK_MSG_RULE_MATCHING;
+  if (!cfg->count_only && output_rule_shown(cfg, rule, matching))
+  {
+    if (cfg->json)
+      json_array_append_new(t->matches, json_rule(cfg, context, rule));
+    else
+      output_rule_text(&t->out, cfg, context, rule, t->path);
+  }
+  long long total = t->sh->total_count;
+  if (matching)
+  {
+    t->current_count++;
+    total = atomic_fetch_add(&t->sh->total_count, 1) + 1;
+  }
+  /* As in YARA, once -l is reached every later callback aborts its scan. */
+  if (cfg->limit != 0 && total >= cfg->limit)
+    return CALLBACK_ABORT;
+  return CALLBACK_CONTINUE;
+}
+
+static void on_import(scan_thread* t, YR_MODULE_IMPORT* mi)
+{
+  /* The last -x for a module wins, as in YARA. */
+  for (int i = t->sh->nmdata - 1; i >= 0; i--)
+  {
+    if (strcmp(t->sh->mdata[i].module, mi->module_name) == 0)
+    {
+      mi->module_data = (void*) t->sh->mdata[i].file.data;
+      mi->module_data_size = t->sh->mdata[i].file.size;
+      return;
+    }
+  }
+}
+
+/* -D: libyara prints the object with printf, so our buffer goes first. */
+static void on_imported(scan_thread* t, YR_OBJECT* object)
+{
+  if (!t->sh->cfg->show_module_data)
+    return;
+  pthread_mutex_lock(&t->sh->out_lock);
+  outbuf_flush(&t->out);
+  yr_object_print_data(object, 0, 1);
+  printf("\n");
+  pthread_mutex_unlock(&t->sh->out_lock);
+}
+
+static int on_too_many(scan_thread* t, YR_SCAN_CONTEXT* context,
+                       const YR_STRING* s)
+{
+  const yara_config* cfg = t->sh->cfg;
+  if (cfg->ignore_warnings)
+    return CALLBACK_CONTINUE;
+  const YR_RULE* rule = &context->rules->rules_table[s->rule_idx];
+  fprintf(stderr,
+          "warning: rule \"%s\": too many matches for %s, results for this "
+          "rule may be incorrect\n",
+          rule->identifier, s->identifier);
+  return cfg->fail_on_warnings ? CALLBACK_ERROR : CALLBACK_CONTINUE;
+}
+
+static void on_console(scan_thread* t, const char* message)
+{
+  if (t->sh->cfg->json)
+    json_array_append_new(t->console, json_text(message));
+  else
+    outbuf_printf(&t->out, "%s\n", message);
+}
+
+static int callback(YR_SCAN_CONTEXT* context, int message, void* data,
+                    void* user_data)
+{
+  scan_thread* t = user_data;
+  switch (message)
+  {
+  case CALLBACK_MSG_RULE_MATCHING:
+  case CALLBACK_MSG_RULE_NOT_MATCHING:
+    return on_rule(t, context, message, data);
+  case CALLBACK_MSG_IMPORT_MODULE:
+    on_import(t, data);
+    return CALLBACK_CONTINUE;
+  case CALLBACK_MSG_MODULE_IMPORTED:
+    on_imported(t, data);
+    return CALLBACK_CONTINUE;
+  case CALLBACK_MSG_TOO_MANY_MATCHES:
+    return on_too_many(t, context, data);
+  case CALLBACK_MSG_CONSOLE_LOG:
+    on_console(t, data);
+    return CALLBACK_CONTINUE;
+  }
+  /* YARA 4.2 answers anything else (scan finished) with an error, which
+     libyara ignores; answering the same keeps any later message the same. */
+  return CALLBACK_ERROR;
+}
+
+int scan_thread_init(scan_thread* t, scan_shared* sh)
+{
+  memset(t, 0, sizeof(*t));
+  t->sh = sh;
+  int rc = yr_scanner_create(sh->rules, &t->scanner);
+  if (rc != ERROR_SUCCESS)
+    return rc;
+  yr_scanner_set_callback(t->scanner, callback, t);
+  yr_scanner_set_flags(t->scanner, sh->flags);
+  return ERROR_SUCCESS;
+}
+
+void scan_thread_fini(scan_thread* t)
+{
+  if (t->scanner != NULL)
+    yr_scanner_destroy(t->scanner);
+  outbuf_free(&t->out);
+  json_decref(t->matches);
+  json_decref(t->console);
+  t->scanner = NULL;
+  t->matches = t->console = NULL;
+}
+
+/* Anything mapped_open refuses (devices, /proc files, FIFOs) gets libyara's
+   own reading, which is what YARA does for every file. */
+static int scan_path(scan_thread* t, const char* path)
+{
+  mapped_file m;
+  if (mapped_open(path, &m) == 0)
+  {
+    int rc = yr_scanner_scan_mem(t->scanner, m.data, m.size);
+    mapped_close(&m);
+    return rc;
+  }
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return ERROR_COULD_NOT_OPEN_FILE;
+  int rc = yr_scanner_scan_fd(t->scanner, fd);
+  close(fd);
+  return rc;
+}
+
+/* YARA tries a numeric target as a pid when it is not a readable file. */
+static int scan_maybe_pid(scan_thread* t, const char* target)
+{
+  char* end = NULL;
+  long pid = strtol(target, &end, 10);
+  if (pid > 0 && *end == '\0')
+    return yr_scanner_scan_proc(t->scanner, (int) pid);
+  return ERROR_COULD_NOT_OPEN_FILE;
+}
+
+void scan_print_error(scan_thread* t, const char* path, int error)
+{
+  YR_RULE* rule = yr_scanner_last_error_rule(t->scanner);
+  YR_STRING* s = yr_scanner_last_error_string(t->scanner);
+  fprintf(stderr, "error scanning %s: ", path);
+  if (rule != NULL && s != NULL)
+    fprintf(stderr, "string \"%s\" in rule \"%s\" caused ", s->identifier,
+            rule->identifier);
+  else if (rule != NULL)
+    fprintf(stderr, "rule \"%s\" caused ", rule->identifier);
+  char why[256];
+  /* YARA would print "error: 46"; for a bad -x malml=FILE we can say why. */
+  if (error == ERROR_INVALID_MODULE_DATA &&
+      malml_module_data_error(why, sizeof(why)) == 0)
+    fprintf(stderr, "invalid data for module malml: %s\n", why);
+  else
+    rules_print_error(error);
+}
+
+/* Error texts for the JSON "error" field, as print_error words them. */
+static const char* error_text(int error)
+{
+  switch (error)
+  {
+  case ERROR_COULD_NOT_OPEN_FILE:
+    return "could not open file";
+  case ERROR_SCAN_TIMEOUT:
+    return "scanning timed out";
+  case ERROR_INSUFFICIENT_MEMORY:
+    return "not enough memory";
+  case ERROR_COULD_NOT_ATTACH_TO_PROCESS:
+    return "can not attach to process (try running as root)";
+  case ERROR_EXEC_STACK_OVERFLOW:
+    return "stack overflow while evaluating condition";
+  case ERROR_TOO_MANY_MATCHES:
+    return "too many matches";
+  case ERROR_INVALID_MODULE_DATA:
+    return "invalid module data";
+  }
+  return "scan error";
+}
+
+static void emit_json(scan_thread* t, const char* path, int rc)
+{
+  json_t* obj = json_object();
+  json_object_set_new(obj, "path", json_text(path));
+  if (t->sh->cfg->count_only)
+    json_object_set_new(obj, "count", json_integer(t->current_count));
+  else
+    json_object_set(obj, "matches", t->matches);
+  if (json_array_size(t->console) > 0)
+    json_object_set(obj, "console", t->console);
+  if (rc != ERROR_SUCCESS)
+  {
+    json_object_set_new(obj, "error", json_string(error_text(rc)));
+    json_object_set_new(obj, "error_code", json_integer(rc));
+  }
+  char* line = json_dumps(obj, JSON_COMPACT | JSON_ENSURE_ASCII);
+  if (line != NULL)
+    outbuf_printf(&t->out, "%s\n", line);
+  free(line);
+  json_decref(obj);
+}
+
+static void begin_file(scan_thread* t, const char* path)
+{
+  t->path = path;
+  t->current_count = 0;
+  t->out.len = 0;
+  if (t->sh->cfg->json)
+  {
+    json_decref(t->matches);
+    json_decref(t->console);
+    t->matches = json_array();
+    t->console = json_array();
+  }
+}
+
+int scan_file(scan_thread* t, const char* path, bool in_dir)
+{
+  const yara_config* cfg = t->sh->cfg;
+  begin_file(t, path);
+  int rc = scan_path(t, path);
+  if (rc == ERROR_COULD_NOT_OPEN_FILE && !in_dir)
+    rc = scan_maybe_pid(t, path);
+  if (cfg->json)
+    emit_json(t, path, rc);
+  else if (cfg->count_only && in_dir)
+    outbuf_printf(&t->out, "%s: %d\n", path, t->current_count);
+  else if (cfg->count_only && rc == ERROR_SUCCESS)
+    outbuf_printf(&t->out, "%d\n", t->current_count);
+  pthread_mutex_lock(&t->sh->out_lock);
+  outbuf_flush(&t->out);
+  if (rc != ERROR_SUCCESS)
+  {
+    /* stdout first, so a terminal shows the error after the results. */
+    fflush(stdout);
+    scan_print_error(t, path, rc);
+  }
+  pthread_mutex_unlock(&t->sh->out_lock);
+  atomic_fetch_add(&t->sh->files_done, 1);
+  if (rc != ERROR_SUCCESS)
+    atomic_fetch_add(&t->sh->errors, 1);
+  return rc;
+}

@@ -1,0 +1,67 @@
+/*
+ * Private to yara: scanning files with compiled rules and printing what
+ * YARA 4.2 prints for them.  yara_scan.c scans one file on one thread;
+ * yara_run.c drives a whole run (one file, a directory, a scan list).
+ */
+#ifndef MALML_YARA_SCAN_H
+#define MALML_YARA_SCAN_H
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <time.h>
+#include <yara.h>
+
+#include "cli/yara/yara_config.h"
+#include "cli/yara/yara_output.h"
+
+/* -x MODULE=FILE: the file is mapped once and shared read-only. */
+typedef struct
+{
+  const char* module;
+  YR_MAPPED_FILE file;
+} module_data;
+
+/* What all scanning threads share; only the atomics and the lock change. */
+typedef struct
+{
+  const yara_config* cfg;
+  YR_RULES* rules;
+  const module_data* mdata;
+  int nmdata;
+  int flags;       /* SCAN_FLAGS_* */
+  time_t deadline; /* directory scans stop starting files after it */
+  pthread_mutex_t out_lock;
+  atomic_llong total_count; /* matches over all files, for -l */
+  atomic_llong files_done;  /* for --progress */
+  atomic_llong errors;
+} scan_shared;
+
+/* One scanning thread. */
+typedef struct
+{
+  scan_shared* sh;
+  YR_SCANNER* scanner;
+  const char* path; /* being scanned */
+  int current_count;
+  outbuf out;
+  json_t* matches; /* JSON output: this file's entries */
+  json_t* console; /* JSON output: console module messages */
+} scan_thread;
+
+/* Returns a libyara error code; `t` is ready for scan_file on success. */
+int scan_thread_init(scan_thread* t, scan_shared* sh);
+void scan_thread_fini(scan_thread* t);
+
+/*
+ * Scans one file and prints its results.  `in_dir`: the file came from a
+ * directory or a scan list, so -c prints "path: count" and errors do not end
+ * the run; otherwise a numeric target that is not a file is scanned as a
+ * process id, as YARA does.  Returns the libyara result.
+ */
+int scan_file(scan_thread* t, const char* path, bool in_dir);
+
+/* "error scanning PATH: " and YARA's text for `error` on stderr. */
+void scan_print_error(scan_thread* t, const char* path, int error);
+
+#endif

@@ -1,0 +1,139 @@
+/*
+ * yarac: YARA 4.2's rule compiler with the malml module compiled in, so
+ * rules importing "malml" compile; the output loads in our `yara -C`.
+ * Same options, messages and exit codes as Debian's yarac 4.2.3, except
+ * that an output file that cannot be written is an error (4.2.3 exits 0).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yara.h>
+
+#include "cli/yara/yara_args.h"
+#include "cli/yara/yara_rules.h"
+#include "config.h"
+
+#define USAGE "Usage: yarac [OPTION]... [NAMESPACE:]SOURCE_FILE... OUTPUT_FILE"
+#define MAX_EXT_VARS 32
+
+static const char* atom_quality_table;
+static const char* ext_vars[MAX_EXT_VARS + 1];
+static bool fail_on_warnings, show_help, ignore_warnings, show_version;
+static long long max_strings_per_rule = DEFAULT_MAX_STRINGS_PER_RULE;
+
+static yopt options[] = {
+    {YOPT_STRING, 0, "atom-quality-table", &atom_quality_table, 1,
+     "path to a file with the atom quality table", "FILE", 0},
+    {YOPT_STRING, 'd', "define", ext_vars, MAX_EXT_VARS,
+     "define external variable", "VAR=VALUE", 0},
+    {YOPT_BOOL, 0, "fail-on-warnings", &fail_on_warnings, 1,
+     "fail on warnings", NULL, 0},
+    {YOPT_BOOL, 'h', "help", &show_help, 1, "show this help and exit", NULL,
+     0},
+    {YOPT_INT, 0, "max-strings-per-rule", &max_strings_per_rule, 1,
+     "set maximum number of strings per rule (default=10000)", "NUMBER", 0},
+    {YOPT_BOOL, 'w', "no-warnings", &ignore_warnings, 1, "disable warnings",
+     NULL, 0},
+    {YOPT_BOOL, 'v', "version", &show_version, 1, "show version information",
+     NULL, 0},
+    {YOPT_END, 0, NULL, NULL, 0, NULL, NULL, 0},
+};
+
+static void print_help(void)
+{
+  printf("%s\n\n", USAGE);
+  yopt_print_usage(stdout, options, 40);
+  printf(
+      "\nThis yarac is YARA %s's with the malml module compiled in: rules may\n"
+      "import \"malml\".  Its output loads in this package's `yara -C`; a\n"
+      "YARA without malml refuses rules that import it.  Unlike upstream, an\n"
+      "output file that cannot be written is an error.\n"
+      "\nReport bugs in the malml build to the malml project; YARA itself: "
+      "vmalvarez@virustotal.com\n",
+      MALML_LIBYARA_VERSION);
+}
+
+/* Returns the exit status. */
+static int save(YR_RULES* rules, const char* path)
+{
+  FILE* f = fopen(path, "wb");
+  if (f == NULL)
+  {
+    fprintf(stderr, "error: could not open file \"%s\".\n", path);
+    return EXIT_FAILURE;
+  }
+  YR_STREAM stream = {.user_data = f, .write = (YR_STREAM_WRITE_FUNC) fwrite};
+  int rc = yr_rules_save_stream(rules, &stream);
+  if (fclose(f) != 0 && rc == ERROR_SUCCESS)
+    rc = ERROR_WRITING_FILE;
+  if (rc != ERROR_SUCCESS)
+  {
+    fprintf(stderr, "error: %d\n", rc);
+    return EXIT_FAILURE;
+  }
+  return EXIT_SUCCESS;
+}
+
+static int compile_and_save(YR_COMPILER* c, int nargs, char** args)
+{
+  YR_RULES* rules = NULL;
+  compiler_results cr = {0, ignore_warnings, MESSAGES_YARAC};
+  if (rules_define_externals(ext_vars, NULL, c) != ERROR_SUCCESS)
+    return EXIT_FAILURE;
+  if (atom_quality_table != NULL &&
+      yr_compiler_load_atom_quality_table(c, atom_quality_table, 0) !=
+          ERROR_SUCCESS)
+  {
+    fprintf(stderr, "error loading atom quality table\n");
+    return EXIT_FAILURE;
+  }
+  yr_set_configuration_uint32(YR_CONFIG_MAX_STRINGS_PER_RULE,
+                              (uint32_t) max_strings_per_rule);
+  yr_compiler_set_callback(c, rules_report, &cr);
+  if (!rules_compile_files(c, nargs - 1, args))
+    return EXIT_FAILURE;
+  if (fail_on_warnings && cr.warnings > 0)
+    return EXIT_FAILURE;
+  int rc = yr_compiler_get_rules(c, &rules);
+  if (rc != ERROR_SUCCESS)
+  {
+    fprintf(stderr, "error: %d\n", rc);
+    return EXIT_FAILURE;
+  }
+  rc = save(rules, args[nargs - 1]);
+  yr_rules_destroy(rules);
+  return rc;
+}
+
+int main(int argc, char** argv)
+{
+  YR_COMPILER* c = NULL;
+  int nargs = yopt_parse(options, argc, argv);
+  if (show_version)
+  {
+    printf("%s (YARA with malml %s)\n", MALML_LIBYARA_VERSION,
+           PACKAGE_VERSION);
+    return EXIT_SUCCESS;
+  }
+  if (show_help)
+  {
+    print_help();
+    return EXIT_SUCCESS;
+  }
+  if (nargs < 2)
+  {
+    fprintf(stderr, "yarac: wrong number of arguments\n%s\n\n", USAGE);
+    fprintf(stderr, "Try `--help` for more options\n");
+    return EXIT_FAILURE;
+  }
+  if (yr_initialize() != ERROR_SUCCESS)
+    return EXIT_FAILURE;
+  int rc = EXIT_FAILURE;
+  if (yr_compiler_create(&c) == ERROR_SUCCESS)
+  {
+    rc = compile_and_save(c, nargs, argv);
+    yr_compiler_destroy(c);
+  }
+  yr_finalize();
+  return rc;
+}

@@ -1,0 +1,354 @@
+#include "model/train/dataset.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/common/extract.h"
+#include "cli/common/features_json.h"
+#include "model/train/labels.h"
+#include "cli/common/workers.h"
+
+/* A feature vector read before the join with the labels. */
+typedef struct
+{
+  char sha256[65];
+  float* v;
+} item;
+
+typedef struct
+{
+  item* items;
+  size_t n, cap;
+  size_t not_pe, failures;
+  pthread_mutex_t lock;
+  YR_RULES* rules;
+} collector;
+
+/* Takes ownership of v. */
+static int collect(collector* c, const char* sha, float* v)
+{
+  int rc = 0;
+  pthread_mutex_lock(&c->lock);
+  if (c->n == c->cap)
+  {
+    size_t cap = c->cap ? c->cap * 2 : 1024;
+    item* items = realloc(c->items, cap * sizeof(*items));
+    if (items == NULL)
+      rc = -1;
+    else
+    {
+      c->items = items;
+      c->cap = cap;
+    }
+  }
+  if (rc == 0)
+  {
+    snprintf(c->items[c->n].sha256, 65, "%s", sha);
+    c->items[c->n++].v = v;
+  }
+  else
+    free(v);
+  pthread_mutex_unlock(&c->lock);
+  return rc;
+}
+
+static void count(collector* c, size_t* what)
+{
+  pthread_mutex_lock(&c->lock);
+  (*what)++;
+  pthread_mutex_unlock(&c->lock);
+}
+
+/* ---- JSON lines ----------------------------------------------------- */
+
+static int read_line(
+    collector* c, const char* path, size_t lineno, const char* line)
+{
+  json_error_t error;
+  json_t* obj = json_loads(line, 0, &error);
+  const char* why = "not a JSON object";
+  const char* sha =
+      obj ? json_string_value(json_object_get(obj, "sha256")) : NULL;
+  int rc = 0;
+  if (obj != NULL && json_is_false(json_object_get(obj, "is_pe")))
+    c->not_pe++;
+  else if (sha == NULL || strlen(sha) != 64)
+    rc = -1;
+  else
+  {
+    float* v = malloc(MALML_FEATURE_COUNT * sizeof(float));
+    if (v == NULL || features_from_json(obj, v, &why) != 0)
+    {
+      free(v);
+      rc = -1;
+    }
+    else
+      rc = collect(c, sha, v);
+  }
+  if (rc != 0)
+    fprintf(stderr, "malml: %s:%zu: %s\n", path, lineno, why);
+  json_decref(obj);
+  return rc;
+}
+
+static int read_jsonl(collector* c, const char* path)
+{
+  FILE* f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+  if (f == NULL)
+  {
+    fprintf(stderr, "malml: %s: %s\n", path, strerror(errno));
+    return -1;
+  }
+  char* line = NULL;
+  size_t len = 0, lineno = 0;
+  int rc = 0;
+  while (rc == 0 && getline(&line, &len, f) != -1)
+    if (line[0] != '\n')
+      rc = read_line(c, path, ++lineno, line);
+  free(line);
+  if (f != stdin)
+    fclose(f);
+  return rc;
+}
+
+/* ---- scanning ------------------------------------------------------- */
+
+typedef struct
+{
+  collector* c;
+  extractor x;
+} scan_thread;
+
+static void* scan_init(void* shared)
+{
+  scan_thread* t = calloc(1, sizeof(*t));
+  if (t == NULL)
+    return NULL;
+  t->c = shared;
+  if (extractor_init(&t->x, t->c->rules) != ERROR_SUCCESS)
+  {
+    free(t);
+    return NULL;
+  }
+  return t;
+}
+
+static void scan_fini(void* state)
+{
+  scan_thread* t = state;
+  extractor_fini(&t->x);
+  free(t);
+}
+
+static void scan_file(void* state, const char* path)
+{
+  scan_thread* t = state;
+  char sha[65];
+  const char* why;
+  if (extractor_file(&t->x, path, sha, &why) != 0)
+  {
+    fprintf(stderr, "malml: %s: %s\n", path, why);
+    count(t->c, &t->c->failures);
+  }
+  else if (!t->x.features.is_pe)
+    count(t->c, &t->c->not_pe);
+  else
+  {
+    float* v = malloc(sizeof(t->x.features.vector));
+    if (v != NULL)
+      memcpy(v, t->x.features.vector, sizeof(t->x.features.vector));
+    if (v == NULL || collect(t->c, sha, v) != 0)
+      count(t->c, &t->c->failures);
+  }
+}
+
+static void scan_error(void* shared, const char* path, int err)
+{
+  fprintf(stderr, "malml: %s: %s\n", path, strerror(err));
+  count(shared, &((collector*)shared)->failures);
+}
+
+static int scan_paths(collector* c, const char** paths, int n, int threads)
+{
+  if (n == 0)
+    return 0;
+  if (extractor_rules(&c->rules) != ERROR_SUCCESS)
+  {
+    fprintf(stderr, "malml: cannot compile the extraction rule\n");
+    return -1;
+  }
+  workers_options o = {
+      .threads = threads > 0 ? threads : 1,
+      .recursive = 1,
+      .follow_symlinks = 1,
+      .thread_init = scan_init,
+      .on_file = scan_file,
+      .thread_fini = scan_fini,
+      .on_walk_error = scan_error,
+      .shared = c};
+  int rc = workers_run(paths, n, &o);
+  yr_rules_destroy(c->rules);
+  return rc < 0 ? -1 : 0;
+}
+
+/* ---- the join with the labels --------------------------------------- */
+
+static int by_item_sha(const void* a, const void* b)
+{
+  return strcmp(((const item*)a)->sha256, ((const item*)b)->sha256);
+}
+
+static int by_string(const void* a, const void* b)
+{
+  return strcmp(*(char* const*)a, *(char* const*)b);
+}
+
+static int alloc_rows(dataset* d, size_t n)
+{
+  d->x = malloc((n ? n : 1) * MALML_FEATURE_COUNT * sizeof(float));
+  d->y = calloc(n ? n : 1, sizeof(int));
+  d->group = calloc(n ? n : 1, sizeof(int));
+  d->sha256 = calloc(n ? n : 1, sizeof(char*));
+  d->family = calloc(n ? n : 1, sizeof(char*));
+  d->source = calloc(n ? n : 1, sizeof(char*));
+  d->group_names = calloc(n ? n : 1, sizeof(char*));
+  d->cap = n;
+  return (d->x && d->y && d->group && d->sha256 && d->family && d->source &&
+          d->group_names)
+             ? 0
+             : -1;
+}
+
+/* Group names sorted and unique, so that a group's index does not depend on
+ * the order files were found in; row groups are indices into them.  Frees
+ * row_group's strings; group_names gets its own copies. */
+static int index_groups(dataset* d, char** row_group)
+{
+  char** sorted = malloc((d->n ? d->n : 1) * sizeof(char*));
+  size_t k = 0;
+  if (sorted == NULL)
+    return -1;
+  memcpy(sorted, row_group, d->n * sizeof(char*));
+  qsort(sorted, d->n, sizeof(char*), by_string);
+  for (size_t i = 0; i < d->n; i++)
+    if (k == 0 || strcmp(d->group_names[k - 1], sorted[i]) != 0)
+      d->group_names[k++] = strdup(sorted[i]);
+  d->ngroups = k;
+  for (size_t i = 0; i < d->n; i++)
+  {
+    char** at =
+        bsearch(&row_group[i], d->group_names, k, sizeof(char*), by_string);
+    d->group[i] = (int)(at - d->group_names);
+    free(row_group[i]);
+  }
+  free(sorted);
+  return 0;
+}
+
+static int join(dataset* d, collector* c, const label_table* t)
+{
+  qsort(c->items, c->n, sizeof(item), by_item_sha);
+  char** row_group = calloc(c->n ? c->n : 1, sizeof(char*));
+  if (row_group == NULL || alloc_rows(d, c->n) != 0)
+  {
+    free(row_group);
+    return -1;
+  }
+  for (size_t i = 0; i < c->n; i++)
+  {
+    const label_entry* e = labels_find(t, c->items[i].sha256);
+    if (i > 0 && strcmp(c->items[i].sha256, c->items[i - 1].sha256) == 0)
+      d->duplicates++;
+    else if (e == NULL)
+      d->unlabelled++;
+    else
+    {
+      size_t r = d->n++;
+      memcpy(
+          d->x + r * MALML_FEATURE_COUNT,
+          c->items[i].v,
+          MALML_FEATURE_COUNT * sizeof(float));
+      d->y[r] = e->label;
+      d->sha256[r] = strdup(e->sha256);
+      d->family[r] = strdup(e->family);
+      d->source[r] = strdup(e->source);
+      row_group[r] = strdup(e->group);
+    }
+  }
+  int rc = index_groups(d, row_group);
+  free(row_group);
+  return rc;
+}
+
+static int has_suffix(const char* s, const char* suffix)
+{
+  size_t a = strlen(s), b = strlen(suffix);
+  return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+int dataset_load(
+    dataset* d,
+    const char* const* targets,
+    int ntargets,
+    const char* labels_path,
+    int threads)
+{
+  collector c = {NULL, 0, 0, 0, 0, PTHREAD_MUTEX_INITIALIZER, NULL};
+  label_table t = {NULL, 0};
+  const char** scan = calloc(ntargets + 1, sizeof(char*));
+  int nscan = 0, rc = scan ? labels_read(labels_path, &t) : -1;
+  for (int i = 0; rc == 0 && i < ntargets; i++)
+  {
+    if (strcmp(targets[i], "-") == 0 || has_suffix(targets[i], ".jsonl"))
+      rc = read_jsonl(&c, targets[i]);
+    else
+      scan[nscan++] = targets[i];
+  }
+  if (rc == 0)
+    rc = scan_paths(&c, scan, nscan, threads);
+  if (rc == 0 && c.failures > 0)
+    fprintf(
+        stderr, "malml: %zu files could not be read or scanned\n", c.failures);
+  if (rc == 0)
+    rc = join(d, &c, &t);
+  d->not_pe = c.not_pe;
+  labels_free(&t);
+  for (size_t i = 0; i < c.n; i++)
+    free(c.items[i].v);
+  free(c.items);
+  free(scan);
+  return rc;
+}
+
+void dataset_free(dataset* d)
+{
+  for (size_t i = 0; i < d->n; i++)
+  {
+    free(d->sha256[i]);
+    free(d->family[i]);
+    free(d->source[i]);
+  }
+  for (size_t i = 0; i < d->ngroups; i++)
+    free(d->group_names[i]);
+  free(d->x);
+  free(d->y);
+  free(d->group);
+  free(d->sha256);
+  free(d->family);
+  free(d->source);
+  free(d->group_names);
+  memset(d, 0, sizeof(*d));
+}
+
+size_t dataset_count(const dataset* d, int y)
+{
+  size_t k = 0;
+  for (size_t i = 0; i < d->n; i++)
+    k += d->y[i] == y;
+  return k;
+}

@@ -1,0 +1,49 @@
+/*
+ * Private header: a labelled feature matrix for `malml train` and `malml
+ * eval`, read from `malml features` JSON lines or by scanning directories,
+ * joined by sha256 with a labels file (TSV: sha256, label, group, family,
+ * source; a header line is skipped).
+ */
+#ifndef MALML_DATASET_H
+#define MALML_DATASET_H
+
+#include <stddef.h>
+
+#include "modules/malml/malml.h"
+
+typedef struct
+{
+  size_t n;
+  float* x;   /* n rows of MALML_FEATURE_COUNT; NaN = missing */
+  int* y;     /* 1 malware, 0 benign */
+  int* group; /* index into group_names */
+  char** sha256;
+  char** family; /* "" when the labels file names none */
+  char** source;
+  char** group_names;
+  size_t ngroups;
+  /* Files read but left out: not in the labels file, not PE, duplicates. */
+  size_t unlabelled, not_pe, duplicates;
+  size_t cap, groups_cap;
+} dataset;
+
+/*
+ * Loads every target into d (zeroed by the caller): a path ending in
+ * ".jsonl" (or "-" for stdin) is read as `malml features` output, anything
+ * else is scanned (directories recursively) with `threads` threads.  Rows
+ * are sorted by sha256, so the order does not depend on the walk.  Returns
+ * 0, or -1 with a message on stderr.  Free with dataset_free().
+ */
+int dataset_load(
+    dataset* d,
+    const char* const* targets,
+    int ntargets,
+    const char* labels_path,
+    int threads);
+
+void dataset_free(dataset* d);
+
+/* Number of rows with label y. */
+size_t dataset_count(const dataset* d, int y);
+
+#endif

@@ -1,0 +1,258 @@
+/*
+ * Serialises malml model files (docs/model-format.md) from XGBoost JSON
+ * models.  The layout written here is the one modules/malml/model/model_load.c
+ * reads; the file is loaded back through that loader before it is renamed
+ * into place, so a file this writes and the module refuses cannot exist.
+ */
+#include "model/train/model_build.h"
+
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/train/xgb_json.h"
+#include "modules/malml/malml.h"
+
+typedef struct
+{
+  uint8_t* p;
+  size_t len, cap;
+  int oom;
+} buffer;
+
+static void put(buffer* b, const void* data, size_t n)
+{
+  if (b->oom)
+    return;
+  if (b->len + n > b->cap)
+  {
+    size_t cap = b->cap ? b->cap : 4096;
+    while (cap < b->len + n)
+      cap *= 2;
+    uint8_t* p = realloc(b->p, cap);
+    if (p == NULL)
+    {
+      b->oom = 1;
+      return;
+    }
+    b->p = p;
+    b->cap = cap;
+  }
+  memcpy(b->p + b->len, data, n);
+  b->len += n;
+}
+
+static void put_u16(buffer* b, uint16_t v)
+{
+  uint8_t x[2] = {(uint8_t) v, (uint8_t) (v >> 8)};
+  put(b, x, 2);
+}
+
+static void put_u32(buffer* b, uint32_t v)
+{
+  uint8_t x[4] = {(uint8_t) v, (uint8_t) (v >> 8), (uint8_t) (v >> 16),
+                  (uint8_t) (v >> 24)};
+  put(b, x, 4);
+}
+
+static void put_f32(buffer* b, float f)
+{
+  uint32_t u;
+  memcpy(&u, &f, 4);
+  put_u32(b, u);
+}
+
+static void put_f64(buffer* b, double d)
+{
+  uint64_t u;
+  memcpy(&u, &d, 8);
+  put_u32(b, (uint32_t) u);
+  put_u32(b, (uint32_t) (u >> 32));
+}
+
+static void put_string(buffer* b, const char* s)
+{
+  put_u32(b, (uint32_t) strlen(s));
+  put(b, s, strlen(s));
+}
+
+static int fail(char* err, size_t errlen, const char* fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(err, errlen, fmt, ap);
+  va_end(ap);
+  return -1;
+}
+
+static void put_header(buffer* b, int nthresholds)
+{
+  uint8_t hash[32];
+  const char* hex = malml_schema_hash();
+  for (int i = 0; i < 32; i++)
+  {
+    unsigned int x = 0;
+    sscanf(hex + 2 * i, "%2x", &x);
+    hash[i] = (uint8_t) x;
+  }
+  put(b, MALML_MODEL_MAGIC, 8);
+  put_u16(b, MALML_MODEL_MAJOR);
+  put_u16(b, MALML_MODEL_MINOR);
+  put_u32(b, MALML_MODEL_HEADER_SIZE);
+  put_u32(b, MALML_FEATURE_COUNT);
+  put_u32(b, MALML_GROUP_COUNT);
+  put_u32(b, MALML_MODEL_COUNT);
+  put_u32(b, (uint32_t) nthresholds);
+  put_u32(b, MALML_MODEL_NODE_SIZE);
+  put_u32(b, 0);
+  put(b, hash, 32);
+  put_f64(b, 0); /* reserved */
+  for (int g = 0; g < MALML_GROUP_COUNT; g++)
+  {
+    put_u32(b, (uint32_t) malml_schema_group((malml_group) g)->begin);
+    put_u32(b, (uint32_t) malml_schema_group((malml_group) g)->end);
+  }
+}
+
+static void put_table(buffer* b, const xgb_model* models)
+{
+  for (int g = 0; g < MALML_MODEL_COUNT; g++)
+  {
+    put_u32(b, (uint32_t) g);
+    put_u32(b, MALML_MODEL_OBJECTIVE_LOGISTIC);
+    put_u32(b, models[g].ntrees);
+    put_u32(b, models[g].nnodes);
+    put_f64(b, models[g].base_margin);
+    put_f64(b, 0); /* reserved */
+  }
+}
+
+static void put_trees(buffer* b, const xgb_model* m)
+{
+  for (uint32_t t = 0; t < m->ntrees; t++)
+    put_u32(b, m->tree_sizes[t]);
+  for (uint32_t i = 0; i < m->nnodes; i++)
+  {
+    const xgb_node* n = &m->nodes[i];
+    put_u32(b, n->left == UINT32_MAX ? MALML_MODEL_NO_CHILD : n->left);
+    put_u32(b, n->right == UINT32_MAX ? MALML_MODEL_NO_CHILD : n->right);
+    put_u32(b, n->feature);
+    put_f32(b, n->threshold);
+    put_f32(b, n->value);
+    put_f32(b, n->cover);
+    put_u32(b, n->default_left ? MALML_MODEL_NODE_DEFAULT_LEFT : 0);
+  }
+}
+
+static int check_thresholds(
+    const model_threshold* t,
+    int n,
+    char* err,
+    size_t errlen)
+{
+  if (n < 0 || n > MALML_MODEL_MAX_THRESHOLDS)
+    return fail(err, errlen, "%d thresholds, at most %d", n,
+                MALML_MODEL_MAX_THRESHOLDS);
+  for (int i = 0; i < n; i++)
+  {
+    size_t len = t[i].name ? strlen(t[i].name) : 0;
+    if (len == 0 || len > MALML_MODEL_MAX_NAME)
+      return fail(err, errlen, "threshold %d has no name or a long one", i);
+    if (!(t[i].value >= 0 && t[i].value <= 5) || !(t[i].target_fpr >= 0 &&
+                                                    t[i].target_fpr <= 1))
+      return fail(err, errlen, "threshold '%s' is out of range",
+                  t[i].name);
+  }
+  return 0;
+}
+
+/* Appends the trailing SHA-256, loads the image back, writes it to a
+ * temporary file and renames it over out_path. */
+static int finish(buffer* b, const char* out_path, char* err, size_t errlen)
+{
+  uint8_t digest[32];
+  unsigned int dlen = 0;
+  malml_model* check;
+  char why[256];
+  if (EVP_Digest(b->p, b->len, digest, &dlen, EVP_sha256(), NULL) != 1)
+    return fail(err, errlen, "SHA-256 failed");
+  put(b, digest, 32);
+  if (b->oom)
+    return fail(err, errlen, "out of memory");
+  if (malml_model_load(b->p, b->len, &check, why, sizeof(why)) != 0)
+    return fail(err, errlen, "the built model does not load back: %s", why);
+  malml_model_free(check);
+  size_t plen = strlen(out_path) + 8;
+  char* tmp = malloc(plen);
+  if (tmp == NULL)
+    return fail(err, errlen, "out of memory");
+  snprintf(tmp, plen, "%s.tmp", out_path);
+  FILE* f = fopen(tmp, "wb");
+  int ok = f != NULL && fwrite(b->p, 1, b->len, f) == b->len;
+  ok = (f != NULL && fclose(f) == 0) && ok;
+  if (!ok || rename(tmp, out_path) != 0)
+  {
+    remove(tmp);
+    free(tmp);
+    return fail(err, errlen, "cannot write %s", out_path);
+  }
+  free(tmp);
+  return 0;
+}
+
+int model_build(
+    const char* const* xgb_json_paths,
+    const model_threshold* thresholds,
+    int n,
+    const char* version,
+    const char* meta_json,
+    const char* out_path,
+    char* err,
+    size_t errlen)
+{
+  xgb_model models[MALML_MODEL_COUNT];
+  buffer b = {NULL, 0, 0, 0};
+  char why[256];
+  int rc = 0;
+  memset(models, 0, sizeof(models));
+  if (meta_json == NULL)
+    meta_json = "{}";
+  if (version == NULL || strlen(version) > MALML_MODEL_MAX_VERSION ||
+      strlen(meta_json) > MALML_MODEL_MAX_META)
+    return fail(err, errlen, "version or meta JSON missing or too long");
+  if (check_thresholds(thresholds, n, err, errlen) != 0)
+    return -1;
+  json_t* meta = json_loads(meta_json, 0, NULL);
+  int meta_ok = json_is_object(meta);
+  json_decref(meta);
+  if (!meta_ok)
+    return fail(err, errlen, "meta_json is not a JSON object");
+  for (int g = 0; g < MALML_MODEL_COUNT && rc == 0; g++)
+    if (xgb_json_read(xgb_json_paths[g], MALML_FEATURE_COUNT, &models[g],
+                      why, sizeof(why)) != 0)
+      rc = fail(err, errlen, "%s: %s", xgb_json_paths[g], why);
+  if (rc == 0)
+  {
+    put_header(&b, n);
+    put_table(&b, models);
+    for (int g = 0; g < MALML_MODEL_COUNT; g++)
+      put_trees(&b, &models[g]);
+    for (int i = 0; i < n; i++)
+    {
+      put_string(&b, thresholds[i].name);
+      put_f64(&b, thresholds[i].value);
+      put_f64(&b, thresholds[i].target_fpr);
+    }
+    put_string(&b, version);
+    put_string(&b, meta_json);
+    rc = finish(&b, out_path, err, errlen);
+  }
+  for (int g = 0; g < MALML_MODEL_COUNT; g++)
+    xgb_model_free(&models[g]);
+  free(b.p);
+  return rc;
+}

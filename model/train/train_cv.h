@@ -1,0 +1,43 @@
+/*
+ * Private header: group-k-fold cross-validation and the final fit of one
+ * sub-model for `malml train`.
+ */
+#ifndef MALML_TRAIN_CV_H
+#define MALML_TRAIN_CV_H
+
+#include <stdio.h>
+
+#include "model/train/dataset.h"
+#include "model/train/train_xgb.h"
+
+typedef struct
+{
+  int rounds;          /* boosting rounds chosen on the validation folds */
+  double cv_auc;       /* mean validation-fold AUC at that many rounds */
+  double* oof;         /* n out-of-fold scores; caller frees */
+  BoosterHandle final; /* fitted on every row; caller frees */
+} cv_result;
+
+/*
+ * Cross-validates a model over the columns with keep[c] != 0: for each
+ * fold, trains on the other folds for p->max_rounds rounds and records the
+ * validation AUC every p->check_every rounds.  The round count with the best
+ * mean AUC over the folds (the fewest on a tie) is the early-stopping point:
+ * the out-of-fold scores come from each fold's model cut there, and the
+ * final model is refitted on all rows for that many rounds.  weight: sample
+ * weights that already balance the classes (NULL: none, and positives are
+ * weighted by negatives / positives instead).  Progress goes
+ * to log.  Returns 0, or -1 after a message on stderr.
+ */
+int train_cv_model(
+    const dataset* d,
+    const int* fold,
+    int k,
+    const unsigned char* keep,
+    const float* weight,
+    const xgb_params* p,
+    const char* name,
+    FILE* log,
+    cv_result* out);
+
+#endif

@@ -1,0 +1,83 @@
+/*
+ * Module-internal header (programs include modules/malml/malml.h): the one pass malml makes over a file's bytes.  It yields
+ * the whole-file byte histogram and entropy, the entropy of each requested
+ * range (sections, headers) and the strings statistics, touching each byte
+ * once however the ranges overlap.
+ */
+#ifndef MALML_BYTESCAN_H
+#define MALML_BYTESCAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* The pe module keeps at most 96 sections; one more range for the headers. */
+#define MALML_MAX_RANGES 97
+
+/* Shortest printable run counted as a string (as `strings -n 5`). */
+#define MALML_MIN_STRING 5
+
+typedef struct
+{
+  uint64_t offset;
+  uint64_t size;
+} malml_range;
+
+/* Markers: strings that name a toolchain or installer (filetype tokens). */
+enum
+{
+  MALML_MARK_GO = 1 << 0,    /* "Go build ID:" */
+  MALML_MARK_INNO = 1 << 1,  /* "Inno Setup" */
+  MALML_MARK_NSIS = 1 << 2,  /* "Nullsoft" */
+  MALML_MARK_MINGW = 1 << 3, /* "Mingw-w64 runtime failure" / "GCC: (" */
+  MALML_MARK_DELPHI = 1 << 4 /* "Embarcadero" / "Borland" */
+};
+
+typedef struct
+{
+  uint64_t strings;         /* ASCII runs >= MALML_MIN_STRING */
+  uint64_t wide_strings;    /* UTF-16LE runs >= MALML_MIN_STRING chars */
+  uint64_t total_length;    /* chars in both kinds of runs */
+  uint64_t max_length;
+  uint64_t printable_bytes; /* bytes inside ASCII runs */
+  uint32_t urls;
+  uint32_t ipv4;
+  uint32_t registry;
+  uint32_t run_keys;
+  uint32_t paths;
+  uint32_t exe_names;
+  uint32_t shell_commands;
+  uint32_t user_agents;
+  uint32_t api_names;
+  uint32_t pdb_paths;
+  uint32_t embedded_pe; /* "MZ" past offset 0 whose e_lfanew leads to "PE\0\0" */
+  uint32_t dos_stubs;
+  uint32_t base64_runs;
+  uint32_t hex_runs;
+  uint32_t markers;
+} malml_strings_stats;
+
+typedef struct
+{
+  uint64_t histogram[256];
+  double entropy;                         /* whole file, as math.entropy */
+  double range_entropy[MALML_MAX_RANGES]; /* NAN for an empty range */
+  malml_strings_stats strings;
+} malml_bytescan;
+
+/*
+ * Scans `data[0..size)` once.  Ranges are clamped to the data; at most
+ * MALML_MAX_RANGES are used.  Returns 0, or -1 when out of memory.
+ */
+int malml_bytescan_run(
+    const uint8_t* data,
+    size_t size,
+    const malml_range* ranges,
+    int nranges,
+    malml_bytescan* out);
+
+/* Shannon entropy in bits per byte of a histogram over `total` bytes, summed
+ * in the order math.entropy sums it so the two compare equal.  0 when
+ * total is 0. */
+double malml_entropy(const uint64_t histogram[256], uint64_t total);
+
+#endif

@@ -1,0 +1,127 @@
+/*
+ * Evaluates malml's tree models: the scan-time half of the model code (the
+ * loader is model_load.c).  The semantics are XGBoost's, so that a score
+ * equals what XGBoost predicts for the same vector:
+ *
+ *  - at an inner node go left iff x < threshold, both as float32; a missing
+ *    value (NaN) takes the node's default direction;
+ *  - margin = base margin + sum of the leaves reached, accumulated in float32
+ *    tree by tree as XGBoost's CPU predictor does;
+ *  - probability = 1 / (1 + exp(-margin)) (binary:logistic).
+ */
+#include <math.h>
+#include <string.h>
+
+#include "modules/malml/model/model_internal.h"
+
+static const malml_submodel* submodel(const malml_model* m, int g)
+{
+  return (m != NULL && g >= 0 && g < MALML_MODEL_COUNT) ? &m->sub[g] : NULL;
+}
+
+/* The loader checked that children follow their parent inside the tree and
+ * that features are in range, so this walk ends and stays in bounds. */
+static const malml_node* leaf_of(
+    const malml_node* nodes,
+    uint32_t root,
+    const float* x)
+{
+  const malml_node* n = &nodes[root];
+  while (n->left >= 0)
+  {
+    float v = x[MALML_NODE_FEATURE(n)];
+    int left = isnan(v) ? (n->feature & MALML_NODE_DEFAULT_LEFT) != 0
+                        : v < n->split;
+    n = &nodes[left ? n->left : n->right];
+  }
+  return n;
+}
+
+double malml_model_margin(const malml_model* m, int g, const float* vector)
+{
+  const malml_submodel* s = submodel(m, g);
+  if (s == NULL)
+    return NAN;
+  float sum = (float) s->base_margin;
+  for (uint32_t t = 0; t < s->ntrees; t++)
+    sum += leaf_of(s->nodes, s->roots[t], vector)->split;
+  return sum;
+}
+
+double malml_model_score(const malml_model* m, int g, const float* vector)
+{
+  double margin = malml_model_margin(m, g, vector);
+  return isnan(margin) ? NAN : 1.0 / (1.0 + exp(-margin));
+}
+
+void malml_model_contributions(
+    const malml_model* m,
+    int g,
+    const float* vector,
+    double* contrib,
+    double* bias)
+{
+  const malml_submodel* s = submodel(m, g);
+  memset(contrib, 0, sizeof(double) * MALML_FEATURE_COUNT);
+  *bias = 0;
+  if (s == NULL)
+    return;
+  *bias = (float) s->base_margin;
+  for (uint32_t t = 0; t < s->ntrees; t++)
+  {
+    const malml_node* n = &s->nodes[s->roots[t]];
+    *bias += n->mean;
+    while (n->left >= 0)
+    {
+      float v = vector[MALML_NODE_FEATURE(n)];
+      int left = isnan(v) ? (n->feature & MALML_NODE_DEFAULT_LEFT) != 0
+                          : v < n->split;
+      const malml_node* child = &s->nodes[left ? n->left : n->right];
+      contrib[MALML_NODE_FEATURE(n)] += (double) child->mean - (double) n->mean;
+      n = child;
+    }
+  }
+}
+
+const char* malml_model_version(const malml_model* m)
+{
+  return m->version != NULL ? m->version : "";
+}
+
+const char* malml_model_meta(const malml_model* m)
+{
+  return m->meta != NULL ? m->meta : "{}";
+}
+
+const char* malml_model_sha256(const malml_model* m)
+{
+  return m->sha256;
+}
+
+int malml_model_tree_count(const malml_model* m, int g)
+{
+  const malml_submodel* s = submodel(m, g);
+  return s != NULL ? (int) s->ntrees : 0;
+}
+
+int malml_model_threshold_count(const malml_model* m)
+{
+  return m->nthresholds;
+}
+
+const malml_model_threshold* malml_model_threshold_at(
+    const malml_model* m,
+    int i)
+{
+  return (i >= 0 && i < m->nthresholds) ? &m->thresholds[i] : NULL;
+}
+
+const malml_model_threshold* malml_model_threshold_find(
+    const malml_model* m,
+    const char* name)
+{
+  for (int i = 0; i < m->nthresholds; i++)
+    if (strcmp(m->thresholds[i].name, name) == 0)
+      return &m->thresholds[i];
+  return NULL;
+}

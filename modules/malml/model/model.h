@@ -1,0 +1,119 @@
+/*
+ * Module-internal header (programs include modules/malml/malml.h): malml's gradient-boosted-tree models, loaded from the
+ * binary model format (docs/model-format.md) and evaluated without XGBoost.
+ *
+ * A model file holds MALML_GROUP_COUNT + 1 sub-models: one per feature group
+ * in malml_group order, then the model over all features (index
+ * MALML_MODEL_ALL).  Each sub-model is a sum of regression trees over the
+ * full feature vector, a base margin, and the logistic link.  A loaded model
+ * is immutable, so any number of threads may score with it at once.
+ */
+#ifndef MALML_MODEL_H
+#define MALML_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "modules/malml/features/schema.h"
+
+#define MALML_MODEL_ALL MALML_GROUP_COUNT
+#define MALML_MODEL_COUNT (MALML_GROUP_COUNT + 1)
+
+/* File format constants (docs/model-format.md). */
+#define MALML_MODEL_MAGIC "MALMLMDL"
+#define MALML_MODEL_MAJOR 1
+#define MALML_MODEL_MINOR 0
+#define MALML_MODEL_HEADER_SIZE 80
+#define MALML_MODEL_NODE_SIZE 28
+#define MALML_MODEL_TABLE_ENTRY_SIZE 32
+#define MALML_MODEL_OBJECTIVE_LOGISTIC 1
+#define MALML_MODEL_NODE_DEFAULT_LEFT 1u
+#define MALML_MODEL_NO_CHILD 0xFFFFFFFFu
+
+/* Bounds the loader enforces, so a hostile file cannot make it allocate
+ * without limit.  Generous: a 6 x 2000-tree depth-8 model is ~3M nodes. */
+#define MALML_MODEL_MAX_TREES (1u << 16)
+#define MALML_MODEL_MAX_NODES (1u << 24)
+#define MALML_MODEL_MAX_TREE_NODES (1u << 20)
+#define MALML_MODEL_MAX_THRESHOLDS 64
+#define MALML_MODEL_MAX_NAME 64
+#define MALML_MODEL_MAX_VERSION 256
+#define MALML_MODEL_MAX_META (16u << 20)
+
+typedef struct malml_model malml_model;
+
+/* One named threshold: a cut on a score chosen for a target false-positive
+ * rate on validation data. */
+typedef struct
+{
+  const char* name;
+  double value;
+  double target_fpr;
+} malml_model_threshold;
+
+/*
+ * Parses and verifies a model file image (data is not kept).  Never reads
+ * outside data[0..size) and refuses anything it does not fully understand.
+ * Returns 0 and a model the caller frees with malml_model_free, or -1 with a
+ * one-line reason in err.
+ */
+int malml_model_load(
+    const uint8_t* data,
+    size_t size,
+    malml_model** out,
+    char* err,
+    size_t errlen);
+
+void malml_model_free(malml_model* m);
+
+/* Margin (log-odds) and probability 0..1 of sub-model g over a vector of
+ * MALML_FEATURE_COUNT floats (NaN = missing).  g = MALML_MODEL_ALL is the
+ * all-features model.  Pure functions. */
+double malml_model_margin(const malml_model* m, int g, const float* vector);
+double malml_model_score(const malml_model* m, int g, const float* vector);
+
+/*
+ * Saabas-style contributions of sub-model g: contrib[i] (for i <
+ * MALML_FEATURE_COUNT) is what feature i moved the margin along the decision
+ * paths, and *bias the margin before any split (base margin plus the root
+ * expectations), so bias + sum(contrib) equals malml_model_margin.  contrib
+ * must hold MALML_FEATURE_COUNT doubles; it is overwritten.
+ */
+void malml_model_contributions(
+    const malml_model* m,
+    int g,
+    const float* vector,
+    double* contrib,
+    double* bias);
+
+/* Free text such as "2026.11.26-1"; never NULL. */
+const char* malml_model_version(const malml_model* m);
+
+/* The training summary stored in the file (a JSON object); never NULL. */
+const char* malml_model_meta(const malml_model* m);
+
+/* Lower-case hex SHA-256 of the whole model file (65 bytes with NUL). */
+const char* malml_model_sha256(const malml_model* m);
+
+int malml_model_tree_count(const malml_model* m, int g);
+int malml_model_threshold_count(const malml_model* m);
+const malml_model_threshold* malml_model_threshold_at(
+    const malml_model* m,
+    int i);
+
+/* The threshold called name, or NULL if the model has none. */
+const malml_model_threshold* malml_model_threshold_find(
+    const malml_model* m,
+    const char* name);
+
+/*
+ * The default model compiled into the binary (model/default.malml at build
+ * time), parsed on first use and kept until malml_model_default_release.
+ * NULL if none was compiled in or it did not parse; malml_model_default_status
+ * then says why.  Thread-safe.
+ */
+const malml_model* malml_model_default(void);
+const char* malml_model_default_status(void);
+void malml_model_default_release(void);
+
+#endif

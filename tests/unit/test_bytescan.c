@@ -1,0 +1,232 @@
+/*
+ * The one pass over the bytes: entropy on known patterns, ranges that
+ * overlap or run past the end, and the strings state machine.
+ */
+#include <criterion/criterion.h>
+#include <criterion/new/assert.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "modules/malml/features/bytescan.h"
+#include "modules/malml/features/string_stats.h"
+
+static malml_bytescan scan;
+
+static void run(const void* data, size_t size, const malml_range* r, int n)
+{
+  cr_assert_eq(malml_bytescan_run(data, size, r, n, &scan), 0);
+}
+
+Test(entropy, known_patterns)
+{
+  uint8_t buf[1024];
+  memset(buf, 0x41, sizeof(buf));
+  run(buf, sizeof(buf), NULL, 0);
+  cr_assert(epsilon_eq(dbl, scan.entropy, 0.0, 1e-12), "one value: 0 bits");
+
+  for (int i = 0; i < 1024; i++) buf[i] = (uint8_t) (i & 1);
+  run(buf, sizeof(buf), NULL, 0);
+  cr_assert(epsilon_eq(dbl, scan.entropy, 1.0, 1e-12), "two values: 1 bit");
+
+  for (int i = 0; i < 1024; i++) buf[i] = (uint8_t) (i % 4);
+  run(buf, sizeof(buf), NULL, 0);
+  cr_assert(epsilon_eq(dbl, scan.entropy, 2.0, 1e-12));
+
+  for (int i = 0; i < 1024; i++) buf[i] = (uint8_t) i;
+  run(buf, sizeof(buf), NULL, 0);
+  cr_assert(epsilon_eq(dbl, scan.entropy, 8.0, 1e-12), "uniform: 8 bits");
+  cr_assert_eq(scan.histogram[7], 4);
+}
+
+Test(entropy, empty_input_is_zero)
+{
+  run("", 0, NULL, 0);
+  cr_assert(epsilon_eq(dbl, scan.entropy, 0.0, 1e-12));
+}
+
+Test(ranges, overlapping_and_out_of_file_ranges)
+{
+  /* [0,512) all 0x00, [512,1024) uniform bytes. */
+  uint8_t buf[1024];
+  memset(buf, 0, 512);
+  for (int i = 0; i < 512; i++) buf[512 + i] = (uint8_t) i;
+  malml_range r[] = {
+      {0, 512},     /* zeros: 0 bits */
+      {512, 512},   /* uniform: 8 bits */
+      {256, 512},   /* 256 zeros, then 0..255: 257 zeros, 255 others once */
+      {512, 512},   /* the same range twice */
+      {768, 4096},  /* runs past the end: clamped to [768,1024) */
+      {5000, 100},  /* wholly outside: no bytes */
+      {0, 0},       /* empty */
+  };
+  run(buf, sizeof(buf), r, 7);
+  cr_assert(epsilon_eq(dbl, scan.range_entropy[0], 0.0, 1e-12));
+  cr_assert(epsilon_eq(dbl, scan.range_entropy[1], 8.0, 1e-12));
+  double p0 = 257.0 / 512, p1 = 1.0 / 512;
+  double mixed = -(p0 * log2(p0)) - 255 * (p1 * log2(p1));
+  cr_assert(epsilon_eq(dbl, scan.range_entropy[2], mixed, 1e-12));
+  cr_assert(epsilon_eq(dbl, scan.range_entropy[3], 8.0, 1e-12));
+  cr_assert(epsilon_eq(dbl, scan.range_entropy[4], 8.0, 1e-12), "256 values once each");
+  cr_assert(isnan(scan.range_entropy[5]), "no bytes: missing, not 0");
+  cr_assert(isnan(scan.range_entropy[6]));
+  cr_assert_eq(scan.histogram[0], 512 + 2, "ranges never count a byte twice");
+}
+
+/* A buffer of non-printable filler with `text` pieces at given offsets. */
+static uint8_t* filler(size_t size)
+{
+  uint8_t* b = malloc(size);
+  cr_assert_not_null(b);
+  memset(b, 0x01, size);
+  return b;
+}
+
+static void put(uint8_t* b, size_t at, const char* s)
+{
+  memcpy(b + at, s, strlen(s));
+}
+
+static void put_wide(uint8_t* b, size_t at, const char* s)
+{
+  for (size_t i = 0; s[i]; i++)
+  {
+    b[at + 2 * i] = (uint8_t) s[i];
+    b[at + 2 * i + 1] = 0;
+  }
+}
+
+Test(strings, counts_what_runs_name)
+{
+  uint8_t* b = filler(8192);
+  put(b, 100, "http://evil.example.invalid/a.exe");
+  put(b, 200, "SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run");
+  put(b, 300, "C:\\Windows\\System32\\cmd.exe /c del");
+  put(b, 400, "connect to 10.20.30.40 now");
+  put(b, 500, "abc");  /* too short to be a string */
+  put(b, 600, "VGhpcyBpcyBhIGxvbmcgYmFzZTY0IHJ1biBvZiB0ZXh0IGZvciB0ZXN0aW5n");
+  put(b, 700, "Mozilla/5.0 (Windows NT 10.0)");
+  put(b, 800, "VirtualAllocEx");
+  put(b, 900, "d:\\build\\x\\release\\x.pdb");
+  put(b, 1000, "This program cannot be run in DOS mode.");
+  put_wide(b, 1100, "https://wide.example.invalid/");
+  run(b, 8192, NULL, 0);
+  const malml_strings_stats* s = &scan.strings;
+  cr_assert_eq(s->urls, 2, "one ASCII and one UTF-16 URL");
+  cr_assert_eq(s->wide_strings, 1);
+  cr_assert_eq(s->strings, 9, "abc is too short");
+  cr_assert_eq(s->run_keys, 1);
+  cr_assert_eq(s->registry, 1);
+  cr_assert_eq(s->paths, 2, "C:\\ and d:\\, not the registry key");
+  cr_assert_eq(s->shell_commands, 1);
+  cr_assert_eq(s->ipv4, 1);
+  cr_assert_eq(s->base64_runs, 1);
+  cr_assert_eq(s->user_agents, 1);
+  cr_assert_eq(s->api_names, 1);
+  cr_assert_eq(s->pdb_paths, 1);
+  cr_assert_eq(s->dos_stubs, 1);
+  cr_assert_eq(s->exe_names, 2, "a.exe and cmd.exe");
+  free(b);
+}
+
+Test(strings, nothing_in_random_looking_bytes)
+{
+  uint8_t* b = filler(4096);
+  for (int i = 0; i < 4096; i++) b[i] = (uint8_t) (i * 131 % 251 < 120 ? 0x01 : 0x80 + i % 100);
+  run(b, 4096, NULL, 0);
+  cr_assert_eq(scan.strings.strings, 0);
+  cr_assert_eq(scan.strings.urls, 0);
+  free(b);
+}
+
+Test(strings, ipv4_rejects_bad_octets)
+{
+  uint8_t* b = filler(1024);
+  put(b, 10, "version 1.2.3.4567");
+  put(b, 100, "host 300.1.1.1 x");
+  put(b, 200, "at 192.168.1.254");
+  run(b, 1024, NULL, 0);
+  cr_assert_eq(scan.strings.ipv4, 1, "only 192.168.1.254");
+  free(b);
+}
+
+Test(strings, embedded_pe_needs_a_pe_header)
+{
+  uint8_t* b = filler(4096);
+  /* A real-looking header at 1024: MZ, e_lfanew = 0x80, PE\0\0 there. */
+  put(b, 1024, "MZ");
+  b[1024 + 0x3c] = 0x80;
+  b[1024 + 0x3d] = b[1024 + 0x3e] = b[1024 + 0x3f] = 0;
+  memcpy(b + 1024 + 0x80, "PE\0\0", 4);
+  /* A bare "MZ" with no header, and one whose e_lfanew points past the end. */
+  put(b, 2048, "MZ");
+  put(b, 3000, "MZ");
+  b[3000 + 0x3c] = 0xff;
+  b[3000 + 0x3d] = 0xff;
+  /* "MZ" in the last byte: its header would be past the end. */
+  b[4094] = 'M';
+  b[4095] = 'Z';
+  run(b, 4096, NULL, 0);
+  cr_assert_eq(scan.strings.embedded_pe, 1);
+  free(b);
+}
+
+Test(strings, runs_cross_range_boundaries)
+{
+  uint8_t* b = filler(256);
+  put(b, 90, "http://split.example.invalid/");
+  malml_range r[] = {{0, 100}, {100, 156}};
+  run(b, 256, r, 2);
+  cr_assert_eq(scan.strings.urls, 1, "segment cuts must not split a string");
+  free(b);
+}
+
+/* The SIMD block path and the byte loop agree on every statistic, on data
+ * mixing text, UTF-16 text, zeros and noise, fed from every alignment. */
+static void feed_all(malml_strings* s, const uint8_t* d, size_t n, int reference, size_t cut)
+{
+  malml_strings_init(s, d, n);
+  if (reference)
+    malml_strings_feed_reference(s, 0, n);
+  else
+  {
+    malml_strings_feed(s, 0, cut);
+    malml_strings_feed(s, cut, n);
+  }
+  malml_strings_finish(s);
+}
+
+Test(strings, simd_blocks_agree_with_byte_loop)
+{
+  const size_t n = 1 << 16;
+  uint8_t* b = malloc(n);
+  uint32_t seed = 12345;
+  for (size_t i = 0; i < n;)
+  {
+    seed = seed * 1103515245 + 12345;
+    uint32_t kind = (seed >> 16) % 5, len = 1 + (seed >> 8) % 40;
+    for (uint32_t k = 0; k < len && i < n; k++, i++)
+    {
+      seed = seed * 1103515245 + 12345;
+      uint8_t r = (uint8_t) (seed >> 16);
+      b[i] = kind == 0 ? (uint8_t) (0x20 + r % 95)                 /* text */
+           : kind == 1 ? (k & 1 ? 0 : (uint8_t) ('a' + r % 26))   /* wide */
+           : kind == 2 ? 0                                       /* zeros */
+           : kind == 3 ? (uint8_t) (r % 2 ? 'M' : 'Z')           /* MZ */
+                       : r;                                      /* noise */
+    }
+  }
+  for (size_t cut = 0; cut < 40; cut += 3)
+  {
+    malml_strings a, ref;
+    feed_all(&a, b, n, 0, cut);
+    feed_all(&ref, b, n, 1, 0);
+    cr_assert_gt(ref.stats.strings, 100);
+    cr_assert_gt(ref.stats.wide_strings, 10);
+    cr_assert_eq(memcmp(&a.stats, &ref.stats, sizeof(a.stats)), 0,
+                 "cut %zu: strings %lu/%lu wide %lu/%lu len %lu/%lu", cut,
+                 a.stats.strings, ref.stats.strings, a.stats.wide_strings,
+                 ref.stats.wide_strings, a.stats.total_length, ref.stats.total_length);
+  }
+  free(b);
+}

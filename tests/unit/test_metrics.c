@@ -1,0 +1,127 @@
+/*
+ * Metrics shared by `malml train` and `malml eval` (model/train/metrics.c), on
+ * inputs small enough to check by hand.
+ */
+#include <criterion/criterion.h>
+#include <criterion/new/assert.h>
+#include <math.h>
+
+#include "model/train/metrics.h"
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Positives 0.9, 0.5, 0.5; negatives 0.5, 0.1.  Of the 6 pairs, 0.9 beats
+ * both negatives (2), each positive 0.5 ties one negative and beats the
+ * other (2 x 1.5): AUC = 5/6. */
+static const double tie_score[] = {0.9, 0.5, 0.5, 0.5, 0.1};
+static const int tie_label[] = {1, 1, 1, 0, 0};
+
+Test(metrics, auc_counts_ties_as_half)
+{
+  cr_assert(
+      epsilon_eq(dbl, metrics_auc(tie_score, tie_label, 5), 5.0 / 6.0, 1e-12));
+}
+
+Test(metrics, auc_extremes)
+{
+  const double s[] = {0.1, 0.2, 0.8, 0.9};
+  const int up[] = {0, 0, 1, 1}, down[] = {1, 1, 0, 0},
+            one_class[] = {1, 1, 1, 1};
+  const double flat[] = {0.3, 0.3, 0.3, 0.3};
+  cr_assert(epsilon_eq(dbl, metrics_auc(s, up, 4), 1.0, 1e-12));
+  cr_assert(epsilon_eq(dbl, metrics_auc(s, down, 4), 0.0, 1e-12));
+  cr_assert(epsilon_eq(dbl, metrics_auc(flat, up, 4), 0.5, 1e-12));
+  cr_assert(isnan(metrics_auc(s, one_class, 4)));
+}
+
+Test(metrics, auc_does_not_depend_on_order)
+{
+  const double s[] = {0.1, 0.5, 0.5, 0.9, 0.5};
+  const int y[] = {0, 0, 1, 1, 1};
+  cr_assert(epsilon_eq(dbl, metrics_auc(s, y, 5), 5.0 / 6.0, 1e-12));
+}
+
+/* Negatives 0.1 .. 1.0, positives 0.95 and 0.85. */
+static double ladder_score[12];
+static int ladder_label[12];
+
+static void ladder(void)
+{
+  for (int i = 0; i < 10; i++)
+  {
+    ladder_score[i] = (i + 1) / 10.0;
+    ladder_label[i] = 0;
+  }
+  ladder_score[10] = 0.95;
+  ladder_score[11] = 0.85;
+  ladder_label[10] = ladder_label[11] = 1;
+}
+
+Test(metrics, threshold_keeps_fpr_at_target, .init = ladder)
+{
+  /* One benign file (1.0) may be flagged; 0.9 must not be: the cut is the
+   * smallest observed score above 0.9. */
+  double t = metrics_threshold_at_fpr(ladder_score, ladder_label, 12, 0.1);
+  cr_assert(epsilon_eq(dbl, t, 0.95, 1e-12));
+  metrics_confusion c = metrics_confuse(ladder_score, ladder_label, 12, t);
+  cr_assert_eq(c.tp, 1);
+  cr_assert_eq(c.fp, 1);
+  cr_assert_eq(c.tn, 9);
+  cr_assert_eq(c.fn, 1);
+  cr_assert(epsilon_eq(dbl, metrics_fpr(c), 0.1, 1e-12));
+  cr_assert(epsilon_eq(
+      dbl,
+      metrics_detection_at_fpr(ladder_score, ladder_label, 12, 0.1),
+      0.5,
+      1e-12));
+}
+
+Test(metrics, threshold_at_zero_fpr_flags_no_benign, .init = ladder)
+{
+  double t = metrics_threshold_at_fpr(ladder_score, ladder_label, 12, 0.0);
+  cr_assert_gt(t, 1.0);
+  cr_assert_eq(metrics_confuse(ladder_score, ladder_label, 12, t).fp, 0);
+  cr_assert(
+      metrics_threshold_at_fpr(ladder_score, ladder_label, 12, 1.0) ==
+      -INFINITY);
+}
+
+Test(metrics, threshold_never_splits_a_tie)
+{
+  /* Half the benign files may be flagged, but both score 0.5 like the
+   * malware: flagging any flags both, so none is. */
+  const double s[] = {0.5, 0.5, 0.5};
+  const int y[] = {0, 0, 1};
+  double t = metrics_threshold_at_fpr(s, y, 3, 0.5);
+  metrics_confusion c = metrics_confuse(s, y, 3, t);
+  cr_assert_eq(c.fp, 0);
+  cr_assert_eq(c.tp, 0);
+}
+
+Test(metrics, threshold_count_survives_rounding)
+{
+  /* 0.29 * 100 is 28.999999999999996 in doubles: 29 benign files may be
+   * flagged, not 28. */
+  double s[100];
+  int y[100];
+  for (int i = 0; i < 100; i++)
+  {
+    s[i] = i;
+    y[i] = 0;
+  }
+  double t = metrics_threshold_at_fpr(s, y, 100, 0.29);
+  cr_assert_eq(metrics_confuse(s, y, 100, t).fp, 29);
+}
+
+Test(metrics, roc_has_one_point_per_distinct_score)
+{
+  double fpr[6], tpr[6];
+  size_t n = metrics_roc(tie_score, tie_label, 5, fpr, tpr);
+  const double want_fpr[] = {0, 0, 0.5, 1}, want_tpr[] = {0, 1.0 / 3, 1, 1};
+  cr_assert_eq(n, 4);
+  for (size_t i = 0; i < n; i++)
+  {
+    cr_assert(epsilon_eq(dbl, fpr[i], want_fpr[i], 1e-12), "point %zu", i);
+    cr_assert(epsilon_eq(dbl, tpr[i], want_tpr[i], 1e-12), "point %zu", i);
+  }
+}
