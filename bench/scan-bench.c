@@ -77,7 +77,8 @@ static double round_time(YR_SCANNER* s, const corpus* c, long* matches)
 {
   double t0 = now();
   yr_scanner_set_callback(s, count_match, matches);
-  for (size_t i = 0; i < c->count; i++) yr_scanner_scan_mem(s, c->data[i], c->size[i]);
+  for (size_t i = 0; i < c->count; i++)
+    yr_scanner_scan_mem(s, c->data[i], c->size[i]);
   return now() - t0;
 }
 
@@ -87,6 +88,8 @@ static int cmp_double(const void* a, const void* b)
   return (x > y) - (x < y);
 }
 
+/* Long on purpose: the whole benchmark protocol (load, warm up, alternate
+ * the two rule sets per round, report medians) reads top to bottom. */
 int main(int argc, char** argv)
 {
   if (argc < 4)
@@ -98,7 +101,8 @@ int main(int argc, char** argv)
   if (rounds < 1 || rounds > 1000)
     rounds = 5;
   corpus c = {0};
-  walk_options w = {.recursive = 1, .follow_symlinks = 1, .on_file = add_file, .ctx = &c};
+  walk_options w = {
+      .recursive = 1, .follow_symlinks = 1, .on_file = add_file, .ctx = &c};
   yr_initialize();
   walk_target(argv[3], &w);
   YR_RULES* ra = load_rules(argv[1]);
@@ -123,14 +127,30 @@ int main(int argc, char** argv)
   qsort(tb, rounds, sizeof(double), cmp_double);
   double a = ta[rounds / 2], b = tb[rounds / 2];
   double mb_total = c.bytes / 1e6;
-  printf("files: %zu (%.1f MB), rounds: %d, single thread, files in memory\n",
-         c.count, mb_total, rounds);
-  printf("A %-28s median %.3f s  %8.0f files/s  %7.1f MB/s  matches/round %ld\n",
-         argv[1], a, c.count / a, mb_total / a, ma / rounds);
-  printf("B %-28s median %.3f s  %8.0f files/s  %7.1f MB/s  matches/round %ld\n",
-         argv[2], b, c.count / b, mb_total / b, mb / rounds);
-  printf("ratio B/A (time): %.3f  (B costs %+.1f%%; %.1f us/file more)\n",
-         b / a, 100.0 * (b / a - 1), 1e6 * (b - a) / c.count);
+  printf(
+      "files: %zu (%.1f MB), rounds: %d, single thread, files in memory\n",
+      c.count,
+      mb_total,
+      rounds);
+  printf(
+      "A %-28s median %.3f s  %8.0f files/s  %7.1f MB/s  matches/round %ld\n",
+      argv[1],
+      a,
+      c.count / a,
+      mb_total / a,
+      ma / rounds);
+  printf(
+      "B %-28s median %.3f s  %8.0f files/s  %7.1f MB/s  matches/round %ld\n",
+      argv[2],
+      b,
+      c.count / b,
+      mb_total / b,
+      mb / rounds);
+  printf(
+      "ratio B/A (time): %.3f  (B costs %+.1f%%; %.1f us/file more)\n",
+      b / a,
+      100.0 * (b / a - 1),
+      1e6 * (b - a) / c.count);
   yr_scanner_destroy(sa);
   yr_scanner_destroy(sb);
   yr_rules_destroy(ra);

@@ -62,7 +62,8 @@ int yr_modules_load(const char* module_name, YR_SCAN_CONTEXT* context)
   if (m == NULL)
     return ERROR_UNKNOWN_MODULE;
 
-  FAIL_ON_ERROR(yr_object_create(OBJECT_TYPE_STRUCTURE, module_name, NULL, &obj));
+  FAIL_ON_ERROR(
+      yr_object_create(OBJECT_TYPE_STRUCTURE, module_name, NULL, &obj));
   yr_object_set_canary(obj, context->canary);
 
   YR_MODULE_IMPORT mi = {module_name, NULL, 0};
@@ -74,8 +75,7 @@ int yr_modules_load(const char* module_name, YR_SCAN_CONTEXT* context)
     return ERROR_CALLBACK_ERROR;
   }
 
-  FAIL_ON_ERROR_WITH_CLEANUP(
-      m->declarations(obj), yr_object_destroy(obj));
+  FAIL_ON_ERROR_WITH_CLEANUP(m->declarations(obj), yr_object_destroy(obj));
   FAIL_ON_ERROR_WITH_CLEANUP(
       yr_hash_table_add(context->objects_table, module_name, NULL, obj),
       yr_object_destroy(obj));

@@ -35,6 +35,50 @@ int extractor_run(extractor* x, const uint8_t* data, size_t size);
 
 /* Maps the file at path, writes its hex SHA-256 into sha and scans it.
  * Returns 0, or -1 with the reason (a static string) in *why. */
-int extractor_file(extractor* x, const char* path, char sha[65], const char** why);
+int extractor_file(
+    extractor* x,
+    const char* path,
+    char sha[65],
+    const char** why);
+
+/*
+ * The one "scan these files with the extractor" loop of the programs
+ * (`malml features`, `malml score`, the training set): walks `targets`
+ * (directories recursively) with `threads` threads, each with its own
+ * extractor, and calls on_file for every file that was scanned (PE or not:
+ * see f->is_pe).  A file or directory that cannot be read or scanned is
+ * reported on stderr as "WHO: PATH: REASON" and counted; the walk goes on.
+ */
+typedef struct
+{
+  const char* who; /* error prefix, e.g. "malml features" */
+  int threads;     /* >= 1 */
+  int follow_symlinks;
+  void* shared;
+  /* Optional: per-thread state made after the thread's extractor (so it
+   * may set x->on_pe); NULL means the thread cannot run. */
+  void* (*thread_init)(void* shared, extractor* x);
+  void (*thread_fini)(void* thread_state);
+  /* From a worker thread: thread_state is thread_init's result, or
+   * `shared` without thread_init. */
+  void (*on_file)(
+      void* thread_state,
+      const char* path,
+      const char sha[65],
+      const malml_features* f);
+} extract_each_options;
+
+/* Returns the number of failures reported, or -1 if the scan could not
+ * start (then reported too). */
+int extract_each(
+    const char* const* targets,
+    int ntargets,
+    const extract_each_options* o);
+
+/* Parses a -p THREADS argument: a whole number from 1 to 256; -1 if not. */
+int extract_threads_arg(const char* text);
+
+/* The default of -p: the number of cores. */
+int extract_default_threads(void);
 
 #endif

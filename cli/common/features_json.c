@@ -39,7 +39,8 @@ json_t* features_to_json(const malml_features* f)
 {
   json_t* obj = json_object();
   json_object_set_new(obj, "is_pe", json_boolean(f->is_pe));
-  json_object_set_new(obj, "schema_version", json_integer(MALML_SCHEMA_VERSION));
+  json_object_set_new(
+      obj, "schema_version", json_integer(MALML_SCHEMA_VERSION));
   json_object_set_new(obj, "schema_hash", json_string(malml_schema_hash()));
   if (f->is_pe)
   {
@@ -67,7 +68,8 @@ int features_from_json(const json_t* obj, float* vector, const char** why)
   {
     const malml_group_info* info = malml_schema_group((malml_group) g);
     json_t* arr = json_object_get(vectors, info->name);
-    if (!json_is_array(arr) || json_array_size(arr) != (size_t) (info->end - info->begin))
+    if (!json_is_array(arr) ||
+        json_array_size(arr) != (size_t) (info->end - info->begin))
     {
       *why = "a group vector is missing or has the wrong length";
       return -1;

@@ -33,8 +33,7 @@ void pathqueue_destroy(pathqueue* q)
 void pathqueue_push(pathqueue* q, char* path)
 {
   pthread_mutex_lock(&q->lock);
-  while (q->count == q->capacity)
-    pthread_cond_wait(&q->not_full, &q->lock);
+  while (q->count == q->capacity) pthread_cond_wait(&q->not_full, &q->lock);
   q->items[(q->head + q->count) % q->capacity] = path;
   q->count++;
   pthread_cond_signal(&q->not_empty);

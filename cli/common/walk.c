@@ -33,8 +33,10 @@ static int dir_set_add(dir_set* s, dev_t dev, ino_t ino)
 {
   if (2 * (s->count + 1) > s->capacity)
   {
-    dir_set bigger = {calloc(s->capacity ? 2 * s->capacity : 64, sizeof(dir_id)),
-                      s->capacity ? 2 * s->capacity : 64, 0};
+    dir_set bigger = {
+        calloc(s->capacity ? 2 * s->capacity : 64, sizeof(dir_id)),
+        s->capacity ? 2 * s->capacity : 64,
+        0};
     if (bigger.slots == NULL)
       return -1;
     for (size_t i = 0; i < s->capacity; i++)
@@ -176,7 +178,8 @@ static DIR* open_stream(walker* w, const char* path)
   while (w->streams >= MAX_OPEN_DIRS && spill_outermost(w) == 0)
     ;
   DIR* d = opendir(path);
-  while (d == NULL && errno == EMFILE && w->streams > 0 && spill_outermost(w) == 0)
+  while (d == NULL && errno == EMFILE && w->streams > 0 &&
+         spill_outermost(w) == 0)
     d = opendir(path);
   return d;
 }
@@ -217,8 +220,9 @@ static void visit(walker* w, char* path, int top)
     report(w, path, errno);
     free(path);
   }
-  else if (S_ISREG(st.st_mode) && !top && w->opts->skip_larger > 0 &&
-           st.st_size >= w->opts->skip_larger)
+  else if (
+      S_ISREG(st.st_mode) && !top && w->opts->skip_larger > 0 &&
+      st.st_size >= w->opts->skip_larger)
   {
     if (w->opts->on_skip)
       w->opts->on_skip(w->opts->ctx, path, (long long) st.st_size);

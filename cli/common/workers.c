@@ -21,7 +21,8 @@ struct workers_pool
 static void* thread_main(void* arg)
 {
   workers_pool* p = arg;
-  void* state = p->o->thread_init ? p->o->thread_init(p->o->shared) : p->o->shared;
+  void* state =
+      p->o->thread_init ? p->o->thread_init(p->o->shared) : p->o->shared;
   char* path;
   while ((path = pathqueue_pop(&p->queue)) != NULL)
   {
@@ -58,7 +59,9 @@ static void walk_skip(void* ctx, const char* path, long long size)
 workers_pool* workers_start(const workers_options* o)
 {
   workers_pool* p = calloc(1, sizeof(*p));
-  int n = o->threads < 1 ? 1 : (o->threads > MAX_THREADS ? MAX_THREADS : o->threads);
+  int n = o->threads < 1
+              ? 1
+              : (o->threads > MAX_THREADS ? MAX_THREADS : o->threads);
   if (p == NULL)
     return NULL;
   p->o = o;
@@ -109,7 +112,10 @@ int workers_finish(workers_pool* p)
   return errors;
 }
 
-int workers_run(const char* const* targets, int ntargets, const workers_options* o)
+int workers_run(
+    const char* const* targets,
+    int ntargets,
+    const workers_options* o)
 {
   workers_pool* p = workers_start(o);
   if (p == NULL)

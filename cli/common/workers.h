@@ -25,7 +25,10 @@ typedef struct
 } workers_options;
 
 /* Returns the number of walk errors, or -1 if the threads could not start. */
-int workers_run(const char* const* targets, int ntargets, const workers_options* o);
+int workers_run(
+    const char* const* targets,
+    int ntargets,
+    const workers_options* o);
 
 /*
  * The same in steps, for callers whose targets arrive one by one (a scan

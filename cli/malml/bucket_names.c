@@ -35,8 +35,7 @@ static void add(bucket_names* b, int feature, const char* token, size_t len)
 
 void bucket_names_clear(bucket_names* b)
 {
-  for (int i = 0; i < b->n; i++)
-    free(b->items[i].token);
+  for (int i = 0; i < b->n; i++) free(b->items[i].token);
   b->n = 0;
 }
 
@@ -47,7 +46,8 @@ void bucket_names_free(bucket_names* b)
   memset(b, 0, sizeof(*b));
 }
 
-static void on_token(void* ctx, int index, const char* token, size_t len, int by_ordinal)
+static void
+on_token(void* ctx, int index, const char* token, size_t len, int by_ordinal)
 {
   add(ctx, index, token, len);
 }
@@ -63,9 +63,11 @@ void bucket_names_add_sections(bucket_names* b, const malml_features* f)
   {
     const char* name = f->section_name[i];
     size_t len = strnlen(name, 8);
-    add(b, MALML_F_section_name_bucket +
-               (int) malml_section_name_bucket(name, len),
-        name, len);
+    add(b,
+        MALML_F_section_name_bucket +
+            (int) malml_section_name_bucket(name, len),
+        name,
+        len);
   }
 }
 

@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/common/mapped.h"
 #include "cli/malml/commands.h"
 #include "model/train/dataset.h"
-#include "cli/common/mapped.h"
 #include "model/train/report.h"
 #include "model/train/scores_tsv.h"
 #include "modules/malml/malml.h"
@@ -56,27 +56,27 @@ static int parse_options(int argc, char** argv, eval_options* o)
   {
     switch (c)
     {
-      case 'l':
-        o->labels = optarg;
-        break;
-      case 'm':
-        o->model_path = optarg;
-        break;
-      case 'R':
-        o->report_dir = optarg;
-        break;
-      case 'O':
-        o->scores_path = optarg;
-        break;
-      case 'S':
-        o->scores_in = optarg;
-        break;
-      case 'p':
-        o->threads = atoi(optarg);
-        break;
-      default:
-        usage(c == 'h' ? stdout : stderr);
-        return c == 'h' ? 1 : -1;
+    case 'l':
+      o->labels = optarg;
+      break;
+    case 'm':
+      o->model_path = optarg;
+      break;
+    case 'R':
+      o->report_dir = optarg;
+      break;
+    case 'O':
+      o->scores_path = optarg;
+      break;
+    case 'S':
+      o->scores_in = optarg;
+      break;
+    case 'p':
+      o->threads = atoi(optarg);
+      break;
+    default:
+      usage(c == 'h' ? stdout : stderr);
+      return c == 'h' ? 1 : -1;
     }
   }
   if (o->labels == NULL || optind >= argc)
@@ -170,8 +170,7 @@ static int evaluate(
                    : "Scores of the model file on this corpus.  If the model "
                      "was trained on any of these files the numbers are "
                      "in-sample and say nothing about new files."};
-  for (int g = 0; g < MODELS; g++)
-    in.score[g] = score[g];
+  for (int g = 0; g < MODELS; g++) in.score[g] = score[g];
   report_print(stdout, &in);
   int rc = o->report_dir ? report_write(&in, o->report_dir) : 0;
   if (rc == 0 && o->scores_path)
@@ -193,7 +192,7 @@ int cmd_eval(int argc, char** argv)
   if (rc == 0)
     rc = dataset_load(
         &d,
-        (const char* const*)argv + optind,
+        (const char* const*) argv + optind,
         argc - optind,
         o.labels,
         o.threads);
@@ -210,8 +209,7 @@ int cmd_eval(int argc, char** argv)
     rc = score_all(&o, m, &d, score);
   if (rc == 0)
     rc = evaluate(&o, m, &d, score);
-  for (int g = 0; g < MODELS; g++)
-    free(score[g]);
+  for (int g = 0; g < MODELS; g++) free(score[g]);
   if (owned)
     malml_model_free(owned);
   dataset_free(&d);

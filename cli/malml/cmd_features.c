@@ -13,54 +13,18 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli/malml/commands.h"
 #include "cli/common/extract.h"
 #include "cli/common/features_json.h"
-#include "cli/common/workers.h"
+#include "cli/malml/commands.h"
 
-typedef struct
-{
-  YR_RULES* rules;
-  pthread_mutex_t out_lock;
-  int failures; /* under out_lock */
-} shared_state;
+/* stdout is shared by the scanning threads: one line at a time. */
+static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static void fail(shared_state* s, const char* path, const char* why)
-{
-  pthread_mutex_lock(&s->out_lock);
-  fprintf(stderr, "malml features: %s: %s\n", path, why);
-  s->failures++;
-  pthread_mutex_unlock(&s->out_lock);
-}
-
-typedef struct
-{
-  shared_state* shared;
-  extractor x;
-} thread_state;
-
-static void* thread_init(void* shared)
-{
-  thread_state* t = calloc(1, sizeof(*t));
-  if (t == NULL)
-    return NULL;
-  t->shared = shared;
-  if (extractor_init(&t->x, t->shared->rules) != ERROR_SUCCESS)
-  {
-    free(t);
-    return NULL;
-  }
-  return t;
-}
-
-static void thread_fini(void* state)
-{
-  thread_state* t = state;
-  extractor_fini(&t->x);
-  free(t);
-}
-
-static void emit(shared_state* s, const char* path, const char* sha, const malml_features* f)
+static void emit(
+    void* shared,
+    const char* path,
+    const char sha[65],
+    const malml_features* f)
 {
   json_t* obj = json_object();
   json_object_set_new(obj, "path", json_string_nocheck(path));
@@ -69,60 +33,40 @@ static void emit(shared_state* s, const char* path, const char* sha, const malml
   json_object_update(obj, features);
   json_decref(features);
   char* text = json_dumps(obj, JSON_COMPACT | JSON_REAL_PRECISION(9));
-  pthread_mutex_lock(&s->out_lock);
+  pthread_mutex_lock(&out_lock);
   if (text != NULL)
     printf("%s\n", text);
-  pthread_mutex_unlock(&s->out_lock);
+  pthread_mutex_unlock(&out_lock);
   free(text);
   json_decref(obj);
 }
 
-static void on_file(void* state, const char* path)
-{
-  thread_state* t = state;
-  char sha[65];
-  const char* why;
-  if (extractor_file(&t->x, path, sha, &why) != 0)
-    fail(t->shared, path, why);
-  else
-    emit(t->shared, path, sha, &t->x.features);
-}
-
-static void on_walk_error(void* shared, const char* path, int err)
-{
-  fail(shared, path, strerror(err));
-}
-
 static void usage(FILE* out)
 {
-  fprintf(out,
-          "usage: malml features [-p THREADS] [-N] PATH...\n"
-          "Prints one JSON object per file (directories are walked\n"
-          "recursively): path, sha256, is_pe, schema, named features and the\n"
-          "vector of each group.\n"
-          "  -p THREADS  scanning threads (default: number of cores)\n"
-          "  -N          do not follow symlinks inside directories\n");
+  fprintf(
+      out,
+      "usage: malml features [-p THREADS] [-N] PATH...\n"
+      "Prints one JSON object per file (directories are walked\n"
+      "recursively): path, sha256, is_pe, schema, named features and the\n"
+      "vector of each group.\n"
+      "  -p THREADS  scanning threads (default: number of cores)\n"
+      "  -N          do not follow symlinks inside directories\n");
 }
 
 int cmd_features(int argc, char** argv)
 {
-  shared_state s = {NULL, PTHREAD_MUTEX_INITIALIZER, 0};
-  long cores = sysconf(_SC_NPROCESSORS_ONLN);
-  workers_options o = {.threads = cores > 0 ? (int) cores : 1,
-                       .recursive = 1,
-                       .follow_symlinks = 1,
-                       .thread_init = thread_init,
-                       .on_file = on_file,
-                       .thread_fini = thread_fini,
-                       .on_walk_error = on_walk_error,
-                       .shared = &s};
+  extract_each_options o = {
+      .who = "malml features",
+      .threads = extract_default_threads(),
+      .follow_symlinks = 1,
+      .on_file = emit};
   int c;
   optind = 1;
   while ((c = getopt(argc, argv, "p:Nh")) != -1)
   {
-    if (c == 'p')
-      o.threads = atoi(optarg);
-    else if (c == 'N')
+    if (c == 'p' && (o.threads = extract_threads_arg(optarg)) > 0)
+      continue;
+    if (c == 'N')
       o.follow_symlinks = 0;
     else
     {
@@ -135,13 +79,8 @@ int cmd_features(int argc, char** argv)
     usage(stderr);
     return 2;
   }
-  if (extractor_rules(&s.rules) != ERROR_SUCCESS)
-  {
-    fprintf(stderr, "malml features: cannot compile the extraction rule\n");
-    return 1;
-  }
-  int rc = workers_run((const char* const*) argv + optind, argc - optind, &o);
-  yr_rules_destroy(s.rules);
+  int failures =
+      extract_each((const char* const*) argv + optind, argc - optind, &o);
   fflush(stdout);
-  return (rc != 0 || s.failures > 0) ? 1 : 0;
+  return failures != 0 ? 1 : 0;
 }

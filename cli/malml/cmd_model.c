@@ -14,16 +14,17 @@
 #include "cli/malml/model_file.h"
 #include "modules/malml/malml.h"
 
-static const char* const sub_names[MALML_MODEL_COUNT] = {
-    "header", "imports", "sections", "filetype", "strings", "all"};
-
 static void print_text(const malml_model* m, const char* source)
 {
-  printf("model    %s\nversion  %s\nsha256   %s\nschema   %s\n", source,
-         malml_model_version(m), malml_model_sha256(m), malml_schema_hash());
+  printf(
+      "model    %s\nversion  %s\nsha256   %s\nschema   %s\n",
+      source,
+      malml_model_version(m),
+      malml_model_sha256(m),
+      malml_schema_hash());
   printf("trees   ");
   for (int g = 0; g < MALML_MODEL_COUNT; g++)
-    printf(" %s %d", sub_names[g], malml_model_tree_count(m, g));
+    printf(" %s %d", malml_model_name(g), malml_model_tree_count(m, g));
   printf("\nthresholds (name, value, target false-positive rate):\n");
   for (int i = 0; i < malml_model_threshold_count(m); i++)
   {
@@ -39,21 +40,38 @@ static void print_json(const malml_model* m, const char* source)
   json_t* thresholds = json_array();
   json_error_t e;
   for (int g = 0; g < MALML_MODEL_COUNT; g++)
-    json_object_set_new(trees, sub_names[g],
-                        json_integer(malml_model_tree_count(m, g)));
+    json_object_set_new(
+        trees, malml_model_name(g), json_integer(malml_model_tree_count(m, g)));
   for (int i = 0; i < malml_model_threshold_count(m); i++)
   {
     const malml_model_threshold* t = malml_model_threshold_at(m, i);
-    json_array_append_new(thresholds,
-                          json_pack("{s:s, s:f, s:f}", "name", t->name,
-                                    "value", t->value, "target_fpr",
-                                    t->target_fpr));
+    json_array_append_new(
+        thresholds,
+        json_pack(
+            "{s:s, s:f, s:f}",
+            "name",
+            t->name,
+            "value",
+            t->value,
+            "target_fpr",
+            t->target_fpr));
   }
   json_t* meta = json_loads(malml_model_meta(m), 0, &e);
   json_t* obj = json_pack(
-      "{s:s, s:s, s:s, s:s, s:o, s:o, s:o}", "model", source, "version",
-      malml_model_version(m), "sha256", malml_model_sha256(m), "schema_hash",
-      malml_schema_hash(), "trees", trees, "thresholds", thresholds, "meta",
+      "{s:s, s:s, s:s, s:s, s:o, s:o, s:o}",
+      "model",
+      source,
+      "version",
+      malml_model_version(m),
+      "sha256",
+      malml_model_sha256(m),
+      "schema_hash",
+      malml_schema_hash(),
+      "trees",
+      trees,
+      "thresholds",
+      thresholds,
+      "meta",
       meta != NULL ? meta : json_string(malml_model_meta(m)));
   char* text = json_dumps(obj, JSON_COMPACT | JSON_REAL_PRECISION(9));
   if (text != NULL)
@@ -72,10 +90,11 @@ int cmd_model(int argc, char** argv)
       json = 1;
     else
     {
-      fprintf(c == 'h' ? stdout : stderr,
-              "usage: malml model [-j] [MODEL]\n"
-              "Describes MODEL, or the default model compiled in.\n"
-              "  -j  JSON\n");
+      fprintf(
+          c == 'h' ? stdout : stderr,
+          "usage: malml model [-j] [MODEL]\n"
+          "Describes MODEL, or the default model compiled in.\n"
+          "  -j  JSON\n");
       return c == 'h' ? 0 : 2;
     }
   }

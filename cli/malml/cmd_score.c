@@ -2,8 +2,8 @@
  * `malml score [-m MODEL] [--json] PATH...`: the scores the module gives
  * each file and the features that pushed each score most, so an analyst can
  * see why a file scored 0.97.  The feature vector comes from a scan (the
- * module's own, cli/common/extract.c); the scores and contributions from the model
- * given with -m or the compiled-in default.  Directories are walked as by
+ * module's own, cli/common/extract.c); the scores and contributions from the
+ * model given with -m or the compiled-in default.  Directories are walked as by
  * `malml features`.
  */
 #include <getopt.h>
@@ -14,25 +14,18 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/common/extract.h"
 #include "cli/malml/bucket_names.h"
 #include "cli/malml/commands.h"
 #include "cli/malml/explain.h"
-#include "cli/common/extract.h"
 #include "cli/malml/model_file.h"
-#include "cli/common/workers.h"
-
-static const char* const model_names[MALML_MODEL_COUNT] = {
-    "header_score", "imports_score", "sections_score", "filetype_score",
-    "strings_score", "score"};
 
 typedef struct
 {
-  YR_RULES* rules;
   const malml_model* model;
   int json;
   int ntop;
-  pthread_mutex_t out_lock;
-  int failures; /* under out_lock */
+  pthread_mutex_t out_lock; /* one file's output at a time */
 } score_state;
 
 /* The extractor's `pe` hook collects the import names behind hashed
@@ -40,19 +33,10 @@ typedef struct
 typedef struct
 {
   score_state* shared;
-  extractor x;
   bucket_names names;
   double scratch[MALML_FEATURE_COUNT];
   explanation e[MALML_MODEL_COUNT];
 } score_thread;
-
-static void fail(score_state* s, const char* path, const char* why)
-{
-  pthread_mutex_lock(&s->out_lock);
-  fprintf(stderr, "malml score: %s: %s\n", path, why);
-  s->failures++;
-  pthread_mutex_unlock(&s->out_lock);
-}
 
 /* The strictest named threshold the score reaches, or "none". */
 static const char* level(const malml_model* m, double score)
@@ -67,33 +51,49 @@ static const char* level(const malml_model* m, double score)
   return "none";
 }
 
-static json_t* result_json(const score_thread* t, const char* path,
-                           const char* sha, int is_pe)
+static json_t*
+result_json(const score_thread* t, const char* path, const char* sha, int is_pe)
 {
   const malml_model* m = t->shared->model;
-  json_t* obj = json_pack("{s:s, s:s, s:b, s:{s:s, s:s}}", "path", path,
-                          "sha256", sha, "is_pe", is_pe, "model", "version",
-                          malml_model_version(m), "sha256",
-                          malml_model_sha256(m));
+  json_t* obj = json_pack(
+      "{s:s, s:s, s:b, s:{s:s, s:s}}",
+      "path",
+      path,
+      "sha256",
+      sha,
+      "is_pe",
+      is_pe,
+      "model",
+      "version",
+      malml_model_version(m),
+      "sha256",
+      malml_model_sha256(m));
   if (!is_pe)
     return obj;
   json_t* scores = json_object();
   json_t* why = json_object();
   for (int g = 0; g < MALML_MODEL_COUNT; g++)
   {
-    json_object_set_new(scores, model_names[g], json_real(t->e[g].score));
-    json_object_set_new(why, model_names[g],
-                        explanation_to_json(&t->e[g], &t->names));
+    json_object_set_new(
+        scores, malml_model_score_field(g), json_real(t->e[g].score));
+    json_object_set_new(
+        why,
+        malml_model_score_field(g),
+        explanation_to_json(&t->e[g], &t->names));
   }
   json_object_set_new(obj, "scores", scores);
-  json_object_set_new(obj, "level", json_string(level(m, t->e[MALML_MODEL_ALL]
-                                                           .score)));
+  json_object_set_new(
+      obj, "level", json_string(level(m, t->e[MALML_MODEL_ALL].score)));
   json_object_set_new(obj, "explanations", why);
   return obj;
 }
 
-static void print_text(FILE* out, const score_thread* t, const char* path,
-                       const char* sha, int is_pe)
+static void print_text(
+    FILE* out,
+    const score_thread* t,
+    const char* path,
+    const char* sha,
+    int is_pe)
 {
   const malml_model* m = t->shared->model;
   fprintf(out, "%s\n  sha256 %s\n", path, sha);
@@ -104,28 +104,33 @@ static void print_text(FILE* out, const score_thread* t, const char* path,
   }
   const explanation* all = &t->e[MALML_MODEL_ALL];
   double sum = 0;
-  for (int g = 0; g < MALML_GROUP_COUNT; g++)
-    sum += t->e[g].score;
+  for (int g = 0; g < MALML_GROUP_COUNT; g++) sum += t->e[g].score;
   fprintf(out, "  level %s (thresholds:", level(m, all->score));
   for (int i = 0; i < malml_model_threshold_count(m); i++)
-    fprintf(out, " %s %.4f", malml_model_threshold_at(m, i)->name,
-            malml_model_threshold_at(m, i)->value);
-  fprintf(out, "); sum of group scores %.4f (\"count\" applies to it)\n",
-          sum);
+    fprintf(
+        out,
+        " %s %.4f",
+        malml_model_threshold_at(m, i)->name,
+        malml_model_threshold_at(m, i)->value);
+  fprintf(out, "); sum of group scores %.4f (\"count\" applies to it)\n", sum);
   /* The all-features score first, then the groups in schema order. */
   for (int i = 0; i < MALML_MODEL_COUNT; i++)
   {
     const explanation* e = &t->e[(i + MALML_MODEL_ALL) % MALML_MODEL_COUNT];
-    fprintf(out, "  %-15s %.4f  log-odds %+.3f (base %+.3f)%s\n",
-            model_names[(i + MALML_MODEL_ALL) % MALML_MODEL_COUNT], e->score,
-            e->margin, e->bias, e->ntop > 0 ? ", moved by:" : "");
+    fprintf(
+        out,
+        "  %-15s %.4f  log-odds %+.3f (base %+.3f)%s\n",
+        malml_model_score_field((i + MALML_MODEL_ALL) % MALML_MODEL_COUNT),
+        e->score,
+        e->margin,
+        e->bias,
+        e->ntop > 0 ? ", moved by:" : "");
     explanation_print(out, e, &t->names);
   }
   fprintf(out, "\n");
 }
 
-static void emit(score_thread* t, const char* path, const char* sha,
-                 int is_pe)
+static void emit(score_thread* t, const char* path, const char* sha, int is_pe)
 {
   score_state* s = t->shared;
   if (s->json)
@@ -145,7 +150,7 @@ static void emit(score_thread* t, const char* path, const char* sha,
   size_t len = 0;
   FILE* mem = open_memstream(&buf, &len);
   if (mem == NULL)
-    return fail(s, path, "out of memory");
+    return;
   print_text(mem, t, path, sha, is_pe);
   fclose(mem);
   pthread_mutex_lock(&s->out_lock);
@@ -154,88 +159,89 @@ static void emit(score_thread* t, const char* path, const char* sha,
   free(buf);
 }
 
+/* Runs while the scan's pe object is alive: the import names behind the
+ * hashed import features.  Cleared here, since a file that fails to scan
+ * leaves the previous names behind. */
 static void on_pe(void* ctx, YR_OBJECT* pe)
 {
+  bucket_names_clear(ctx);
   bucket_names_add_imports(ctx, pe);
 }
 
-static void on_file(void* state, const char* path)
+static void on_file(
+    void* state,
+    const char* path,
+    const char sha[65],
+    const malml_features* f)
 {
   score_thread* t = state;
-  const malml_features* f = &t->x.features;
-  char sha[65];
-  const char* why;
-  bucket_names_clear(&t->names);
-  if (extractor_file(&t->x, path, sha, &why) != 0)
-    return fail(t->shared, path, why);
-  bucket_names_add_sections(&t->names, f);
-  for (int g = 0; f->is_pe && g < MALML_MODEL_COUNT; g++)
-    explain(t->shared->model, g, f->vector, t->shared->ntop, t->scratch,
-            &t->e[g]);
+  if (f->is_pe)
+  {
+    bucket_names_add_sections(&t->names, f);
+    for (int g = 0; g < MALML_MODEL_COUNT; g++)
+      explain(
+          t->shared->model,
+          g,
+          f->vector,
+          t->shared->ntop,
+          t->scratch,
+          &t->e[g]);
+  }
   emit(t, path, sha, f->is_pe);
+  bucket_names_clear(&t->names);
 }
 
-static void* thread_init(void* shared)
+static void* thread_init(void* shared, extractor* x)
 {
   score_thread* t = calloc(1, sizeof(*t));
   if (t == NULL)
     return NULL;
   t->shared = shared;
-  if (extractor_init(&t->x, t->shared->rules) != ERROR_SUCCESS)
-  {
-    free(t);
-    return NULL;
-  }
-  t->x.on_pe = on_pe;
-  t->x.on_pe_ctx = &t->names;
+  x->on_pe = on_pe;
+  x->on_pe_ctx = &t->names;
   return t;
 }
 
 static void thread_fini(void* state)
 {
   score_thread* t = state;
-  extractor_fini(&t->x);
   bucket_names_free(&t->names);
   free(t);
 }
 
-static void on_walk_error(void* shared, const char* path, int err)
-{
-  fail(shared, path, strerror(err));
-}
-
 static void usage(FILE* out)
 {
-  fprintf(out,
-          "usage: malml score [-m MODEL] [-j] [-n TOP] [-p THREADS] [-N] "
-          "PATH...\n"
-          "Prints the scores of each PE file (directories are walked\n"
-          "recursively) and, for each score, the features that moved it\n"
-          "most: log-odds contributions along the trees' decision paths\n"
-          "(positive = towards malicious).\n"
-          "  -m MODEL    model file (default: the model compiled in)\n"
-          "  -j, --json  one JSON object per file\n"
-          "  -n TOP      features shown per score (default 5, at most %d)\n"
-          "  -p THREADS  scanning threads (default: number of cores)\n"
-          "  -N          do not follow symlinks inside directories\n",
-          EXPLAIN_MAX_TOP);
+  fprintf(
+      out,
+      "usage: malml score [-m MODEL] [-j] [-n TOP] [-p THREADS] [-N] "
+      "PATH...\n"
+      "Prints the scores of each PE file (directories are walked\n"
+      "recursively) and, for each score, the features that moved it\n"
+      "most: log-odds contributions along the trees' decision paths\n"
+      "(positive = towards malicious).\n"
+      "  -m MODEL    model file (default: the model compiled in)\n"
+      "  -j, --json  one JSON object per file\n"
+      "  -n TOP      features shown per score (default 5, at most %d)\n"
+      "  -p THREADS  scanning threads (default: number of cores)\n"
+      "  -N          do not follow symlinks inside directories\n",
+      EXPLAIN_MAX_TOP);
 }
 
 int cmd_score(int argc, char** argv)
 {
-  static const struct option longopts[] = {{"json", no_argument, NULL, 'j'},
-                                           {"help", no_argument, NULL, 'h'},
-                                           {NULL, 0, NULL, 0}};
+  static const struct option longopts[] = {
+      {"json", no_argument, NULL, 'j'},
+      {"help", no_argument, NULL, 'h'},
+      {NULL, 0, NULL, 0}};
   score_state s = {.ntop = 5, .out_lock = PTHREAD_MUTEX_INITIALIZER};
-  long cores = sysconf(_SC_NPROCESSORS_ONLN);
-  workers_options o = {.threads = cores > 0 ? (int) cores : 1,
-                       .recursive = 1,
-                       .follow_symlinks = 1,
-                       .thread_init = thread_init,
-                       .on_file = on_file,
-                       .thread_fini = thread_fini,
-                       .on_walk_error = on_walk_error,
-                       .shared = &s};
+  extract_each_options o = {
+      .who = "malml score",
+      .threads = extract_default_threads(),
+      .follow_symlinks = 1,
+      .shared = &s,
+      .thread_init = thread_init,
+      .thread_fini = thread_fini,
+      .on_file = on_file};
   const char* model_path = NULL;
   int c;
   optind = 1;
@@ -247,8 +253,8 @@ int cmd_score(int argc, char** argv)
       s.json = 1;
     else if (c == 'n')
       s.ntop = atoi(optarg);
-    else if (c == 'p')
-      o.threads = atoi(optarg);
+    else if (c == 'p' && (o.threads = extract_threads_arg(optarg)) > 0)
+      continue;
     else if (c == 'N')
       o.follow_symlinks = 0;
     else
@@ -257,8 +263,7 @@ int cmd_score(int argc, char** argv)
       return c == 'h' ? 0 : 2;
     }
   }
-  if (optind >= argc || s.ntop < 0 || s.ntop > EXPLAIN_MAX_TOP ||
-      o.threads < 1)
+  if (optind >= argc || s.ntop < 0 || s.ntop > EXPLAIN_MAX_TOP)
   {
     usage(stderr);
     return 2;
@@ -267,16 +272,9 @@ int cmd_score(int argc, char** argv)
   s.model = model_file_open("malml score", model_path, &owned);
   if (s.model == NULL)
     return 1;
-  int rc = 1;
-  if (extractor_rules(&s.rules) != ERROR_SUCCESS)
-    fprintf(stderr, "malml score: cannot compile the extraction rule\n");
-  else
-  {
-    rc = workers_run((const char* const*) argv + optind, argc - optind, &o);
-    yr_rules_destroy(s.rules);
-    rc = (rc != 0 || s.failures > 0) ? 1 : 0;
-  }
+  int failures =
+      extract_each((const char* const*) argv + optind, argc - optind, &o);
   fflush(stdout);
   malml_model_free(owned);
-  return rc;
+  return failures != 0 ? 1 : 0;
 }

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli/malml/commands.h"
+#include "config.h"
 #include "model/train/dataset.h"
 #include "model/train/metrics.h"
 #include "model/train/model_build.h"
@@ -23,10 +24,9 @@
 #include "model/train/train_cv.h"
 #include "model/train/train_split.h"
 #include "model/train/train_weights.h"
-#include "config.h"
 
 #define MAX_MASKS 64
-#define MODELS (MALML_GROUP_COUNT + 1)
+#define MODELS    (MALML_GROUP_COUNT + 1)
 
 typedef struct
 {
@@ -51,7 +51,7 @@ static const report_threshold shipped[] = {
     {"low", 0, 0.05, 0},
     {"count", 0, 0.01, 1},
 };
-#define NTHRESHOLDS ((int)(sizeof(shipped) / sizeof(shipped[0])))
+#define NTHRESHOLDS ((int) (sizeof(shipped) / sizeof(shipped[0])))
 
 static void usage(FILE* out)
 {
@@ -71,8 +71,9 @@ static void usage(FILE* out)
       "  -B           weight files so that both classes weigh the same within\n"
       "               each toolchain (.NET, Go, Delphi, VB, MinGW, MSVC, "
       "other)\n"
-      "  -m PREFIX    train with the features whose name starts with PREFIX\n"
-      "               set to missing (repeatable; e.g. filetype.mingw)\n"
+      "  -X PREFIX    train with the features whose name starts with PREFIX\n"
+      "               set to missing (repeatable; e.g. filetype.mingw);\n"
+      "               -m PREFIX is its deprecated old name (one release)\n"
       "  -w DIR       where the XGBoost JSON models go (default: a new /tmp "
       "dir)\n"
       "  -R DIR       write the out-of-fold report (Markdown + SVG) into DIR\n"
@@ -81,61 +82,65 @@ static void usage(FILE* out)
       "-seedN)\n");
 }
 
+/* Long on purpose: one case per option, in the order usage() lists them. */
 static int parse_options(int argc, char** argv, train_options* o)
 {
   int c;
   optind = 1;
-  while ((c = getopt(argc, argv, "l:o:k:s:p:r:d:e:m:w:R:O:V:Bh")) != -1)
+  while ((c = getopt(argc, argv, "l:o:k:s:p:r:d:e:m:X:w:R:O:V:Bh")) != -1)
   {
     switch (c)
     {
-      case 'l':
-        o->labels = optarg;
-        break;
-      case 'o':
-        o->out = optarg;
-        break;
-      case 'k':
-        o->folds = atoi(optarg);
-        break;
-      case 's':
-        o->xgb.seed = strtoull(optarg, NULL, 10);
-        break;
-      case 'p':
-        o->threads = o->xgb.nthread = atoi(optarg);
-        break;
-      case 'r':
-        o->xgb.max_rounds = atoi(optarg);
-        break;
-      case 'd':
-        o->xgb.max_depth = atoi(optarg);
-        break;
-      case 'e':
-        o->xgb.eta = atof(optarg);
-        break;
-      case 'w':
-        o->work_dir = optarg;
-        break;
-      case 'R':
-        o->report_dir = optarg;
-        break;
-      case 'O':
-        o->oof_path = optarg;
-        break;
-      case 'V':
-        o->version = optarg;
-        break;
-      case 'B':
-        o->balance_toolchains = 1;
-        break;
-      case 'm':
-        if (o->nmasks == MAX_MASKS)
-          return -1;
-        o->masks[o->nmasks++] = optarg;
-        break;
-      default:
-        usage(c == 'h' ? stdout : stderr);
-        return c == 'h' ? 1 : -1;
+    case 'l':
+      o->labels = optarg;
+      break;
+    case 'o':
+      o->out = optarg;
+      break;
+    case 'k':
+      o->folds = atoi(optarg);
+      break;
+    case 's':
+      o->xgb.seed = strtoull(optarg, NULL, 10);
+      break;
+    case 'p':
+      o->threads = o->xgb.nthread = atoi(optarg);
+      break;
+    case 'r':
+      o->xgb.max_rounds = atoi(optarg);
+      break;
+    case 'd':
+      o->xgb.max_depth = atoi(optarg);
+      break;
+    case 'e':
+      o->xgb.eta = atof(optarg);
+      break;
+    case 'w':
+      o->work_dir = optarg;
+      break;
+    case 'R':
+      o->report_dir = optarg;
+      break;
+    case 'O':
+      o->oof_path = optarg;
+      break;
+    case 'V':
+      o->version = optarg;
+      break;
+    case 'B':
+      o->balance_toolchains = 1;
+      break;
+    case 'm': /* deprecated: -m means MODEL in score and eval */
+      fprintf(stderr, "malml train: -m PREFIX is deprecated, use -X PREFIX\n");
+      /* fall through */
+    case 'X':
+      if (o->nmasks == MAX_MASKS)
+        return -1;
+      o->masks[o->nmasks++] = optarg;
+      break;
+    default:
+      usage(c == 'h' ? stdout : stderr);
+      return c == 'h' ? 1 : -1;
     }
   }
   if (o->labels == NULL || o->out == NULL || optind >= argc || o->folds < 2 ||
@@ -154,7 +159,7 @@ static int make_keep(const train_options* o, int g, unsigned char* keep)
   int masked = 0;
   for (int c = 0; c < MALML_FEATURE_COUNT; c++)
   {
-    keep[c] = g == MALML_GROUP_COUNT || (int)malml_schema_group_of(c) == g;
+    keep[c] = g == MALML_GROUP_COUNT || (int) malml_schema_group_of(c) == g;
     malml_schema_feature_name(c, name, sizeof(name));
     for (int m = 0; m < o->nmasks; m++)
       if (strncmp(name, o->masks[m], strlen(o->masks[m])) == 0)
@@ -166,20 +171,13 @@ static int make_keep(const train_options* o, int g, unsigned char* keep)
   return masked;
 }
 
-static const char* model_name(int g)
-{
-  return g == MALML_GROUP_COUNT ? "all"
-                                : malml_schema_group((malml_group)g)->name;
-}
-
 static void print_top_features(FILE* log, BoosterHandle b)
 {
   double gain[MALML_FEATURE_COUNT], total = 0;
   char name[96];
   if (xgb_total_gain(b, MALML_FEATURE_COUNT, gain) != 0)
     return;
-  for (int c = 0; c < MALML_FEATURE_COUNT; c++)
-    total += gain[c];
+  for (int c = 0; c < MALML_FEATURE_COUNT; c++) total += gain[c];
   fprintf(
       log, "  top features of the all-features model (share of total gain):\n");
   for (int k = 0; k < 15 && total > 0; k++)
@@ -200,7 +198,10 @@ static void print_top_features(FILE* log, BoosterHandle b)
 }
 
 static void print_model_metrics(
-    FILE* log, const dataset* d, const char* name, const cv_result* r)
+    FILE* log,
+    const dataset* d,
+    const char* name,
+    const cv_result* r)
 {
   fprintf(
       log,
@@ -219,13 +220,12 @@ static double* sum_of_subscores(const dataset* d, double* const* oof)
 {
   double* sum = calloc(d->n ? d->n : 1, sizeof(double));
   for (size_t i = 0; sum && i < d->n; i++)
-    for (int g = 0; g < MALML_GROUP_COUNT; g++)
-      sum[i] += oof[g][i];
+    for (int g = 0; g < MALML_GROUP_COUNT; g++) sum[i] += oof[g][i];
   return sum;
 }
 
-static int choose_thresholds(
-    const dataset* d, double* const* oof, report_threshold* t)
+static int
+choose_thresholds(const dataset* d, double* const* oof, report_threshold* t)
 {
   double* sum = sum_of_subscores(d, oof);
   if (sum == NULL)
@@ -280,14 +280,14 @@ static char* build_meta(
       "max_rounds",
       o->xgb.max_rounds,
       "seed",
-      (json_int_t)o->xgb.seed,
+      (json_int_t) o->xgb.seed,
       "nthread",
       o->xgb.nthread);
   json_t* models = json_object();
   for (int g = 0; g < MODELS; g++)
     json_object_set_new(
         models,
-        model_name(g),
+        malml_model_name(g),
         json_pack(
             "{s:i, s:f, s:f, s:f, s:f}",
             "rounds",
@@ -325,13 +325,13 @@ static char* build_meta(
       json_pack(
           "{s:I, s:I, s:I, s:I}",
           "files",
-          (json_int_t)d->n,
+          (json_int_t) d->n,
           "malware",
-          (json_int_t)dataset_count(d, 1),
+          (json_int_t) dataset_count(d, 1),
           "benign",
-          (json_int_t)dataset_count(d, 0),
+          (json_int_t) dataset_count(d, 0),
           "groups",
-          (json_int_t)d->ngroups));
+          (json_int_t) d->ngroups));
   json_object_set_new(
       m,
       "validation",
@@ -369,18 +369,26 @@ static int train_one(
   fprintf(
       stderr,
       "training the %s model (%d features masked)\n",
-      model_name(g),
+      malml_model_name(g),
       masked);
   if (train_cv_model(
-          d, fold, o->folds, keep, weight, &o->xgb, model_name(g), stderr, r))
+          d,
+          fold,
+          o->folds,
+          keep,
+          weight,
+          &o->xgb,
+          malml_model_name(g),
+          stderr,
+          r))
     return -1;
-  print_model_metrics(stderr, d, model_name(g), r);
-  snprintf(path, 4096, "%s/%s.json", dir, model_name(g));
+  print_model_metrics(stderr, d, malml_model_name(g), r);
+  snprintf(path, 4096, "%s/%s.json", dir, malml_model_name(g));
   if (xgb_save(r->final, path) != 0)
     return -1;
   if (g == MALML_GROUP_COUNT)
     print_top_features(stderr, r->final);
-  fprintf(stderr, "  (%ld s)\n", (long)(time(NULL) - start));
+  fprintf(stderr, "  (%ld s)\n", (long) (time(NULL) - start));
   return 0;
 }
 
@@ -416,8 +424,7 @@ static int write_model(
   const char* p[MODELS];
   model_threshold mt[NTHRESHOLDS];
   char version[128], err[256];
-  for (int g = 0; g < MODELS; g++)
-    p[g] = paths[g];
+  for (int g = 0; g < MODELS; g++) p[g] = paths[g];
   for (int i = 0; i < NTHRESHOLDS; i++)
     mt[i] = (model_threshold){t[i].name, t[i].value, t[i].target_fpr};
   snprintf(
@@ -425,7 +432,7 @@ static int write_model(
       sizeof(version),
       "malml-%s-seed%llu",
       PACKAGE_VERSION,
-      (unsigned long long)o->xgb.seed);
+      (unsigned long long) o->xgb.seed);
   char* meta = build_meta(o, d, r, t);
   int rc = meta ? model_build(
                       p,
@@ -458,7 +465,7 @@ static int report(
       sizeof(title),
       "Out-of-fold validation (%d group folds, seed %llu)",
       o->folds,
-      (unsigned long long)o->xgb.seed);
+      (unsigned long long) o->xgb.seed);
   report_input in = {
       d,
       {0},
@@ -470,15 +477,14 @@ static int report(
       "(malware family or report, benign package): each fold's model "
       "scores its held-out fold at the round count chosen on all "
       "folds.  The shipped model is refitted on every file."};
-  for (int g = 0; g < MODELS; g++)
-    in.score[g] = oof[g];
+  for (int g = 0; g < MODELS; g++) in.score[g] = oof[g];
   report_print(stdout, &in);
   return o->report_dir ? report_write(&in, o->report_dir) : 0;
 }
 
 static int load(const train_options* o, char** targets, int n, dataset* d)
 {
-  if (dataset_load(d, (const char* const*)targets, n, o->labels, o->threads) !=
+  if (dataset_load(d, (const char* const*) targets, n, o->labels, o->threads) !=
       0)
     return -1;
   fprintf(
@@ -533,8 +539,7 @@ int cmd_train(int argc, char** argv)
         d.group, d.y, d.n, d.ngroups, o.folds, o.xgb.seed, fold);
   if (rc == 0)
     rc = train_all(&o, &d, fold, dir, r, paths);
-  for (int g = 0; g < MODELS; g++)
-    oof[g] = r[g].oof;
+  for (int g = 0; g < MODELS; g++) oof[g] = r[g].oof;
   if (rc == 0)
     rc = choose_thresholds(&d, oof, t);
   if (rc == 0)
@@ -546,7 +551,7 @@ int cmd_train(int argc, char** argv)
   fprintf(
       stderr,
       "training took %ld s; XGBoost models in %s\n",
-      (long)(time(NULL) - start),
+      (long) (time(NULL) - start),
       dir);
   for (int g = 0; g < MODELS; g++)
   {

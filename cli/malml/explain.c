@@ -8,8 +8,7 @@ static void keep(explanation* e, int ntop, const explain_item* item)
 {
   double mag = fabs(item->contribution);
   int at = e->ntop;
-  while (at > 0 && fabs(e->top[at - 1].contribution) < mag)
-    at--;
+  while (at > 0 && fabs(e->top[at - 1].contribution) < mag) at--;
   if (at >= ntop)
     return;
   int last = e->ntop < ntop ? e->ntop : ntop - 1;
@@ -52,17 +51,26 @@ json_t* explanation_to_json(const explanation* e, const bucket_names* names)
     json_t* item = json_object();
     malml_schema_feature_name(t->feature, name, sizeof(name));
     json_object_set_new(item, "feature", json_string(name));
-    json_object_set_new(item, "value", isnan(t->value)
-                                           ? json_null()
-                                           : json_real((double) t->value));
+    json_object_set_new(
+        item,
+        "value",
+        isnan(t->value) ? json_null() : json_real((double) t->value));
     json_object_set_new(item, "contribution", json_real(t->contribution));
     if (names != NULL &&
         bucket_names_join(names, t->feature, who, sizeof(who)) > 0)
       json_object_set_new(item, "names", json_string(who));
     json_array_append_new(top, item);
   }
-  return json_pack("{s:f, s:f, s:f, s:o}", "score", e->score, "margin",
-                   e->margin, "bias", e->bias, "top", top);
+  return json_pack(
+      "{s:f, s:f, s:f, s:o}",
+      "score",
+      e->score,
+      "margin",
+      e->margin,
+      "bias",
+      e->bias,
+      "top",
+      top);
 }
 
 void explanation_print(
@@ -78,8 +86,12 @@ void explanation_print(
     if (isnan(t->value))
       fprintf(out, "      %+7.3f  %s (missing)\n", t->contribution, name);
     else
-      fprintf(out, "      %+7.3f  %s = %.9g\n", t->contribution, name,
-              (double) t->value);
+      fprintf(
+          out,
+          "      %+7.3f  %s = %.9g\n",
+          t->contribution,
+          name,
+          (double) t->value);
     if (names != NULL &&
         bucket_names_join(names, t->feature, who, sizeof(who)) > 0)
       fprintf(out, "               (this file's names there: %s)\n", who);

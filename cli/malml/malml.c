@@ -16,8 +16,12 @@ typedef struct
 } command;
 
 static const command commands[] = {
-    {"features", cmd_features, "print the feature vector of PE files as JSON lines"},
-    {"score", cmd_score, "score PE files and show the features behind each score"},
+    {"features",
+     cmd_features,
+     "print the feature vector of PE files as JSON lines"},
+    {"score",
+     cmd_score,
+     "score PE files and show the features behind each score"},
     {"model", cmd_model, "describe a model file or the compiled-in model"},
 #ifdef MALML_WITH_TRAIN
     {"train", cmd_train, "train a model on a labelled corpus"},

@@ -5,10 +5,8 @@
 
 #include "cli/common/mapped.h"
 
-const malml_model* model_file_open(
-    const char* prog,
-    const char* path,
-    malml_model** owned)
+const malml_model*
+model_file_open(const char* prog, const char* path, malml_model** owned)
 {
   char err[256];
   mapped_file mf;
@@ -17,8 +15,11 @@ const malml_model* model_file_open(
   {
     const malml_model* m = malml_model_default();
     if (m == NULL)
-      fprintf(stderr, "%s: %s; give a model file\n", prog,
-              malml_model_default_status());
+      fprintf(
+          stderr,
+          "%s: %s; give a model file\n",
+          prog,
+          malml_model_default_status());
     return m;
   }
   int e = mapped_open(path, &mf);

@@ -11,9 +11,7 @@
  * prints "PROG: PATH: reason" (or why there is no default model) to stderr
  * and returns NULL.  *owned receives what the caller must free with
  * malml_model_free (NULL for the default model). */
-const malml_model* model_file_open(
-    const char* prog,
-    const char* path,
-    malml_model** owned);
+const malml_model*
+model_file_open(const char* prog, const char* path, malml_model** owned);
 
 #endif

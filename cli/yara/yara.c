@@ -20,11 +20,21 @@
 #include "config.h"
 #include "modules/malml/malml.h"
 
-#define USAGE "Usage: yara [OPTION]... [NAMESPACE:]RULES_FILE... FILE | DIR | PID"
+#define USAGE \
+  "Usage: yara [OPTION]... [NAMESPACE:]RULES_FILE... FILE | DIR | PID"
 
-#define B(s, l, v, h) {YOPT_BOOL, s, l, v, 1, h, NULL, 0}
-#define I(s, l, v, h, t) {YOPT_INT, s, l, v, 1, h, t, 0}
-#define S(s, l, v, n, h, t) {YOPT_STRING, s, l, v, n, h, t, 0}
+#define B(s, l, v, h)                 \
+  {                                   \
+    YOPT_BOOL, s, l, v, 1, h, NULL, 0 \
+  }
+#define I(s, l, v, h, t)          \
+  {                               \
+    YOPT_INT, s, l, v, 1, h, t, 0 \
+  }
+#define S(s, l, v, n, h, t)          \
+  {                                  \
+    YOPT_STRING, s, l, v, n, h, t, 0 \
+  }
 
 /* Filled by the parser, read-only afterwards (threads share it). */
 static yara_config cfg = {
@@ -38,68 +48,121 @@ static yara_config cfg = {
 
 /* Same order and words as YARA 4.2.3's table, plus our two options. */
 static yopt options[] = {
-    S(0, "atom-quality-table", &cfg.atom_quality_table, 1,
-      "path to a file with the atom quality table", "FILE"),
+    S(0,
+      "atom-quality-table",
+      &cfg.atom_quality_table,
+      1,
+      "path to a file with the atom quality table",
+      "FILE"),
     B('C', "compiled-rules", &cfg.compiled_rules, "load compiled rules"),
     B('c', "count", &cfg.count_only, "print only number of matches"),
-    S('d', "define", cfg.ext_vars, YARA_MAX_ARGS, "define external variable",
+    S('d',
+      "define",
+      cfg.ext_vars,
+      YARA_MAX_ARGS,
+      "define external variable",
       "VAR=VALUE"),
     B(0, "fail-on-warnings", &cfg.fail_on_warnings, "fail on warnings"),
     B('f', "fast-scan", &cfg.fast_scan, "fast matching mode"),
     B('h', "help", &cfg.show_help, "show this help and exit"),
-    S('i', "identifier", cfg.identifiers, YARA_MAX_ARGS,
-      "print only rules named IDENTIFIER", "IDENTIFIER"),
-    I(0, "max-process-memory-chunk", &cfg.max_process_memory_chunk,
+    S('i',
+      "identifier",
+      cfg.identifiers,
+      YARA_MAX_ARGS,
+      "print only rules named IDENTIFIER",
+      "IDENTIFIER"),
+    I(0,
+      "max-process-memory-chunk",
+      &cfg.max_process_memory_chunk,
       "set maximum chunk size while reading process memory "
       "(default=1073741824)",
       "NUMBER"),
-    I('l', "max-rules", &cfg.limit,
-      "abort scanning after matching a NUMBER of rules", "NUMBER"),
-    I(0, "max-strings-per-rule", &cfg.max_strings_per_rule,
-      "set maximum number of strings per rule (default=10000)", "NUMBER"),
-    S('x', "module-data", cfg.modules_data, YARA_MAX_ARGS,
-      "pass FILE's content as extra data to MODULE", "MODULE=FILE"),
+    I('l',
+      "max-rules",
+      &cfg.limit,
+      "abort scanning after matching a NUMBER of rules",
+      "NUMBER"),
+    I(0,
+      "max-strings-per-rule",
+      &cfg.max_strings_per_rule,
+      "set maximum number of strings per rule (default=10000)",
+      "NUMBER"),
+    S('x',
+      "module-data",
+      cfg.modules_data,
+      YARA_MAX_ARGS,
+      "pass FILE's content as extra data to MODULE",
+      "MODULE=FILE"),
     B('n', "negate", &cfg.negate, "print only not satisfied rules (negate)"),
-    B('N', "no-follow-symlinks", &cfg.follow_symlinks,
+    B('N',
+      "no-follow-symlinks",
+      &cfg.follow_symlinks,
       "do not follow symlinks when scanning"),
     B('w', "no-warnings", &cfg.ignore_warnings, "disable warnings"),
-    S(0, "output-format", &cfg.output_format, 1,
-      "text (default) or json: one JSON object per file [malml]", "FORMAT"),
+    S(0,
+      "output-format",
+      &cfg.output_format,
+      1,
+      "text (default) or json: one JSON object per file [malml]",
+      "FORMAT"),
     B('m', "print-meta", &cfg.show_meta, "print metadata"),
     B('D', "print-module-data", &cfg.show_module_data, "print module data"),
     B('e', "print-namespace", &cfg.show_namespace, "print rules' namespace"),
     B('S', "print-stats", &cfg.show_stats, "print rules' statistics"),
     B('s', "print-strings", &cfg.show_strings, "print matching strings"),
-    B('L', "print-string-length", &cfg.show_string_length,
+    B('L',
+      "print-string-length",
+      &cfg.show_string_length,
       "print length of matched strings"),
     B('g', "print-tags", &cfg.show_tags, "print tags"),
-    B(0, "progress", &cfg.progress,
+    B(0,
+      "progress",
+      &cfg.progress,
       "show progress on stderr when it is a terminal [malml]"),
     B('r', "recursive", &cfg.recursive, "recursively search directories"),
-    B(0, "scan-list", &cfg.scan_list,
+    B(0,
+      "scan-list",
+      &cfg.scan_list,
       "scan files listed in FILE, one per line"),
-    I('z', "skip-larger", &cfg.skip_larger,
+    I('z',
+      "skip-larger",
+      &cfg.skip_larger,
       "skip files larger than the given size when scanning a directory",
       "NUMBER"),
-    I('k', "stack-size", &cfg.stack_size,
-      "set maximum stack size (default=16384)", "SLOTS"),
-    S('t', "tag", cfg.tags, YARA_MAX_ARGS, "print only rules tagged as TAG",
+    I('k',
+      "stack-size",
+      &cfg.stack_size,
+      "set maximum stack size (default=16384)",
+      "SLOTS"),
+    S('t',
+      "tag",
+      cfg.tags,
+      YARA_MAX_ARGS,
+      "print only rules tagged as TAG",
       "TAG"),
-    I('p', "threads", &cfg.threads,
-      "use the specified NUMBER of threads to scan a directory", "NUMBER"),
-    I('a', "timeout", &cfg.timeout,
-      "abort scanning after the given number of SECONDS", "SECONDS"),
+    I('p',
+      "threads",
+      &cfg.threads,
+      "use the specified NUMBER of threads to scan a directory",
+      "NUMBER"),
+    I('a',
+      "timeout",
+      &cfg.timeout,
+      "abort scanning after the given number of SECONDS",
+      "SECONDS"),
     B('v', "version", &cfg.show_version, "show version information"),
     {YOPT_END, 0, NULL, NULL, 0, NULL, NULL, 0},
 };
 
 static void print_help(void)
 {
-  printf("YARA %s with the malml module, the pattern matching swiss army "
-         "knife.\n%s\n\n"
-         "Mandatory arguments to long options are mandatory for short "
-         "options too.\n\n",
-         MALML_LIBYARA_VERSION, USAGE);
+  printf(
+      "YARA %s with the malml module, the pattern matching swiss army "
+      "knife.\n%s\n\n"
+      "Mandatory arguments to long options are mandatory for short "
+      "options too.\n\n",
+      MALML_LIBYARA_VERSION,
+      USAGE);
   yopt_print_usage(stdout, options, 43);
   printf(
       "\nDifferences from YARA %s (see yara(1) of this package):\n"
@@ -137,15 +200,17 @@ static int check_arguments(yara_config* c, int nargs)
   c->json = fmt != NULL && strcmp(fmt, "json") == 0;
   if (fmt != NULL && !c->json && strcmp(fmt, "text") != 0)
   {
-    fprintf(stderr, "error: unknown output format \"%s\" (text or json).\n",
-            fmt);
+    fprintf(
+        stderr, "error: unknown output format \"%s\" (text or json).\n", fmt);
     return EXIT_FAILURE;
   }
   /* Both print plain text on stdout, which would break the JSON lines. */
   if (c->json && (c->show_module_data || c->show_stats))
   {
-    fprintf(stderr, "error: -D and -S cannot be used with "
-                    "--output-format=json.\n");
+    fprintf(
+        stderr,
+        "error: -D and -S cannot be used with "
+        "--output-format=json.\n");
     return EXIT_FAILURE;
   }
   return -1;
@@ -159,7 +224,8 @@ static int check_malml_model(const char* path, const YR_MAPPED_FILE* f)
   char err[256] = "empty file";
   malml_model* m = NULL;
   malml_schema_init(); /* before yr_initialize: the loader checks the hash */
-  if (f->size > 0 && malml_model_load(f->data, f->size, &m, err, sizeof(err)) == 0)
+  if (f->size > 0 &&
+      malml_model_load(f->data, f->size, &m, err, sizeof(err)) == 0)
   {
     malml_model_free(m);
     return 0;
@@ -236,9 +302,10 @@ static int compile(int nfiles, char** files, YR_RULES** rules)
     rules_print_error(rc);
     rc = -1;
   }
-  else if (cfg.atom_quality_table != NULL &&
-           (rc = yr_compiler_load_atom_quality_table(
-                c, cfg.atom_quality_table, 0)) != ERROR_SUCCESS)
+  else if (
+      cfg.atom_quality_table != NULL &&
+      (rc = yr_compiler_load_atom_quality_table(
+           c, cfg.atom_quality_table, 0)) != ERROR_SUCCESS)
   {
     fprintf(stderr, "error loading atom quality table: ");
     rules_print_error(rc);
@@ -269,13 +336,15 @@ static void print_stats(YR_RULES* rules)
     return;
   }
   printf("size of AC transition table        : %d\n", st.ac_tables_size);
-  printf("average length of AC matches lists : %f\n",
-         st.ac_average_match_list_length);
+  printf(
+      "average length of AC matches lists : %f\n",
+      st.ac_average_match_list_length);
   printf("number of rules                    : %d\n", st.num_rules);
   printf("number of strings                  : %d\n", st.num_strings);
   printf("number of AC matches               : %d\n", st.ac_matches);
-  printf("number of AC matches in root node  : %d\n",
-         st.ac_root_match_list_length);
+  printf(
+      "number of AC matches in root node  : %d\n",
+      st.ac_root_match_list_length);
   printf("number of AC matches in top %d longest lists\n", top);
   for (int i = 0; i < top; i++)
     printf(" %3d: %d\n", i + 1, st.top_ac_match_list_lengths[i]);
@@ -287,10 +356,11 @@ static void print_stats(YR_RULES* rules)
 static void configure_libyara(void)
 {
   yr_set_configuration_uint32(YR_CONFIG_STACK_SIZE, (uint32_t) cfg.stack_size);
-  yr_set_configuration_uint32(YR_CONFIG_MAX_STRINGS_PER_RULE,
-                              (uint32_t) cfg.max_strings_per_rule);
-  yr_set_configuration_uint64(YR_CONFIG_MAX_PROCESS_MEMORY_CHUNK,
-                              (uint64_t) cfg.max_process_memory_chunk);
+  yr_set_configuration_uint32(
+      YR_CONFIG_MAX_STRINGS_PER_RULE, (uint32_t) cfg.max_strings_per_rule);
+  yr_set_configuration_uint64(
+      YR_CONFIG_MAX_PROCESS_MEMORY_CHUNK,
+      (uint64_t) cfg.max_process_memory_chunk);
 }
 
 /* Compiles or loads the rules; returns the exit status or -1 to go on. */
@@ -299,8 +369,10 @@ static int get_rules(int nfiles, char** files, YR_RULES** rules)
   int rc;
   if (cfg.compiled_rules && nfiles != 1)
   {
-    fprintf(stderr, "error: can't accept multiple rules files if one of "
-                    "them is in compiled form.\n");
+    fprintf(
+        stderr,
+        "error: can't accept multiple rules files if one of "
+        "them is in compiled form.\n");
     return EXIT_FAILURE;
   }
   rc = cfg.compiled_rules ? load_compiled(files[0], rules)
@@ -315,8 +387,8 @@ static int get_rules(int nfiles, char** files, YR_RULES** rules)
   return -1;
 }
 
-static int scan(YR_RULES* rules, const module_data* m, int nm,
-                const char* target)
+static int
+scan(YR_RULES* rules, const module_data* m, int nm, const char* target)
 {
   static scan_shared sh;
   sh.cfg = &cfg;
@@ -340,8 +412,7 @@ int main(int argc, char** argv)
   int nargs = yopt_parse(options, argc, argv);
   if (cfg.show_version)
   {
-    printf("%s (YARA with malml %s)\n", MALML_LIBYARA_VERSION,
-           PACKAGE_VERSION);
+    printf("%s (YARA with malml %s)\n", MALML_LIBYARA_VERSION, PACKAGE_VERSION);
     return EXIT_SUCCESS;
   }
   if (cfg.show_help)

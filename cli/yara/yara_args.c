@@ -153,8 +153,12 @@ void yopt_print_usage(FILE* out, const yopt* opts, int align)
     if (opts->long_name != NULL)
       n += snprintf(buf + n, sizeof(buf) - n, "--%s", opts->long_name);
     if (opts->type == YOPT_INT || opts->type == YOPT_STRING)
-      snprintf(buf + n, sizeof(buf) - n, "%s%s",
-               opts->long_name != NULL ? "=" : " ", opts->type_help);
+      snprintf(
+          buf + n,
+          sizeof(buf) - n,
+          "%s%s",
+          opts->long_name != NULL ? "=" : " ",
+          opts->type_help);
     fprintf(out, "%-*s%s\n", align, buf, opts->help);
   }
 }

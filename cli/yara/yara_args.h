@@ -21,9 +21,9 @@
 typedef enum
 {
   YOPT_END,
-  YOPT_BOOL,   /* value: bool* */
-  YOPT_INT,    /* value: long long* */
-  YOPT_STRING  /* value: const char** (an array of max_count + 1 if > 1) */
+  YOPT_BOOL,  /* value: bool* */
+  YOPT_INT,   /* value: long long* */
+  YOPT_STRING /* value: const char** (an array of max_count + 1 if > 1) */
 } yopt_type;
 
 typedef struct

@@ -46,8 +46,11 @@ static json_t* json_meta(const YR_RULE* rule)
   return meta;
 }
 
-static json_t* json_match(const yara_config* cfg, const YR_STRING* s,
-                          const YR_MATCH* m, outbuf* scratch)
+static json_t* json_match(
+    const yara_config* cfg,
+    const YR_STRING* s,
+    const YR_MATCH* m,
+    outbuf* scratch)
 {
   json_t* j = json_object();
   json_object_set_new(j, "identifier", json_text(s->identifier));
@@ -57,15 +60,18 @@ static json_t* json_match(const yara_config* cfg, const YR_STRING* s,
   {
     scratch->len = 0;
     output_match_data(scratch, s, m);
-    json_object_set_new(j, "data",
-                        json_stringn(scratch->data ? scratch->data : "",
-                                     scratch->len));
+    json_object_set_new(
+        j,
+        "data",
+        json_stringn(scratch->data ? scratch->data : "", scratch->len));
   }
   return j;
 }
 
-static json_t* json_strings(const yara_config* cfg, YR_SCAN_CONTEXT* context,
-                            const YR_RULE* rule)
+static json_t* json_strings(
+    const yara_config* cfg,
+    YR_SCAN_CONTEXT* context,
+    const YR_RULE* rule)
 {
   json_t* list = json_array();
   outbuf scratch = {0};
@@ -82,8 +88,8 @@ static json_t* json_strings(const yara_config* cfg, YR_SCAN_CONTEXT* context,
   return list;
 }
 
-json_t* json_rule(const yara_config* cfg, YR_SCAN_CONTEXT* context,
-                  const YR_RULE* rule)
+json_t*
+json_rule(const yara_config* cfg, YR_SCAN_CONTEXT* context, const YR_RULE* rule)
 {
   json_t* j = json_object();
   json_object_set_new(j, "rule", json_text(rule->identifier));

@@ -11,8 +11,8 @@
  * rules that did not match); "strings" is there with -s or -L, "data" with
  * -s, rendered exactly as the text output renders it.  With -c the object
  * has "count" instead of "matches".  A file that could not be scanned has
- * "error" (YARA's message) and "error_code" (libyara's number).  Text that is not UTF-8 (paths, metadata) is
- * written with YARA's metadata escapes instead.
+ * "error" (YARA's message) and "error_code" (libyara's number).  Text that is
+ * not UTF-8 (paths, metadata) is written with YARA's metadata escapes instead.
  */
 #ifndef MALML_YARA_JSON_H
 #define MALML_YARA_JSON_H
@@ -23,8 +23,10 @@
 #include "cli/yara/yara_config.h"
 
 /* A new reference to the match entry of one shown rule. */
-json_t* json_rule(const yara_config* cfg, YR_SCAN_CONTEXT* context,
-                  const YR_RULE* rule);
+json_t* json_rule(
+    const yara_config* cfg,
+    YR_SCAN_CONTEXT* context,
+    const YR_RULE* rule);
 
 /* A JSON string for `s`, escaped as -m escapes it when not UTF-8. */
 json_t* json_text(const char* s);

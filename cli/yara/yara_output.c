@@ -75,8 +75,10 @@ static bool has_tag(const YR_RULE* rule, const char* wanted)
   return false;
 }
 
-bool output_rule_shown(const yara_config* cfg, const YR_RULE* rule,
-                       bool matching)
+bool output_rule_shown(
+    const yara_config* cfg,
+    const YR_RULE* rule,
+    bool matching)
 {
   bool show = true;
   if (cfg->tags[0] != NULL)
@@ -97,8 +99,8 @@ bool output_rule_shown(const yara_config* cfg, const YR_RULE* rule,
 void output_escaped(outbuf* b, const char* s)
 {
   /* The C escapes YARA uses for bytes 7..13; other controls are octal. */
-  static const char cescapes[14] = {0, 0, 0, 0, 0, 0, 0,
-                                    'a', 'b', 't', 'n', 'v', 'f', 'r'};
+  static const char cescapes[14] = {
+      0, 0, 0, 0, 0, 0, 0, 'a', 'b', 't', 'n', 'v', 'f', 'r'};
   for (const uint8_t* p = (const uint8_t*) s; *p; p++)
   {
     if (*p == '"' || *p == '\'' || *p == '\\')
@@ -159,8 +161,8 @@ static void output_meta(outbuf* b, const YR_RULE* rule)
     if (meta->type == META_TYPE_INTEGER)
       outbuf_printf(b, "%s =%" PRId64, meta->identifier, meta->integer);
     else if (meta->type == META_TYPE_BOOLEAN)
-      outbuf_printf(b, "%s=%s", meta->identifier,
-                    meta->integer ? "true" : "false");
+      outbuf_printf(
+          b, "%s=%s", meta->identifier, meta->integer ? "true" : "false");
     else
     {
       outbuf_printf(b, "%s=\"", meta->identifier);
@@ -171,8 +173,11 @@ static void output_meta(outbuf* b, const YR_RULE* rule)
   outbuf_put(b, "] ", 2);
 }
 
-static void output_strings(outbuf* b, const yara_config* cfg,
-                           YR_SCAN_CONTEXT* context, const YR_RULE* rule)
+static void output_strings(
+    outbuf* b,
+    const yara_config* cfg,
+    YR_SCAN_CONTEXT* context,
+    const YR_RULE* rule)
 {
   const YR_STRING* s;
   yr_rule_strings_foreach(rule, s)
@@ -181,11 +186,15 @@ static void output_strings(outbuf* b, const yara_config* cfg,
     yr_string_matches_foreach(context, s, m)
     {
       if (cfg->show_string_length)
-        outbuf_printf(b, "0x%" PRIx64 ":%d:%s", m->base + m->offset,
-                      m->data_length, s->identifier);
+        outbuf_printf(
+            b,
+            "0x%" PRIx64 ":%d:%s",
+            m->base + m->offset,
+            m->data_length,
+            s->identifier);
       else
-        outbuf_printf(b, "0x%" PRIx64 ":%s", m->base + m->offset,
-                      s->identifier);
+        outbuf_printf(
+            b, "0x%" PRIx64 ":%s", m->base + m->offset, s->identifier);
       if (cfg->show_strings)
       {
         outbuf_put(b, ": ", 2);
@@ -196,9 +205,12 @@ static void output_strings(outbuf* b, const yara_config* cfg,
   }
 }
 
-void output_rule_text(outbuf* b, const yara_config* cfg,
-                      YR_SCAN_CONTEXT* context, const YR_RULE* rule,
-                      const char* path)
+void output_rule_text(
+    outbuf* b,
+    const yara_config* cfg,
+    YR_SCAN_CONTEXT* context,
+    const YR_RULE* rule,
+    const char* path)
 {
   if (cfg->show_namespace)
     outbuf_printf(b, "%s:", rule->ns->name);

@@ -27,16 +27,21 @@ void outbuf_free(outbuf* b);
  * Whether a rule is printed: -t TAG (any of them), -i IDENTIFIER (any of
  * them; when given, -t is ignored, as in YARA 4.2), and -n.
  */
-bool output_rule_shown(const yara_config* cfg, const YR_RULE* rule,
-                       bool matching);
+bool output_rule_shown(
+    const yara_config* cfg,
+    const YR_RULE* rule,
+    bool matching);
 
 /*
  * The text for one shown rule: "[ns:]rule [tags] [meta] path" and, with -s
  * or -L, one line per match of each string.
  */
-void output_rule_text(outbuf* b, const yara_config* cfg,
-                      YR_SCAN_CONTEXT* context, const YR_RULE* rule,
-                      const char* path);
+void output_rule_text(
+    outbuf* b,
+    const yara_config* cfg,
+    YR_SCAN_CONTEXT* context,
+    const YR_RULE* rule,
+    const char* path);
 
 /* A match's data as -s prints it: hex bytes for hex strings, else text with
    "\xNN" for bytes outside 32..126. */

@@ -29,9 +29,13 @@ static void draw(progress* p, const char* end)
   double s = seconds_since(&p->start);
   long long files = atomic_load(&p->sh->files_done);
   pthread_mutex_lock(&p->sh->out_lock);
-  fprintf(stderr, "\r\033[K%lld files, %.1f files/s, %lld errors%s", files,
-          s > 0 ? (double) files / s : 0.0,
-          (long long) atomic_load(&p->sh->errors), end);
+  fprintf(
+      stderr,
+      "\r\033[K%lld files, %.1f files/s, %lld errors%s",
+      files,
+      s > 0 ? (double) files / s : 0.0,
+      (long long) atomic_load(&p->sh->errors),
+      end);
   pthread_mutex_unlock(&p->sh->out_lock);
 }
 

@@ -6,8 +6,13 @@
 #include <string.h>
 #include <unistd.h>
 
-void rules_report(int level, const char* file, int line, const YR_RULE* rule,
-                  const char* message, void* user_data)
+void rules_report(
+    int level,
+    const char* file,
+    int line,
+    const YR_RULE* rule,
+    const char* message,
+    void* user_data)
 {
   compiler_results* r = user_data;
   const char* type = "error";
@@ -19,8 +24,14 @@ void rules_report(int level, const char* file, int line, const YR_RULE* rule,
     type = "warning";
   }
   if (rule != NULL)
-    fprintf(stderr, "%s: rule \"%s\" in %s(%d): %s\n", type, rule->identifier,
-            file, line, message);
+    fprintf(
+        stderr,
+        "%s: rule \"%s\" in %s(%d): %s\n",
+        type,
+        rule->identifier,
+        file,
+        line,
+        message);
   else if (r->style == MESSAGES_YARAC)
     fprintf(stderr, "%s: %s(%d): %s\n", type, file, line, message);
   else
@@ -87,8 +98,8 @@ static bool is_float(const char* s)
   return dot;
 }
 
-static int define_one(const char* id, const char* value, YR_RULES* rules,
-                      YR_COMPILER* c)
+static int
+define_one(const char* id, const char* value, YR_RULES* rules, YR_COMPILER* c)
 {
   if (is_float(value))
     return rules ? yr_rules_define_float_variable(rules, id, atof(value))
@@ -107,8 +118,10 @@ static int define_one(const char* id, const char* value, YR_RULES* rules,
                : yr_compiler_define_string_variable(c, id, value);
 }
 
-int rules_define_externals(const char* const* vars, YR_RULES* rules,
-                           YR_COMPILER* c)
+int rules_define_externals(
+    const char* const* vars,
+    YR_RULES* rules,
+    YR_COMPILER* c)
 {
   int result = ERROR_SUCCESS;
   for (int i = 0; vars[i] != NULL; i++)
@@ -157,8 +170,9 @@ void rules_print_error(int error)
     text = "corrupt compiled rules file.";
     break;
   case ERROR_EXEC_STACK_OVERFLOW:
-    text = "stack overflow while evaluating condition "
-           "(see --stack-size argument) ";
+    text =
+        "stack overflow while evaluating condition "
+        "(see --stack-size argument) ";
     break;
   case ERROR_INVALID_EXTERNAL_VARIABLE_TYPE:
     text = "invalid type for external variable";

@@ -23,14 +23,20 @@ typedef struct
 } compiler_results;
 
 /* A YR_COMPILER_CALLBACK_FUNC printing errors and warnings on stderr. */
-void rules_report(int level, const char* file, int line, const YR_RULE* rule,
-                  const char* message, void* user_data);
+void rules_report(
+    int level,
+    const char* file,
+    int line,
+    const YR_RULE* rule,
+    const char* message,
+    void* user_data);
 
 /*
  * Adds each "[NAMESPACE:]FILE" ("-" is stdin) to the compiler.  The
  * namespace is split off at the first colon only when the whole argument is
- * not an existing file and the colon is not followed by a backslash.  Returns false after the
- * first file that cannot be opened or has errors.  Writes into `files`.
+ * not an existing file and the colon is not followed by a backslash.  Returns
+ * false after the first file that cannot be opened or has errors.  Writes into
+ * `files`.
  */
 bool rules_compile_files(YR_COMPILER* c, int n, char** files);
 
@@ -41,8 +47,10 @@ bool rules_compile_files(YR_COMPILER* c, int n, char** files);
  * without '=' prints YARA's message and ends the list without an error, as
  * YARA does.  Returns a libyara error code.
  */
-int rules_define_externals(const char* const* vars, YR_RULES* rules,
-                           YR_COMPILER* c);
+int rules_define_externals(
+    const char* const* vars,
+    YR_RULES* rules,
+    YR_COMPILER* c);
 
 /* Prints YARA's text for a libyara error code, with a newline. */
 void rules_print_error(int error);

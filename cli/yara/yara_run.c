@@ -1,5 +1,5 @@
-#include <stdatomic.h>
 #include "cli/yara/yara_run.h"
+#include <stdatomic.h>
 
 #include <errno.h>
 #include <inttypes.h>
@@ -73,9 +73,12 @@ static void on_skip(void* shared, const char* path, long long size)
 {
   scan_shared* sh = shared;
   pthread_mutex_lock(&sh->out_lock);
-  fprintf(stderr,
-          "skipping %s (%lld bytes) because it's larger than %lld bytes.\n",
-          path, size, sh->cfg->skip_larger);
+  fprintf(
+      stderr,
+      "skipping %s (%lld bytes) because it's larger than %lld bytes.\n",
+      path,
+      size,
+      sh->cfg->skip_larger);
   pthread_mutex_unlock(&sh->out_lock);
 }
 

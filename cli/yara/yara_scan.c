@@ -12,8 +12,11 @@
 #include "cli/yara/yara_rules.h"
 #include "modules/malml/malml.h"
 
-static int on_rule(scan_thread* t, YR_SCAN_CONTEXT* context, int message,
-                   const YR_RULE* rule)
+static int on_rule(
+    scan_thread* t,
+    YR_SCAN_CONTEXT* context,
+    int message,
+    const YR_RULE* rule)
 {
   const yara_config* cfg = t->sh->cfg;
   bool matching = message == CALLBACK_MSG_RULE_MATCHING;
@@ -62,17 +65,19 @@ static void on_imported(scan_thread* t, YR_OBJECT* object)
   pthread_mutex_unlock(&t->sh->out_lock);
 }
 
-static int on_too_many(scan_thread* t, YR_SCAN_CONTEXT* context,
-                       const YR_STRING* s)
+static int
+on_too_many(scan_thread* t, YR_SCAN_CONTEXT* context, const YR_STRING* s)
 {
   const yara_config* cfg = t->sh->cfg;
   if (cfg->ignore_warnings)
     return CALLBACK_CONTINUE;
   const YR_RULE* rule = &context->rules->rules_table[s->rule_idx];
-  fprintf(stderr,
-          "warning: rule \"%s\": too many matches for %s, results for this "
-          "rule may be incorrect\n",
-          rule->identifier, s->identifier);
+  fprintf(
+      stderr,
+      "warning: rule \"%s\": too many matches for %s, results for this "
+      "rule may be incorrect\n",
+      rule->identifier,
+      s->identifier);
   return cfg->fail_on_warnings ? CALLBACK_ERROR : CALLBACK_CONTINUE;
 }
 
@@ -84,8 +89,8 @@ static void on_console(scan_thread* t, const char* message)
     outbuf_printf(&t->out, "%s\n", message);
 }
 
-static int callback(YR_SCAN_CONTEXT* context, int message, void* data,
-                    void* user_data)
+static int
+callback(YR_SCAN_CONTEXT* context, int message, void* data, void* user_data)
 {
   scan_thread* t = user_data;
   switch (message)
@@ -168,8 +173,11 @@ void scan_print_error(scan_thread* t, const char* path, int error)
   YR_STRING* s = yr_scanner_last_error_string(t->scanner);
   fprintf(stderr, "error scanning %s: ", path);
   if (rule != NULL && s != NULL)
-    fprintf(stderr, "string \"%s\" in rule \"%s\" caused ", s->identifier,
-            rule->identifier);
+    fprintf(
+        stderr,
+        "string \"%s\" in rule \"%s\" caused ",
+        s->identifier,
+        rule->identifier);
   else if (rule != NULL)
     fprintf(stderr, "rule \"%s\" caused ", rule->identifier);
   char why[256];

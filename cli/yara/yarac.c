@@ -13,7 +13,7 @@
 #include "cli/yara/yara_rules.h"
 #include "config.h"
 
-#define USAGE "Usage: yarac [OPTION]... [NAMESPACE:]SOURCE_FILE... OUTPUT_FILE"
+#define USAGE        "Usage: yarac [OPTION]... [NAMESPACE:]SOURCE_FILE... OUTPUT_FILE"
 #define MAX_EXT_VARS 32
 
 static const char* atom_quality_table;
@@ -22,20 +22,55 @@ static bool fail_on_warnings, show_help, ignore_warnings, show_version;
 static long long max_strings_per_rule = DEFAULT_MAX_STRINGS_PER_RULE;
 
 static yopt options[] = {
-    {YOPT_STRING, 0, "atom-quality-table", &atom_quality_table, 1,
-     "path to a file with the atom quality table", "FILE", 0},
-    {YOPT_STRING, 'd', "define", ext_vars, MAX_EXT_VARS,
-     "define external variable", "VAR=VALUE", 0},
-    {YOPT_BOOL, 0, "fail-on-warnings", &fail_on_warnings, 1,
-     "fail on warnings", NULL, 0},
-    {YOPT_BOOL, 'h', "help", &show_help, 1, "show this help and exit", NULL,
+    {YOPT_STRING,
+     0,
+     "atom-quality-table",
+     &atom_quality_table,
+     1,
+     "path to a file with the atom quality table",
+     "FILE",
      0},
-    {YOPT_INT, 0, "max-strings-per-rule", &max_strings_per_rule, 1,
-     "set maximum number of strings per rule (default=10000)", "NUMBER", 0},
-    {YOPT_BOOL, 'w', "no-warnings", &ignore_warnings, 1, "disable warnings",
-     NULL, 0},
-    {YOPT_BOOL, 'v', "version", &show_version, 1, "show version information",
-     NULL, 0},
+    {YOPT_STRING,
+     'd',
+     "define",
+     ext_vars,
+     MAX_EXT_VARS,
+     "define external variable",
+     "VAR=VALUE",
+     0},
+    {YOPT_BOOL,
+     0,
+     "fail-on-warnings",
+     &fail_on_warnings,
+     1,
+     "fail on warnings",
+     NULL,
+     0},
+    {YOPT_BOOL, 'h', "help", &show_help, 1, "show this help and exit", NULL, 0},
+    {YOPT_INT,
+     0,
+     "max-strings-per-rule",
+     &max_strings_per_rule,
+     1,
+     "set maximum number of strings per rule (default=10000)",
+     "NUMBER",
+     0},
+    {YOPT_BOOL,
+     'w',
+     "no-warnings",
+     &ignore_warnings,
+     1,
+     "disable warnings",
+     NULL,
+     0},
+    {YOPT_BOOL,
+     'v',
+     "version",
+     &show_version,
+     1,
+     "show version information",
+     NULL,
+     0},
     {YOPT_END, 0, NULL, NULL, 0, NULL, NULL, 0},
 };
 
@@ -87,8 +122,8 @@ static int compile_and_save(YR_COMPILER* c, int nargs, char** args)
     fprintf(stderr, "error loading atom quality table\n");
     return EXIT_FAILURE;
   }
-  yr_set_configuration_uint32(YR_CONFIG_MAX_STRINGS_PER_RULE,
-                              (uint32_t) max_strings_per_rule);
+  yr_set_configuration_uint32(
+      YR_CONFIG_MAX_STRINGS_PER_RULE, (uint32_t) max_strings_per_rule);
   yr_compiler_set_callback(c, rules_report, &cr);
   if (!rules_compile_files(c, nargs - 1, args))
     return EXIT_FAILURE;
@@ -111,8 +146,7 @@ int main(int argc, char** argv)
   int nargs = yopt_parse(options, argc, argv);
   if (show_version)
   {
-    printf("%s (YARA with malml %s)\n", MALML_LIBYARA_VERSION,
-           PACKAGE_VERSION);
+    printf("%s (YARA with malml %s)\n", MALML_LIBYARA_VERSION, PACKAGE_VERSION);
     return EXIT_SUCCESS;
   }
   if (show_help)

@@ -11,7 +11,6 @@
 #include "cli/common/extract.h"
 #include "cli/common/features_json.h"
 #include "model/train/labels.h"
-#include "cli/common/workers.h"
 
 /* A feature vector read before the join with the labels. */
 typedef struct
@@ -26,7 +25,6 @@ typedef struct
   size_t n, cap;
   size_t not_pe, failures;
   pthread_mutex_t lock;
-  YR_RULES* rules;
 } collector;
 
 /* Takes ownership of v. */
@@ -66,8 +64,8 @@ static void count(collector* c, size_t* what)
 
 /* ---- JSON lines ----------------------------------------------------- */
 
-static int read_line(
-    collector* c, const char* path, size_t lineno, const char* line)
+static int
+read_line(collector* c, const char* path, size_t lineno, const char* line)
 {
   json_error_t error;
   json_t* obj = json_loads(line, 0, &error);
@@ -118,94 +116,55 @@ static int read_jsonl(collector* c, const char* path)
 
 /* ---- scanning ------------------------------------------------------- */
 
-typedef struct
+static void scan_file(
+    void* shared,
+    const char* path,
+    const char sha[65],
+    const malml_features* f)
 {
-  collector* c;
-  extractor x;
-} scan_thread;
-
-static void* scan_init(void* shared)
-{
-  scan_thread* t = calloc(1, sizeof(*t));
-  if (t == NULL)
-    return NULL;
-  t->c = shared;
-  if (extractor_init(&t->x, t->c->rules) != ERROR_SUCCESS)
+  collector* c = shared;
+  if (!f->is_pe)
   {
-    free(t);
-    return NULL;
+    count(c, &c->not_pe);
+    return;
   }
-  return t;
-}
-
-static void scan_fini(void* state)
-{
-  scan_thread* t = state;
-  extractor_fini(&t->x);
-  free(t);
-}
-
-static void scan_file(void* state, const char* path)
-{
-  scan_thread* t = state;
-  char sha[65];
-  const char* why;
-  if (extractor_file(&t->x, path, sha, &why) != 0)
+  float* v = malloc(sizeof(f->vector));
+  if (v != NULL)
+    memcpy(v, f->vector, sizeof(f->vector));
+  if (v == NULL || collect(c, sha, v) != 0)
   {
-    fprintf(stderr, "malml: %s: %s\n", path, why);
-    count(t->c, &t->c->failures);
+    fprintf(stderr, "malml: %s: out of memory\n", path);
+    count(c, &c->failures);
   }
-  else if (!t->x.features.is_pe)
-    count(t->c, &t->c->not_pe);
-  else
-  {
-    float* v = malloc(sizeof(t->x.features.vector));
-    if (v != NULL)
-      memcpy(v, t->x.features.vector, sizeof(t->x.features.vector));
-    if (v == NULL || collect(t->c, sha, v) != 0)
-      count(t->c, &t->c->failures);
-  }
-}
-
-static void scan_error(void* shared, const char* path, int err)
-{
-  fprintf(stderr, "malml: %s: %s\n", path, strerror(err));
-  count(shared, &((collector*)shared)->failures);
 }
 
 static int scan_paths(collector* c, const char** paths, int n, int threads)
 {
   if (n == 0)
     return 0;
-  if (extractor_rules(&c->rules) != ERROR_SUCCESS)
-  {
-    fprintf(stderr, "malml: cannot compile the extraction rule\n");
-    return -1;
-  }
-  workers_options o = {
+  extract_each_options o = {
+      .who = "malml",
       .threads = threads > 0 ? threads : 1,
-      .recursive = 1,
       .follow_symlinks = 1,
-      .thread_init = scan_init,
-      .on_file = scan_file,
-      .thread_fini = scan_fini,
-      .on_walk_error = scan_error,
-      .shared = c};
-  int rc = workers_run(paths, n, &o);
-  yr_rules_destroy(c->rules);
-  return rc < 0 ? -1 : 0;
+      .shared = c,
+      .on_file = scan_file};
+  int failures = extract_each(paths, n, &o);
+  if (failures < 0)
+    return -1;
+  c->failures += (size_t) failures;
+  return 0;
 }
 
 /* ---- the join with the labels --------------------------------------- */
 
 static int by_item_sha(const void* a, const void* b)
 {
-  return strcmp(((const item*)a)->sha256, ((const item*)b)->sha256);
+  return strcmp(((const item*) a)->sha256, ((const item*) b)->sha256);
 }
 
 static int by_string(const void* a, const void* b)
 {
-  return strcmp(*(char* const*)a, *(char* const*)b);
+  return strcmp(*(char* const*) a, *(char* const*) b);
 }
 
 static int alloc_rows(dataset* d, size_t n)
@@ -243,7 +202,7 @@ static int index_groups(dataset* d, char** row_group)
   {
     char** at =
         bsearch(&row_group[i], d->group_names, k, sizeof(char*), by_string);
-    d->group[i] = (int)(at - d->group_names);
+    d->group[i] = (int) (at - d->group_names);
     free(row_group[i]);
   }
   free(sorted);
@@ -298,7 +257,7 @@ int dataset_load(
     const char* labels_path,
     int threads)
 {
-  collector c = {NULL, 0, 0, 0, 0, PTHREAD_MUTEX_INITIALIZER, NULL};
+  collector c = {.lock = PTHREAD_MUTEX_INITIALIZER};
   label_table t = {NULL, 0};
   const char** scan = calloc(ntargets + 1, sizeof(char*));
   int nscan = 0, rc = scan ? labels_read(labels_path, &t) : -1;
@@ -318,8 +277,7 @@ int dataset_load(
     rc = join(d, &c, &t);
   d->not_pe = c.not_pe;
   labels_free(&t);
-  for (size_t i = 0; i < c.n; i++)
-    free(c.items[i].v);
+  for (size_t i = 0; i < c.n; i++) free(c.items[i].v);
   free(c.items);
   free(scan);
   return rc;
@@ -333,8 +291,7 @@ void dataset_free(dataset* d)
     free(d->family[i]);
     free(d->source[i]);
   }
-  for (size_t i = 0; i < d->ngroups; i++)
-    free(d->group_names[i]);
+  for (size_t i = 0; i < d->ngroups; i++) free(d->group_names[i]);
   free(d->x);
   free(d->y);
   free(d->group);
@@ -348,7 +305,6 @@ void dataset_free(dataset* d)
 size_t dataset_count(const dataset* d, int y)
 {
   size_t k = 0;
-  for (size_t i = 0; i < d->n; i++)
-    k += d->y[i] == y;
+  for (size_t i = 0; i < d->n; i++) k += d->y[i] == y;
   return k;
 }

@@ -8,7 +8,7 @@
 static int by_sha(const void* a, const void* b)
 {
   return strcmp(
-      ((const label_entry*)a)->sha256, ((const label_entry*)b)->sha256);
+      ((const label_entry*) a)->sha256, ((const label_entry*) b)->sha256);
 }
 
 /* Splits line in place at tabs into at most max fields; returns the count. */
@@ -38,7 +38,7 @@ static int parse_line(char* line, label_entry* e)
   memcpy(e->sha256, f[0], 65);
   for (char* p = e->sha256; *p; p++)
     if (*p >= 'A' && *p <= 'F')
-      *p = (char)(*p - 'A' + 'a');
+      *p = (char) (*p - 'A' + 'a');
   e->label = f[1][0] == '1';
   /* A file with no group stands alone: its sha256 is its group. */
   e->group = strdup(f[2][0] ? f[2] : f[0]);

@@ -13,7 +13,7 @@ typedef struct
  * stable, but nothing below depends on the order within a tie). */
 static int by_score_desc(const void* a, const void* b)
 {
-  double x = ((const scored*)a)->score, y = ((const scored*)b)->score;
+  double x = ((const scored*) a)->score, y = ((const scored*) b)->score;
   return (x < y) - (x > y);
 }
 
@@ -65,16 +65,18 @@ double metrics_auc(const double* score, const int* label, size_t n)
 }
 
 double metrics_threshold_at_fpr(
-    const double* score, const int* label, size_t n, double fpr)
+    const double* score,
+    const int* label,
+    size_t n,
+    double fpr)
 {
   scored* s = sorted_pairs(score, label, n);
   if (s == NULL)
     return NAN;
   size_t negatives = 0;
-  for (size_t i = 0; i < n; i++)
-    negatives += !s[i].label;
+  for (size_t i = 0; i < n; i++) negatives += !s[i].label;
   /* The small epsilon keeps e.g. 0.01 * 1300 from flooring to 12. */
-  size_t allowed = (size_t)floor(fpr * (double)negatives + 1e-9);
+  size_t allowed = (size_t) floor(fpr * (double) negatives + 1e-9);
   double t = NAN;
   if (negatives > 0 && allowed >= negatives)
     t = -INFINITY;
@@ -95,7 +97,10 @@ double metrics_threshold_at_fpr(
 }
 
 metrics_confusion metrics_confuse(
-    const double* score, const int* label, size_t n, double threshold)
+    const double* score,
+    const int* label,
+    size_t n,
+    double threshold)
 {
   metrics_confusion c = {0, 0, 0, 0};
   for (size_t i = 0; i < n; i++)
@@ -111,16 +116,19 @@ metrics_confusion metrics_confuse(
 
 double metrics_tpr(metrics_confusion c)
 {
-  return c.tp + c.fn ? (double)c.tp / (double)(c.tp + c.fn) : NAN;
+  return c.tp + c.fn ? (double) c.tp / (double) (c.tp + c.fn) : NAN;
 }
 
 double metrics_fpr(metrics_confusion c)
 {
-  return c.fp + c.tn ? (double)c.fp / (double)(c.fp + c.tn) : NAN;
+  return c.fp + c.tn ? (double) c.fp / (double) (c.fp + c.tn) : NAN;
 }
 
 double metrics_detection_at_fpr(
-    const double* score, const int* label, size_t n, double fpr)
+    const double* score,
+    const int* label,
+    size_t n,
+    double fpr)
 {
   double t = metrics_threshold_at_fpr(score, label, n, fpr);
   if (isnan(t))
@@ -129,14 +137,17 @@ double metrics_detection_at_fpr(
 }
 
 size_t metrics_roc(
-    const double* score, const int* label, size_t n, double* fpr, double* tpr)
+    const double* score,
+    const int* label,
+    size_t n,
+    double* fpr,
+    double* tpr)
 {
   scored* s = sorted_pairs(score, label, n);
   if (s == NULL)
     return 0;
   double pos = 0, neg = 0;
-  for (size_t i = 0; i < n; i++)
-    s[i].label ? pos++ : neg++;
+  for (size_t i = 0; i < n; i++) s[i].label ? pos++ : neg++;
   size_t points = 0;
   if (pos > 0 && neg > 0)
   {
@@ -146,8 +157,7 @@ size_t metrics_roc(
     for (size_t i = 0; i < n;)
     {
       size_t j = i;
-      for (; j < n && s[j].score == s[i].score; j++)
-        s[j].label ? tp++ : fp++;
+      for (; j < n && s[j].score == s[i].score; j++) s[j].label ? tp++ : fp++;
       fpr[points] = fp / neg;
       tpr[points++] = tp / pos;
       i = j;

@@ -26,10 +26,16 @@ double metrics_auc(const double* score, const int* label, size_t n);
  * or nextafter() of that benign score when nothing scores higher.  Returns
  * -INFINITY when every negative may be flagged, NaN without negatives. */
 double metrics_threshold_at_fpr(
-    const double* score, const int* label, size_t n, double fpr);
+    const double* score,
+    const int* label,
+    size_t n,
+    double fpr);
 
 metrics_confusion metrics_confuse(
-    const double* score, const int* label, size_t n, double threshold);
+    const double* score,
+    const int* label,
+    size_t n,
+    double threshold);
 
 /* tp / (tp + fn) and fp / (fp + tn); NaN when the class is absent. */
 double metrics_tpr(metrics_confusion c);
@@ -37,12 +43,19 @@ double metrics_fpr(metrics_confusion c);
 
 /* Detection rate at the threshold metrics_threshold_at_fpr() chooses. */
 double metrics_detection_at_fpr(
-    const double* score, const int* label, size_t n, double fpr);
+    const double* score,
+    const int* label,
+    size_t n,
+    double fpr);
 
 /* ROC curve: fills fpr[] and tpr[] (room for n + 1 points each) with one
  * point per distinct score, from (0,0) to (1,1).  Returns the number of
  * points, 0 when a class is absent or out of memory. */
 size_t metrics_roc(
-    const double* score, const int* label, size_t n, double* fpr, double* tpr);
+    const double* score,
+    const int* label,
+    size_t n,
+    double* fpr,
+    double* tpr);
 
 #endif

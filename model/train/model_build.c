@@ -6,6 +6,8 @@
  */
 #include "model/train/model_build.h"
 
+#include "cli/common/errors.h"
+
 #include <jansson.h>
 #include <openssl/evp.h>
 #include <stdarg.h>
@@ -31,8 +33,7 @@ static void put(buffer* b, const void* data, size_t n)
   if (b->len + n > b->cap)
   {
     size_t cap = b->cap ? b->cap : 4096;
-    while (cap < b->len + n)
-      cap *= 2;
+    while (cap < b->len + n) cap *= 2;
     uint8_t* p = realloc(b->p, cap);
     if (p == NULL)
     {
@@ -54,8 +55,11 @@ static void put_u16(buffer* b, uint16_t v)
 
 static void put_u32(buffer* b, uint32_t v)
 {
-  uint8_t x[4] = {(uint8_t) v, (uint8_t) (v >> 8), (uint8_t) (v >> 16),
-                  (uint8_t) (v >> 24)};
+  uint8_t x[4] = {
+      (uint8_t) v,
+      (uint8_t) (v >> 8),
+      (uint8_t) (v >> 16),
+      (uint8_t) (v >> 24)};
   put(b, x, 4);
 }
 
@@ -78,15 +82,6 @@ static void put_string(buffer* b, const char* s)
 {
   put_u32(b, (uint32_t) strlen(s));
   put(b, s, strlen(s));
-}
-
-static int fail(char* err, size_t errlen, const char* fmt, ...)
-{
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(err, errlen, fmt, ap);
-  va_end(ap);
-  return -1;
 }
 
 static void put_header(buffer* b, int nthresholds)
@@ -133,8 +128,7 @@ static void put_table(buffer* b, const xgb_model* models)
 
 static void put_trees(buffer* b, const xgb_model* m)
 {
-  for (uint32_t t = 0; t < m->ntrees; t++)
-    put_u32(b, m->tree_sizes[t]);
+  for (uint32_t t = 0; t < m->ntrees; t++) put_u32(b, m->tree_sizes[t]);
   for (uint32_t i = 0; i < m->nnodes; i++)
   {
     const xgb_node* n = &m->nodes[i];
@@ -148,24 +142,24 @@ static void put_trees(buffer* b, const xgb_model* m)
   }
 }
 
-static int check_thresholds(
-    const model_threshold* t,
-    int n,
-    char* err,
-    size_t errlen)
+static int
+check_thresholds(const model_threshold* t, int n, char* err, size_t errlen)
 {
   if (n < 0 || n > MALML_MODEL_MAX_THRESHOLDS)
-    return fail(err, errlen, "%d thresholds, at most %d", n,
-                MALML_MODEL_MAX_THRESHOLDS);
+    return errorf(
+        err,
+        errlen,
+        "%d thresholds, at most %d",
+        n,
+        MALML_MODEL_MAX_THRESHOLDS);
   for (int i = 0; i < n; i++)
   {
     size_t len = t[i].name ? strlen(t[i].name) : 0;
     if (len == 0 || len > MALML_MODEL_MAX_NAME)
-      return fail(err, errlen, "threshold %d has no name or a long one", i);
-    if (!(t[i].value >= 0 && t[i].value <= 5) || !(t[i].target_fpr >= 0 &&
-                                                    t[i].target_fpr <= 1))
-      return fail(err, errlen, "threshold '%s' is out of range",
-                  t[i].name);
+      return errorf(err, errlen, "threshold %d has no name or a long one", i);
+    if (!(t[i].value >= 0 && t[i].value <= 5) ||
+        !(t[i].target_fpr >= 0 && t[i].target_fpr <= 1))
+      return errorf(err, errlen, "threshold '%s' is out of range", t[i].name);
   }
   return 0;
 }
@@ -179,17 +173,17 @@ static int finish(buffer* b, const char* out_path, char* err, size_t errlen)
   malml_model* check;
   char why[256];
   if (EVP_Digest(b->p, b->len, digest, &dlen, EVP_sha256(), NULL) != 1)
-    return fail(err, errlen, "SHA-256 failed");
+    return errorf(err, errlen, "SHA-256 failed");
   put(b, digest, 32);
   if (b->oom)
-    return fail(err, errlen, "out of memory");
+    return errorf(err, errlen, "out of memory");
   if (malml_model_load(b->p, b->len, &check, why, sizeof(why)) != 0)
-    return fail(err, errlen, "the built model does not load back: %s", why);
+    return errorf(err, errlen, "the built model does not load back: %s", why);
   malml_model_free(check);
   size_t plen = strlen(out_path) + 8;
   char* tmp = malloc(plen);
   if (tmp == NULL)
-    return fail(err, errlen, "out of memory");
+    return errorf(err, errlen, "out of memory");
   snprintf(tmp, plen, "%s.tmp", out_path);
   FILE* f = fopen(tmp, "wb");
   int ok = f != NULL && fwrite(b->p, 1, b->len, f) == b->len;
@@ -198,7 +192,7 @@ static int finish(buffer* b, const char* out_path, char* err, size_t errlen)
   {
     remove(tmp);
     free(tmp);
-    return fail(err, errlen, "cannot write %s", out_path);
+    return errorf(err, errlen, "cannot write %s", out_path);
   }
   free(tmp);
   return 0;
@@ -223,24 +217,27 @@ int model_build(
     meta_json = "{}";
   if (version == NULL || strlen(version) > MALML_MODEL_MAX_VERSION ||
       strlen(meta_json) > MALML_MODEL_MAX_META)
-    return fail(err, errlen, "version or meta JSON missing or too long");
+    return errorf(err, errlen, "version or meta JSON missing or too long");
   if (check_thresholds(thresholds, n, err, errlen) != 0)
     return -1;
   json_t* meta = json_loads(meta_json, 0, NULL);
   int meta_ok = json_is_object(meta);
   json_decref(meta);
   if (!meta_ok)
-    return fail(err, errlen, "meta_json is not a JSON object");
+    return errorf(err, errlen, "meta_json is not a JSON object");
   for (int g = 0; g < MALML_MODEL_COUNT && rc == 0; g++)
-    if (xgb_json_read(xgb_json_paths[g], MALML_FEATURE_COUNT, &models[g],
-                      why, sizeof(why)) != 0)
-      rc = fail(err, errlen, "%s: %s", xgb_json_paths[g], why);
+    if (xgb_json_read(
+            xgb_json_paths[g],
+            MALML_FEATURE_COUNT,
+            &models[g],
+            why,
+            sizeof(why)) != 0)
+      rc = errorf(err, errlen, "%s: %s", xgb_json_paths[g], why);
   if (rc == 0)
   {
     put_header(&b, n);
     put_table(&b, models);
-    for (int g = 0; g < MALML_MODEL_COUNT; g++)
-      put_trees(&b, &models[g]);
+    for (int g = 0; g < MALML_MODEL_COUNT; g++) put_trees(&b, &models[g]);
     for (int i = 0; i < n; i++)
     {
       put_string(&b, thresholds[i].name);
@@ -251,8 +248,7 @@ int model_build(
     put_string(&b, meta_json);
     rc = finish(&b, out_path, err, errlen);
   }
-  for (int g = 0; g < MALML_MODEL_COUNT; g++)
-    xgb_model_free(&models[g]);
+  for (int g = 0; g < MALML_MODEL_COUNT; g++) xgb_model_free(&models[g]);
   free(b.p);
   return rc;
 }

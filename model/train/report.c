@@ -14,12 +14,13 @@
 static const char* model_name(int g)
 {
   return g == MALML_GROUP_COUNT ? "all (malml.score)"
-                                : malml_schema_group((malml_group)g)->name;
+                                : malml_schema_group((malml_group) g)->name;
 }
 
 /* The scores a threshold cuts: the all-features score or the sub-score sum. */
 static double* threshold_scores(
-    const report_input* r, const report_threshold* t)
+    const report_input* r,
+    const report_threshold* t)
 {
   const dataset* d = r->d;
   double* s = malloc((d->n ? d->n : 1) * sizeof(double));
@@ -34,7 +35,9 @@ static double* threshold_scores(
 
 /* Confusion matrix of threshold t over r's files; -1 when out of memory. */
 static int confusion_at(
-    const report_input* r, const report_threshold* t, metrics_confusion* c)
+    const report_input* r,
+    const report_threshold* t,
+    metrics_confusion* c)
 {
   double* s = threshold_scores(r, t);
   if (s == NULL)
@@ -54,8 +57,8 @@ static double* subscore_sum(const report_input* r)
  * the sum of the sub-scores (the seed's count model).  Returns the scores of
  * row k (sum: the caller's array) and sets *name. */
 #define ROWS (MODELS + 1)
-static const double* row_scores(
-    const report_input* r, const double* sum, int k, const char** name)
+static const double*
+row_scores(const report_input* r, const double* sum, int k, const char** name)
 {
   if (k == 0)
   {
@@ -130,7 +133,8 @@ void report_print(FILE* out, const report_input* r)
 /* ---- Markdown ------------------------------------------------------- */
 
 static const report_threshold* find_threshold(
-    const report_input* r, const char* name)
+    const report_input* r,
+    const char* name)
 {
   for (int i = 0; i < r->nthresholds; i++)
     if (strcmp(r->thresholds[i].name, name) == 0)
@@ -361,14 +365,14 @@ static char** collections(const dataset* d)
   for (size_t i = 0; key && i < d->n; i++)
   {
     const char* colon = strchr(d->source[i], ':');
-    size_t len = colon ? (size_t)(colon - d->source[i]) : strlen(d->source[i]);
+    size_t len = colon ? (size_t) (colon - d->source[i]) : strlen(d->source[i]);
     key[i] = strndup(d->source[i], len);
   }
   return key;
 }
 
-static void md_sources(
-    FILE* f, const report_input* r, const report_threshold* th)
+static void
+md_sources(FILE* f, const report_input* r, const report_threshold* th)
 {
   size_t n;
   char** key = collections(r->d);
@@ -390,8 +394,7 @@ static void md_sources(
         t[i].files[1] ? 100.0 * t[i].flagged[1] / t[i].files[1] : 0);
   fprintf(f, "\n");
   free(t);
-  for (size_t i = 0; key && i < r->d->n; i++)
-    free(key[i]);
+  for (size_t i = 0; key && i < r->d->n; i++) free(key[i]);
   free(key);
 }
 
@@ -422,8 +425,8 @@ static void print_families(FILE* out, const report_input* r)
 
 /* Malware families with at least three files, then the benign packages
  * that contribute false positives: where an analyst looks first. */
-static void md_families(
-    FILE* f, const report_input* r, const report_threshold* th)
+static void
+md_families(FILE* f, const report_input* r, const report_threshold* th)
 {
   size_t n, shown = 0;
   const double* s = r->score[MALML_GROUP_COUNT];
@@ -467,15 +470,15 @@ static int plots(const report_input* r, const double* sum, const char* dir)
   const dataset* d = r->d;
   char path[4096];
   svg_curve c[ROWS];
-  double* buf = malloc((size_t)ROWS * 2 * (d->n + 1) * sizeof(double));
+  double* buf = malloc((size_t) ROWS * 2 * (d->n + 1) * sizeof(double));
   svg_marker m[16];
   int nm = 0, rc = buf ? 0 : -1;
   for (int k = 0; rc == 0 && k < ROWS; k++)
   {
     const double* s = row_scores(r, sum, k, &c[k].label);
-    c[k].fpr = buf + (size_t)2 * k * (d->n + 1);
+    c[k].fpr = buf + (size_t) 2 * k * (d->n + 1);
     c[k].tpr = c[k].fpr + d->n + 1;
-    c[k].n = metrics_roc(s, d->y, d->n, (double*)c[k].fpr, (double*)c[k].tpr);
+    c[k].n = metrics_roc(s, d->y, d->n, (double*) c[k].fpr, (double*) c[k].tpr);
   }
   snprintf(path, sizeof(path), "%s/roc.svg", dir);
   rc = rc ? rc : svg_roc(path, "ROC curves", c, ROWS);

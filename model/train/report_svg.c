@@ -6,15 +6,15 @@
 #include <string.h>
 
 /* Plot area inside a W x H canvas. */
-#define W 640
-#define H 440
-#define LEFT 60
-#define RIGHT 170
-#define TOP 36
+#define W      640
+#define H      440
+#define LEFT   60
+#define RIGHT  170
+#define TOP    36
 #define BOTTOM 50
-#define PW (W - LEFT - RIGHT)
-#define PH (H - TOP - BOTTOM)
-#define BINS 50
+#define PW     (W - LEFT - RIGHT)
+#define PH     (H - TOP - BOTTOM)
+#define BINS   50
 
 static const char* const colours[] = {
     "#1f77b4",
@@ -25,7 +25,7 @@ static const char* const colours[] = {
     "#8c564b",
     "#e377c2",
     "#7f7f7f"};
-#define NCOLOURS ((int)(sizeof(colours) / sizeof(colours[0])))
+#define NCOLOURS ((int) (sizeof(colours) / sizeof(colours[0])))
 
 /* Writes s with the five XML specials escaped. */
 static void xml_text(FILE* f, const char* s)
@@ -47,8 +47,8 @@ static void xml_text(FILE* f, const char* s)
   }
 }
 
-static void text(
-    FILE* f, double x, double y, const char* anchor, int size, const char* s)
+static void
+text(FILE* f, double x, double y, const char* anchor, int size, const char* s)
 {
   fprintf(
       f,
@@ -202,8 +202,8 @@ int svg_roc(const char* path, const char* title, const svg_curve* c, int nc)
   return end(f);
 }
 
-static void histogram_bars(
-    FILE* f, const double* share, double top, const char* colour)
+static void
+histogram_bars(FILE* f, const double* share, double top, const char* colour)
 {
   for (int b = 0; b < BINS; b++)
   {
@@ -215,9 +215,9 @@ static void histogram_bars(
         "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
         "fill=\"%s\" "
         "fill-opacity=\"0.5\" stroke=\"%s\" stroke-width=\"0.5\"/>\n",
-        LEFT + b * (double)PW / BINS,
+        LEFT + b * (double) PW / BINS,
         TOP + PH - h,
-        (double)PW / BINS,
+        (double) PW / BINS,
         h,
         colour,
         colour);
@@ -269,12 +269,11 @@ static void fill_shares(
   {
     if ((label[i] != 0) != cls || isnan(score[i]))
       continue;
-    int b = (int)floor((score[i] - lo) / (hi - lo) * BINS);
+    int b = (int) floor((score[i] - lo) / (hi - lo) * BINS);
     share[b < 0 ? 0 : b >= BINS ? BINS - 1 : b]++;
     total++;
   }
-  for (int b = 0; total > 0 && b < BINS; b++)
-    share[b] /= total;
+  for (int b = 0; total > 0 && b < BINS; b++) share[b] /= total;
 }
 
 int svg_histogram(

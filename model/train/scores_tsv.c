@@ -8,11 +8,14 @@
 static const char* column_name(int g)
 {
   return g == MALML_GROUP_COUNT ? "all"
-                                : malml_schema_group((malml_group)g)->name;
+                                : malml_schema_group((malml_group) g)->name;
 }
 
 int scores_tsv_write(
-    const char* path, const dataset* d, double* const* score, const int* fold)
+    const char* path,
+    const dataset* d,
+    double* const* score,
+    const int* fold)
 {
   FILE* f = fopen(path, "w");
   if (f == NULL)
@@ -21,8 +24,7 @@ int scores_tsv_write(
     return -1;
   }
   fprintf(f, "sha256\tlabel\tgroup\tfamily\tsource%s", fold ? "\tfold" : "");
-  for (int g = 0; g < SCORES_MODELS; g++)
-    fprintf(f, "\t%s", column_name(g));
+  for (int g = 0; g < SCORES_MODELS; g++) fprintf(f, "\t%s", column_name(g));
   fprintf(f, "\n");
   for (size_t i = 0; i < d->n; i++)
   {
@@ -36,8 +38,7 @@ int scores_tsv_write(
         d->source[i]);
     if (fold)
       fprintf(f, "\t%d", fold[i]);
-    for (int g = 0; g < SCORES_MODELS; g++)
-      fprintf(f, "\t%.9g", score[g][i]);
+    for (int g = 0; g < SCORES_MODELS; g++) fprintf(f, "\t%.9g", score[g][i]);
     fprintf(f, "\n");
   }
   return fclose(f) == 0 ? 0 : -1;
@@ -84,7 +85,7 @@ static long find_row(const dataset* d, const char* sha)
     size_t mid = lo + (hi - lo) / 2;
     int c = strcmp(d->sha256[mid], sha);
     if (c == 0)
-      return (long)mid;
+      return (long) mid;
     if (c < 0)
       lo = mid + 1;
     else
@@ -93,8 +94,8 @@ static long find_row(const dataset* d, const char* sha)
   return -1;
 }
 
-static int read_rows(
-    FILE* f, const dataset* d, const int* col, double** score, char* seen)
+static int
+read_rows(FILE* f, const dataset* d, const int* col, double** score, char* seen)
 {
   char* line = NULL;
   size_t len = 0;

@@ -16,7 +16,10 @@
 
 /* fold may be NULL (no fold column).  Returns 0, or -1 with a message. */
 int scores_tsv_write(
-    const char* path, const dataset* d, double* const* score, const int* fold);
+    const char* path,
+    const dataset* d,
+    double* const* score,
+    const int* fold);
 
 /* Fills score[g][i] for every row of d from the file at path, matching rows
  * by sha256.  score[g] must hold d->n doubles.  Returns 0, or -1 with a

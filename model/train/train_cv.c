@@ -12,21 +12,20 @@ static size_t fold_rows(const int* fold, size_t n, int f, int in_fold, int* idx)
   size_t k = 0;
   for (size_t i = 0; i < n; i++)
     if ((fold[i] == f) == in_fold)
-      idx[k++] = (int)i;
+      idx[k++] = (int) i;
   return k;
 }
 
 /* negatives / positives over rows idx: the usual scale_pos_weight, so that
  * both classes weigh the same whatever the corpus mix; 1 when sample
  * weights already do it. */
-static double balance(
-    const int* y, const float* weight, const int* idx, size_t n)
+static double
+balance(const int* y, const float* weight, const int* idx, size_t n)
 {
   double pos = 0, neg = 0;
   if (weight != NULL)
     return 1.0;
-  for (size_t i = 0; i < n; i++)
-    y[idx[i]] ? pos++ : neg++;
+  for (size_t i = 0; i < n; i++) y[idx[i]] ? pos++ : neg++;
   return pos > 0 ? neg / pos : 1.0;
 }
 
@@ -70,8 +69,7 @@ static int fit_fold(
   }
   size_t ntrain = fold_rows(fold, d->n, f, 0, train_idx);
   s->nval = fold_rows(fold, d->n, f, 1, s->val_idx);
-  for (size_t i = 0; i < s->nval; i++)
-    s->val_y[i] = d->y[s->val_idx[i]];
+  for (size_t i = 0; i < s->nval; i++) s->val_y[i] = d->y[s->val_idx[i]];
   int rc = xgb_slice(all, train_idx, ntrain, &train);
   if (rc == 0)
     rc = xgb_slice(all, s->val_idx, s->nval, &s->val);
@@ -94,8 +92,8 @@ static int fit_fold(
 
 /* Index of the best mean AUC over the folds; the earliest on a tie, since
  * fewer rounds mean a smaller, faster model that overfits less. */
-static int best_checkpoint(
-    const double* curves, int k, int points, double* mean_auc)
+static int
+best_checkpoint(const double* curves, int k, int points, double* mean_auc)
 {
   int best = 0;
   double best_auc = -1;
@@ -125,8 +123,7 @@ static int out_of_fold(fold_state* s, int k, int rounds, double* oof)
       free(pred);
       return -1;
     }
-    for (size_t i = 0; i < s[f].nval; i++)
-      oof[s[f].val_idx[i]] = pred[i];
+    for (size_t i = 0; i < s[f].nval; i++) oof[s[f].val_idx[i]] = pred[i];
     free(pred);
   }
   return 0;
@@ -144,7 +141,7 @@ static int cross_validate(
     cv_result* out)
 {
   int points = p->max_rounds / p->check_every;
-  double* curves = calloc((size_t)k * points, sizeof(double));
+  double* curves = calloc((size_t) k * points, sizeof(double));
   fold_state* s = calloc(k, sizeof(*s));
   int rc = (curves && s && points > 0) ? 0 : -1;
   for (int f = 0; rc == 0 && f < k; f++)
@@ -173,8 +170,7 @@ static int cross_validate(
     out->rounds = (b + 1) * p->check_every;
     rc = out_of_fold(s, k, out->rounds, out->oof);
   }
-  for (int f = 0; s && f < k; f++)
-    fold_free(&s[f]);
+  for (int f = 0; s && f < k; f++) fold_free(&s[f]);
   free(s);
   free(curves);
   return rc;
@@ -200,8 +196,7 @@ int train_cv_model(
     free(every);
     return -1;
   }
-  for (size_t i = 0; i < d->n; i++)
-    every[i] = (int)i;
+  for (size_t i = 0; i < d->n; i++) every[i] = (int) i;
   int rc =
       xgb_matrix(d->x, d->y, weight, d->n, MALML_FEATURE_COUNT, keep, &all);
   if (rc == 0)

@@ -42,7 +42,7 @@ int split_group_kfold(
     return -1;
   group_info* g = calloc(ngroups ? ngroups : 1, sizeof(*g));
   int* group_fold = calloc(ngroups ? ngroups : 1, sizeof(int));
-  size_t* load = calloc(2 * (size_t)k, sizeof(size_t)); /* [class][fold] */
+  size_t* load = calloc(2 * (size_t) k, sizeof(size_t)); /* [class][fold] */
   if (g == NULL || group_fold == NULL || load == NULL)
   {
     free(g);
@@ -64,7 +64,7 @@ int split_group_kfold(
   for (size_t i = 0; i < ngroups; i++)
   {
     int cls = 2 * g[i].positives >= g[i].rows;
-    size_t* l = load + (size_t)cls * k;
+    size_t* l = load + (size_t) cls * k;
     int best = 0;
     for (int f = 1; f < k; f++)
       if (l[f] < l[best])
@@ -72,8 +72,7 @@ int split_group_kfold(
     l[best] += g[i].rows;
     group_fold[g[i].id] = best;
   }
-  for (size_t i = 0; i < n; i++)
-    fold[i] = group_fold[group[i]];
+  for (size_t i = 0; i < n; i++) fold[i] = group_fold[group[i]];
   free(g);
   free(group_fold);
   free(load);

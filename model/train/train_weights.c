@@ -7,8 +7,8 @@
 /* The first token that holds names the stratum: managed code and the
  * language runtimes first, since a .NET or Delphi file may also carry a
  * Rich header from its native stub. */
-const char* const train_strata_names[] = {
-    "dotnet", "go", "delphi", "visual_basic", "mingw", "rich_header", "other"};
+const char* const train_strata_names[] =
+    {"dotnet", "go", "delphi", "visual_basic", "mingw", "rich_header", "other"};
 const int train_strata_count = 7;
 
 int train_stratum(const dataset* d, size_t i)
@@ -29,12 +29,14 @@ static double clip(double x, double max_ratio)
 }
 
 void train_toolchain_weights(
-    const dataset* d, double max_ratio, float* w, FILE* log)
+    const dataset* d,
+    double max_ratio,
+    float* w,
+    FILE* log)
 {
   size_t n[16][2] = {{0}};
   double cell[16][2];
-  for (size_t i = 0; i < d->n; i++)
-    n[train_stratum(d, i)][d->y[i] != 0]++;
+  for (size_t i = 0; i < d->n; i++) n[train_stratum(d, i)][d->y[i] != 0]++;
   fprintf(log, "  toolchain strata (benign / malware files -> weight each):\n");
   for (int s = 0; s < train_strata_count; s++)
   {
@@ -52,5 +54,5 @@ void train_toolchain_weights(
         cell[s][1]);
   }
   for (size_t i = 0; i < d->n; i++)
-    w[i] = (float)cell[train_stratum(d, i)][d->y[i] != 0];
+    w[i] = (float) cell[train_stratum(d, i)][d->y[i] != 0];
 }

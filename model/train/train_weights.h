@@ -28,6 +28,9 @@ extern const int train_strata_count;
  * keeps weight 1.  Prints the table of strata to log.
  */
 void train_toolchain_weights(
-    const dataset* d, double max_ratio, float* w, FILE* log);
+    const dataset* d,
+    double max_ratio,
+    float* w,
+    FILE* log);
 
 #endif

@@ -23,7 +23,7 @@ int xgb_matrix(
     const unsigned char* keep,
     DMatrixHandle* out)
 {
-  float* data = malloc((n ? n : 1) * (size_t)cols * sizeof(float));
+  float* data = malloc((n ? n : 1) * (size_t) cols * sizeof(float));
   float* label = malloc((n ? n : 1) * sizeof(float));
   int rc = -1;
   if (data != NULL && label != NULL)
@@ -32,7 +32,7 @@ int xgb_matrix(
     {
       for (int c = 0; c < cols; c++)
         data[i * cols + c] = keep[c] ? x[i * cols + c] : NAN;
-      label[i] = (float)y[i];
+      label[i] = (float) y[i];
     }
     rc = check(XGDMatrixCreateFromMat(data, n, cols, NAN, out), "matrix");
     if (rc == 0)
@@ -73,7 +73,7 @@ static int configure(BoosterHandle b, const xgb_params* p, double spw)
          setf(b, "colsample_bytree", p->colsample) ||
          setf(b, "min_child_weight", p->min_child_weight) ||
          setf(b, "lambda", p->lambda) || setf(b, "scale_pos_weight", spw) ||
-         setf(b, "nthread", p->nthread) || setf(b, "seed", (double)p->seed) ||
+         setf(b, "nthread", p->nthread) || setf(b, "seed", (double) p->seed) ||
          set(b, "verbosity", "0");
 }
 
@@ -113,7 +113,11 @@ int xgb_train(
 }
 
 int xgb_predict(
-    BoosterHandle b, DMatrixHandle m, int rounds, double* out, size_t n)
+    BoosterHandle b,
+    DMatrixHandle m,
+    int rounds,
+    double* out,
+    size_t n)
 {
   char config[160];
   snprintf(
@@ -134,8 +138,7 @@ int xgb_predict(
     fprintf(stderr, "malml train: prediction has an unexpected shape\n");
     return -1;
   }
-  for (size_t i = 0; i < n; i++)
-    out[i] = result[i];
+  for (size_t i = 0; i < n; i++) out[i] = result[i];
   return 0;
 }
 
@@ -145,7 +148,7 @@ int xgb_total_gain(BoosterHandle b, int cols, double* gain)
   const char** names;
   const bst_ulong* shape;
   const float* scores;
-  memset(gain, 0, (size_t)cols * sizeof(double));
+  memset(gain, 0, (size_t) cols * sizeof(double));
   if (check(
           XGBoosterFeatureScore(
               b,

@@ -57,7 +57,11 @@ int xgb_train(
 
 /* Probabilities of the first `rounds` rounds (0: all) for m's n rows. */
 int xgb_predict(
-    BoosterHandle b, DMatrixHandle m, int rounds, double* out, size_t n);
+    BoosterHandle b,
+    DMatrixHandle m,
+    int rounds,
+    double* out,
+    size_t n);
 
 /* Total gain of every feature f0..f(cols-1) into gain[cols] (0 if unused). */
 int xgb_total_gain(BoosterHandle b, int cols, double* gain);

@@ -9,21 +9,14 @@
  */
 #include "model/train/xgb_json.h"
 
+#include "cli/common/errors.h"
+
 #include <jansson.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int fail(char* err, size_t errlen, const char* fmt, ...)
-{
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(err, errlen, fmt, ap);
-  va_end(ap);
-  return -1;
-}
 
 /* XGBoost writes learner parameters as JSON strings ("5E-1"; 2.x writes a
  * one-element vector, "[5E-1]"). */
@@ -58,22 +51,32 @@ static int check_learner(
       json_object_get(json_object_get(learner, "objective"), "name"));
   double base_score, nfeat, nclass = 0, ntarget = 1;
   if (objective == NULL || strcmp(objective, "binary:logistic") != 0)
-    return fail(err, errlen, "objective is %s, not binary:logistic",
-                objective ? objective : "missing");
+    return errorf(
+        err,
+        errlen,
+        "objective is %s, not binary:logistic",
+        objective ? objective : "missing");
   if (param_number(params, "base_score", &base_score) != 0 ||
       param_number(params, "num_feature", &nfeat) != 0)
-    return fail(err, errlen, "learner_model_param lacks base_score or "
-                "num_feature");
+    return errorf(
+        err,
+        errlen,
+        "learner_model_param lacks base_score or "
+        "num_feature");
   param_number(params, "num_class", &nclass);
   param_number(params, "num_target", &ntarget);
   if ((int) nfeat != feature_count)
-    return fail(err, errlen, "model has %d features, the schema %d",
-                (int) nfeat, feature_count);
+    return errorf(
+        err,
+        errlen,
+        "model has %d features, the schema %d",
+        (int) nfeat,
+        feature_count);
   if (nclass > 1 || ntarget != 1)
-    return fail(err, errlen, "multi-class or multi-target model");
+    return errorf(err, errlen, "multi-class or multi-target model");
   if (!(base_score > 0 && base_score < 1))
-    return fail(err, errlen, "base_score %g is not a probability",
-                base_score);
+    return errorf(
+        err, errlen, "base_score %g is not a probability", base_score);
   *base_margin = log(base_score / (1 - base_score));
   return 0;
 }
@@ -112,11 +115,8 @@ static long long at(json_t* arr, size_t i)
 }
 
 /* Copies node `i` of the tree into out[k], children not yet renumbered. */
-static int copy_node(
-    const tree_arrays* a,
-    size_t i,
-    int feature_count,
-    xgb_node* out)
+static int
+copy_node(const tree_arrays* a, size_t i, int feature_count, xgb_node* out)
 {
   long long l = at(a->left, i), r = at(a->right, i);
   out->cover = (float) json_number_value(json_array_get(a->hess, i));
@@ -156,7 +156,7 @@ static int read_tree(
 {
   tree_arrays a;
   if (get_arrays(tree, &a) != 0)
-    return fail(err, errlen, "tree arrays missing or of unequal length");
+    return errorf(err, errlen, "tree arrays missing or of unequal length");
   size_t* stack = malloc(a.n * sizeof(*stack));
   uint32_t* newid = malloc(a.n * sizeof(*newid));
   xgb_node* nodes = realloc(m->nodes, (m->nnodes + a.n) * sizeof(*nodes));
@@ -166,7 +166,7 @@ static int read_tree(
     free(newid);
     if (nodes != NULL)
       m->nodes = nodes;
-    return fail(err, errlen, "out of memory");
+    return errorf(err, errlen, "out of memory");
   }
   m->nodes = nodes;
   memset(newid, 0xFF, a.n * sizeof(*newid));
@@ -200,8 +200,11 @@ static int read_tree(
   free(stack);
   free(newid);
   if (bad)
-    return fail(err, errlen, "tree is malformed (bad child or feature index, "
-                "cycle, or categorical split)");
+    return errorf(
+        err,
+        errlen,
+        "tree is malformed (bad child or feature index, "
+        "cycle, or categorical split)");
   *size = (uint32_t) count;
   m->nnodes += (uint32_t) count;
   return 0;
@@ -219,21 +222,26 @@ static int read_trees(
   json_t* trees = json_object_get(model, "trees");
   json_t* info = json_object_get(model, "tree_info");
   if (name == NULL || strcmp(name, "gbtree") != 0)
-    return fail(err, errlen, "booster is %s, not gbtree",
-                name ? name : "missing");
+    return errorf(
+        err, errlen, "booster is %s, not gbtree", name ? name : "missing");
   if (!json_is_array(trees) || json_array_size(trees) > UINT32_MAX / 2)
-    return fail(err, errlen, "no trees array");
+    return errorf(err, errlen, "no trees array");
   m->ntrees = (uint32_t) json_array_size(trees);
   m->tree_sizes = calloc(m->ntrees ? m->ntrees : 1, sizeof(uint32_t));
   if (m->tree_sizes == NULL)
-    return fail(err, errlen, "out of memory");
+    return errorf(err, errlen, "out of memory");
   for (uint32_t t = 0; t < m->ntrees; t++)
   {
     if (at(info, t) != 0)
-      return fail(err, errlen, "tree %u belongs to output group %lld", t,
-                  at(info, t));
-    if (read_tree(json_array_get(trees, t), feature_count, m,
-                  &m->tree_sizes[t], err, errlen) != 0)
+      return errorf(
+          err, errlen, "tree %u belongs to output group %lld", t, at(info, t));
+    if (read_tree(
+            json_array_get(trees, t),
+            feature_count,
+            m,
+            &m->tree_sizes[t],
+            err,
+            errlen) != 0)
       return -1;
   }
   return 0;
@@ -250,13 +258,17 @@ int xgb_json_read(
   memset(out, 0, sizeof(*out));
   json_t* root = json_load_file(path, 0, &jerr);
   if (root == NULL)
-    return fail(err, errlen, "%s: %s (line %d)", path, jerr.text, jerr.line);
+    return errorf(err, errlen, "%s: %s (line %d)", path, jerr.text, jerr.line);
   json_t* learner = json_object_get(root, "learner");
-  int rc = check_learner(learner, feature_count, &out->base_margin, err,
-                         errlen);
+  int rc =
+      check_learner(learner, feature_count, &out->base_margin, err, errlen);
   if (rc == 0)
-    rc = read_trees(json_object_get(learner, "gradient_booster"),
-                    feature_count, out, err, errlen);
+    rc = read_trees(
+        json_object_get(learner, "gradient_booster"),
+        feature_count,
+        out,
+        err,
+        errlen);
   json_decref(root);
   if (rc != 0)
     xgb_model_free(out);

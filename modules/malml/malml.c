@@ -15,9 +15,9 @@
 
 #include "modules/malml/features/features.h"
 #include "modules/malml/features/schema.h"
-#include "modules/malml/model/scoring.h"
 #include "modules/malml/features/string_stats.h"
 #include "modules/malml/features/tokens.h"
+#include "modules/malml/model/scoring.h"
 
 #define MODULE_NAME malml
 
@@ -180,12 +180,8 @@ begin_declarations
   declare_function("section_bucket", "s", "i", section_bucket);
   declare_function("filetype", "s", "i", filetype);
   /* Scores and the model that gave them (scoring.c, docs/model-format.md). */
-  declare_float("score");
-  declare_float("header_score");
-  declare_float("imports_score");
-  declare_float("sections_score");
-  declare_float("filetype_score");
-  declare_float("strings_score");
+  for (int g = 0; g < MALML_MODEL_COUNT; g++)
+    declare_float(malml_model_score_field(g));
   begin_struct("threshold")
     declare_float("high");
     declare_float("medium");
@@ -232,7 +228,8 @@ static void set_strings(YR_OBJECT* m, const malml_strings_stats* s)
 }
 
 /* An integer feature, or undefined where it is missing. */
-static void set_feature_int(YR_OBJECT* m, const malml_features* f, int i, const char* field)
+static void
+set_feature_int(YR_OBJECT* m, const malml_features* f, int i, const char* field)
 {
   if (!isnan(f->vector[i]))
     set_integer((int64_t) f->vector[i], m, field);
@@ -255,8 +252,10 @@ static void set_fields(YR_OBJECT* m, const malml_features* f)
   set_feature_int(m, f, MALML_F_number_of_sections, "number_of_sections");
   set_integer((int64_t) v[MALML_F_wx_sections], m, "number_of_wx_sections");
   set_integer((int64_t) v[MALML_F_exec_sections], m, "number_of_exec_sections");
-  set_integer((int64_t) v[MALML_F_zero_raw_sections], m, "number_of_zero_raw_sections");
-  set_integer((int64_t) v[MALML_F_unnamed_sections], m, "number_of_unnamed_sections");
+  set_integer(
+      (int64_t) v[MALML_F_zero_raw_sections], m, "number_of_zero_raw_sections");
+  set_integer(
+      (int64_t) v[MALML_F_unnamed_sections], m, "number_of_unnamed_sections");
   for (int i = 0; i < f->nsections; i++)
   {
     set_string(f->section_name[i], m, "sections[%i].name", i);

@@ -6,7 +6,8 @@
  *
  *   B=/path/to/configured/build
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -I. -I$B \
- *     tests/fuzz/fuzz_features.c modules/module_table.c $B/modules/module_list.c \
+ *     tests/fuzz/fuzz_features.c modules/module_table.c
+ * $B/modules/module_list.c \
  *     modules/malml/*.c $B/modules/malml/default_model_data.c \
  *     /usr/lib/x86_64-linux-gnu/libyara.a -lcrypto -lmagic -ljansson -lm \
  *     -pthread -o fuzz_features
@@ -28,7 +29,8 @@ static int ignore(YR_SCAN_CONTEXT* ctx, int msg, void* data, void* user)
 static void setup(void)
 {
   YR_COMPILER* c;
-  if (yr_initialize() != ERROR_SUCCESS || yr_compiler_create(&c) != ERROR_SUCCESS)
+  if (yr_initialize() != ERROR_SUCCESS ||
+      yr_compiler_create(&c) != ERROR_SUCCESS)
     abort();
   /* Touch every kind of rule-visible value so each is computed and read. */
   const char* src =

@@ -22,8 +22,12 @@ static void on_compile_error(
     const char* message,
     void* user)
 {
-  fprintf(stderr, "rule compile %s: line %d: %s\n",
-          level == YARA_ERROR_LEVEL_ERROR ? "error" : "warning", line, message);
+  fprintf(
+      stderr,
+      "rule compile %s: line %d: %s\n",
+      level == YARA_ERROR_LEVEL_ERROR ? "error" : "warning",
+      line,
+      message);
 }
 
 YR_RULES* compile_rules(const char* source)
@@ -65,17 +69,30 @@ int rule_matches_file(YR_RULES* rules, const char* name, const char* path)
   return s.matched;
 }
 
-int rule_matches_mem(YR_RULES* rules, const char* name, const uint8_t* data, size_t size)
+int rule_matches_mem(
+    YR_RULES* rules,
+    const char* name,
+    const uint8_t* data,
+    size_t size)
 {
   scan_state s = {name, 0, NULL};
-  cr_assert_eq(yr_rules_scan_mem(rules, data, size, 0, on_scan, &s, 0), ERROR_SUCCESS);
+  cr_assert_eq(
+      yr_rules_scan_mem(rules, data, size, 0, on_scan, &s, 0), ERROR_SUCCESS);
   return s.matched;
 }
 
-int condition_holds(const char* imports, const char* condition, const char* path)
+int condition_holds(
+    const char* imports,
+    const char* condition,
+    const char* path)
 {
   char source[4096];
-  snprintf(source, sizeof(source), "%s\nrule r { condition: %s }\n", imports, condition);
+  snprintf(
+      source,
+      sizeof(source),
+      "%s\nrule r { condition: %s }\n",
+      imports,
+      condition);
   YR_RULES* rules = compile_rules(source);
   int m = rule_matches_file(rules, "r", path);
   yr_rules_destroy(rules);
@@ -87,6 +104,7 @@ void scan_features(const char* path, malml_features* out)
   YR_RULES* rules = compile_rules("import \"malml\"");
   scan_state s = {NULL, 0, out};
   memset(out, 0, sizeof(*out));
-  cr_assert_eq(yr_rules_scan_file(rules, path, 0, on_scan, &s, 0), ERROR_SUCCESS);
+  cr_assert_eq(
+      yr_rules_scan_file(rules, path, 0, on_scan, &s, 0), ERROR_SUCCESS);
   yr_rules_destroy(rules);
 }

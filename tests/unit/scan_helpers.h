@@ -20,11 +20,18 @@ YR_RULES* compile_rules(const char* source);
 
 /* Does rule `name` match the file or buffer? */
 int rule_matches_file(YR_RULES* rules, const char* name, const char* path);
-int rule_matches_mem(YR_RULES* rules, const char* name, const uint8_t* data, size_t size);
+int rule_matches_mem(
+    YR_RULES* rules,
+    const char* name,
+    const uint8_t* data,
+    size_t size);
 
 /* Compiles a one-rule source "import ... rule r { condition: COND }" and
  * reports whether r matches `path`. */
-int condition_holds(const char* imports, const char* condition, const char* path);
+int condition_holds(
+    const char* imports,
+    const char* condition,
+    const char* path);
 
 /* The malml features a scan of `path` computed (module_object->data). */
 void scan_features(const char* path, malml_features* out);

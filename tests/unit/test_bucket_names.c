@@ -53,8 +53,9 @@ static void check(const char* file)
   char buf[4096];
   memset(&c, 0, sizeof(c));
   YR_RULES* rules = compile_rules("import \"malml\"");
-  cr_assert_eq(yr_rules_scan_file(rules, fixture(file), 0, on_scan, &c, 0),
-               ERROR_SUCCESS);
+  cr_assert_eq(
+      yr_rules_scan_file(rules, fixture(file), 0, on_scan, &c, 0),
+      ERROR_SUCCESS);
   yr_rules_destroy(rules);
   cr_assert(c.features.is_pe);
   bucket_names_add_sections(&c.names, &c.features);
@@ -65,8 +66,15 @@ static void check(const char* file)
       continue;
     int n = bucket_names_join(&c.names, i, buf, sizeof(buf));
     float v = c.features.vector[i];
-    cr_assert_eq(n > 0, v > 0, "%s feature %d = %f has %d names (%s)", file,
-                 i, v, n, buf);
+    cr_assert_eq(
+        n > 0,
+        v > 0,
+        "%s feature %d = %f has %d names (%s)",
+        file,
+        i,
+        v,
+        n,
+        buf);
     named += n;
   }
   cr_assert_gt(named, 3, "%s: only %d names", file, named);

@@ -52,13 +52,13 @@ Test(ranges, overlapping_and_out_of_file_ranges)
   memset(buf, 0, 512);
   for (int i = 0; i < 512; i++) buf[512 + i] = (uint8_t) i;
   malml_range r[] = {
-      {0, 512},     /* zeros: 0 bits */
-      {512, 512},   /* uniform: 8 bits */
-      {256, 512},   /* 256 zeros, then 0..255: 257 zeros, 255 others once */
-      {512, 512},   /* the same range twice */
-      {768, 4096},  /* runs past the end: clamped to [768,1024) */
-      {5000, 100},  /* wholly outside: no bytes */
-      {0, 0},       /* empty */
+      {0, 512},    /* zeros: 0 bits */
+      {512, 512},  /* uniform: 8 bits */
+      {256, 512},  /* 256 zeros, then 0..255: 257 zeros, 255 others once */
+      {512, 512},  /* the same range twice */
+      {768, 4096}, /* runs past the end: clamped to [768,1024) */
+      {5000, 100}, /* wholly outside: no bytes */
+      {0, 0},      /* empty */
   };
   run(buf, sizeof(buf), r, 7);
   cr_assert(epsilon_eq(dbl, scan.range_entropy[0], 0.0, 1e-12));
@@ -67,7 +67,9 @@ Test(ranges, overlapping_and_out_of_file_ranges)
   double mixed = -(p0 * log2(p0)) - 255 * (p1 * log2(p1));
   cr_assert(epsilon_eq(dbl, scan.range_entropy[2], mixed, 1e-12));
   cr_assert(epsilon_eq(dbl, scan.range_entropy[3], 8.0, 1e-12));
-  cr_assert(epsilon_eq(dbl, scan.range_entropy[4], 8.0, 1e-12), "256 values once each");
+  cr_assert(
+      epsilon_eq(dbl, scan.range_entropy[4], 8.0, 1e-12),
+      "256 values once each");
   cr_assert(isnan(scan.range_entropy[5]), "no bytes: missing, not 0");
   cr_assert(isnan(scan.range_entropy[6]));
   cr_assert_eq(scan.histogram[0], 512 + 2, "ranges never count a byte twice");
@@ -103,7 +105,7 @@ Test(strings, counts_what_runs_name)
   put(b, 200, "SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run");
   put(b, 300, "C:\\Windows\\System32\\cmd.exe /c del");
   put(b, 400, "connect to 10.20.30.40 now");
-  put(b, 500, "abc");  /* too short to be a string */
+  put(b, 500, "abc"); /* too short to be a string */
   put(b, 600, "VGhpcyBpcyBhIGxvbmcgYmFzZTY0IHJ1biBvZiB0ZXh0IGZvciB0ZXN0aW5n");
   put(b, 700, "Mozilla/5.0 (Windows NT 10.0)");
   put(b, 800, "VirtualAllocEx");
@@ -132,7 +134,8 @@ Test(strings, counts_what_runs_name)
 Test(strings, nothing_in_random_looking_bytes)
 {
   uint8_t* b = filler(4096);
-  for (int i = 0; i < 4096; i++) b[i] = (uint8_t) (i * 131 % 251 < 120 ? 0x01 : 0x80 + i % 100);
+  for (int i = 0; i < 4096; i++)
+    b[i] = (uint8_t) (i * 131 % 251 < 120 ? 0x01 : 0x80 + i % 100);
   run(b, 4096, NULL, 0);
   cr_assert_eq(scan.strings.strings, 0);
   cr_assert_eq(scan.strings.urls, 0);
@@ -183,7 +186,12 @@ Test(strings, runs_cross_range_boundaries)
 
 /* The SIMD block path and the byte loop agree on every statistic, on data
  * mixing text, UTF-16 text, zeros and noise, fed from every alignment. */
-static void feed_all(malml_strings* s, const uint8_t* d, size_t n, int reference, size_t cut)
+static void feed_all(
+    malml_strings* s,
+    const uint8_t* d,
+    size_t n,
+    int reference,
+    size_t cut)
 {
   malml_strings_init(s, d, n);
   if (reference)
@@ -209,11 +217,11 @@ Test(strings, simd_blocks_agree_with_byte_loop)
     {
       seed = seed * 1103515245 + 12345;
       uint8_t r = (uint8_t) (seed >> 16);
-      b[i] = kind == 0 ? (uint8_t) (0x20 + r % 95)                 /* text */
-           : kind == 1 ? (k & 1 ? 0 : (uint8_t) ('a' + r % 26))   /* wide */
-           : kind == 2 ? 0                                       /* zeros */
-           : kind == 3 ? (uint8_t) (r % 2 ? 'M' : 'Z')           /* MZ */
-                       : r;                                      /* noise */
+      b[i] = kind == 0   ? (uint8_t) (0x20 + r % 95)              /* text */
+             : kind == 1 ? (k & 1 ? 0 : (uint8_t) ('a' + r % 26)) /* wide */
+             : kind == 2 ? 0                                      /* zeros */
+             : kind == 3 ? (uint8_t) (r % 2 ? 'M' : 'Z')          /* MZ */
+                         : r;                                     /* noise */
     }
   }
   for (size_t cut = 0; cut < 40; cut += 3)
@@ -223,10 +231,17 @@ Test(strings, simd_blocks_agree_with_byte_loop)
     feed_all(&ref, b, n, 1, 0);
     cr_assert_gt(ref.stats.strings, 100);
     cr_assert_gt(ref.stats.wide_strings, 10);
-    cr_assert_eq(memcmp(&a.stats, &ref.stats, sizeof(a.stats)), 0,
-                 "cut %zu: strings %lu/%lu wide %lu/%lu len %lu/%lu", cut,
-                 a.stats.strings, ref.stats.strings, a.stats.wide_strings,
-                 ref.stats.wide_strings, a.stats.total_length, ref.stats.total_length);
+    cr_assert_eq(
+        memcmp(&a.stats, &ref.stats, sizeof(a.stats)),
+        0,
+        "cut %zu: strings %lu/%lu wide %lu/%lu len %lu/%lu",
+        cut,
+        a.stats.strings,
+        ref.stats.strings,
+        a.stats.wide_strings,
+        ref.stats.wide_strings,
+        a.stats.total_length,
+        ref.stats.total_length);
   }
   free(b);
 }

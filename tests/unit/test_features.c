@@ -37,13 +37,16 @@ Test(features, header_group)
   cr_assert(f.is_pe);
   cr_assert_eq(f.vector[MALML_F_machine], 0x8664);
   cr_assert_gt(f.vector[MALML_F_number_of_imports], 3);
-  cr_assert_eq(f.vector[MALML_F_stack_dif],
-               f.vector[MALML_F_size_of_stack_reserve] -
-                   f.vector[MALML_F_size_of_stack_commit]);
-  cr_assert_eq(f.vector[MALML_F_size_dif],
-               f.vector[MALML_F_size_of_image] - f.vector[MALML_F_file_size]);
+  cr_assert_eq(
+      f.vector[MALML_F_stack_dif],
+      f.vector[MALML_F_size_of_stack_reserve] -
+          f.vector[MALML_F_size_of_stack_commit]);
+  cr_assert_eq(
+      f.vector[MALML_F_size_dif],
+      f.vector[MALML_F_size_of_image] - f.vector[MALML_F_file_size]);
   float sum = 0;
-  for (int b = 0; b < MALML_BYTE_HIST_BINS; b++) sum += f.vector[MALML_F_byte_hist + b];
+  for (int b = 0; b < MALML_BYTE_HIST_BINS; b++)
+    sum += f.vector[MALML_F_byte_hist + b];
   cr_assert(epsilon_eq(flt, sum, 1.0f, 1e-4f), "histogram sums to 1: %f", sum);
   cr_assert_eq(feat("pe/overlay-x86_64.exe", MALML_F_overlay_size), 3000);
 }
@@ -58,7 +61,8 @@ Test(features, imports_group)
   cr_assert_geq(f.vector[MALML_F_import_bucket + 218], 1);
   cr_assert_geq(f.vector[MALML_F_dll_bucket + 67], 1);
   scan_features(fixture("pe/netclient-x86_64.exe"), &f);
-  cr_assert_geq(f.vector[MALML_F_import_bucket + 951], 1, "kernel32!VirtualAlloc");
+  cr_assert_geq(
+      f.vector[MALML_F_import_bucket + 951], 1, "kernel32!VirtualAlloc");
   cr_assert_eq(f.vector[MALML_F_ordinal_imports], 0);
 }
 
@@ -71,7 +75,8 @@ Test(features, sections_group)
   cr_assert_eq(f.vector[MALML_F_entry_section_exec], 1);
   cr_assert_eq(f.vector[MALML_F_truncated_sections], 0);
   cr_assert_eq(isnan(f.vector[MALML_SLOT_INDEX(0, entropy)]), 0);
-  cr_assert_eq(f.vector[MALML_SLOT_INDEX(0, name_bucket)], 17, ".text, via openssl");
+  cr_assert_eq(
+      f.vector[MALML_SLOT_INDEX(0, name_bucket)], 17, ".text, via openssl");
   scan_features(fixture("pe/gui-x86_64.exe"), &f);
   cr_assert_eq(f.vector[MALML_F_wx_sections], 0);
 }
@@ -98,7 +103,10 @@ Test(features, strings_group)
   cr_assert_geq(f.vector[MALML_F_paths], 1);
   cr_assert_geq(f.vector[MALML_F_shell_commands], 1);
   cr_assert_eq(f.vector[MALML_F_base64_runs], 1);
-  cr_assert_geq(f.vector[MALML_F_api_names], 3, "VirtualAlloc, LoadLibraryA, GetProcAddress");
+  cr_assert_geq(
+      f.vector[MALML_F_api_names],
+      3,
+      "VirtualAlloc, LoadLibraryA, GetProcAddress");
   scan_features(fixture("pe/gui-i686.exe"), &f);
   cr_assert_eq(f.vector[MALML_F_urls], 0);
   cr_assert_eq(f.vector[MALML_F_run_keys], 0);
@@ -116,7 +124,8 @@ typedef struct
 
 ParameterizedTestParameters(fields, not_pe)
 {
-  static fixture_name files[] = {{"notpe/elf"}, {"notpe/empty"}, {"notpe/mz2"}, {"notpe/text.txt"}};
+  static fixture_name files[] = {
+      {"notpe/elf"}, {"notpe/empty"}, {"notpe/mz2"}, {"notpe/text.txt"}};
   return cr_make_param_array(fixture_name, files, 4);
 }
 
@@ -126,10 +135,14 @@ ParameterizedTest(fixture_name* file, fields, not_pe)
   cr_assert(condition_holds("import \"malml\"", "malml.is_pe == 0", p));
   cr_assert(condition_holds(
       "import \"malml\"",
-      "not (malml.entropy == malml.entropy or false) and not (malml.number_of_sections == malml.number_of_sections or false) and "
-      "not (malml.schema_version == malml.schema_version or false) and not (malml.string_stats.count == malml.string_stats.count or false) and "
-      "not (malml.feature(0) == malml.feature(0) or false) and not (malml.filetype(\"dll\") == malml.filetype(\"dll\") or false) and "
-      "not (malml.import_bucket(\"kernel32.dll\", \"Sleep\") == malml.import_bucket(\"kernel32.dll\", \"Sleep\") or false)",
+      "not (malml.entropy == malml.entropy or false) and not "
+      "(malml.number_of_sections == malml.number_of_sections or false) and "
+      "not (malml.schema_version == malml.schema_version or false) and not "
+      "(malml.string_stats.count == malml.string_stats.count or false) and "
+      "not (malml.feature(0) == malml.feature(0) or false) and not "
+      "(malml.filetype(\"dll\") == malml.filetype(\"dll\") or false) and "
+      "not (malml.import_bucket(\"kernel32.dll\", \"Sleep\") == "
+      "malml.import_bucket(\"kernel32.dll\", \"Sleep\") or false)",
       p));
 }
 
@@ -137,13 +150,16 @@ Test(fields, truncated_section_table)
 {
   const char* p = fixture("broken/truncated-section-table.exe");
   /* pe accepts the headers; malml follows pe and marks what is missing. */
-  cr_assert(condition_holds("import \"malml\" import \"pe\"", "malml.is_pe == pe.is_pe", p));
+  cr_assert(condition_holds(
+      "import \"malml\" import \"pe\"", "malml.is_pe == pe.is_pe", p));
   cr_assert(condition_holds(
       "import \"malml\" import \"pe\"",
       "malml.number_of_sections == pe.number_of_sections and "
       "malml.feature(\"sections.truncated_sections\") > 0 and "
-      "not (malml.sections[0].entropy == malml.sections[0].entropy or false) and "
-      "not (malml.feature(\"sections.max_entropy\") == malml.feature(\"sections.max_entropy\") or false)",
+      "not (malml.sections[0].entropy == malml.sections[0].entropy or false) "
+      "and "
+      "not (malml.feature(\"sections.max_entropy\") == "
+      "malml.feature(\"sections.max_entropy\") or false)",
       p));
 }
 
@@ -152,10 +168,17 @@ Test(fields, truncated_section_table)
 ParameterizedTestParameters(fields, agree_with_pe_and_math)
 {
   static fixture_name files[] = {
-      {"pe/netclient-i686.exe"}, {"pe/netclient-x86_64.exe"}, {"pe/gui-i686.exe"},
-      {"pe/gui-x86_64.exe"}, {"pe/plugin-i686.dll"}, {"pe/plugin-x86_64.dll"},
-      {"pe/rwx-i686.exe"}, {"pe/rwx-x86_64.exe"}, {"pe/overlay-x86_64.exe"}};
-  return cr_make_param_array(fixture_name, files, sizeof(files) / sizeof(files[0]));
+      {"pe/netclient-i686.exe"},
+      {"pe/netclient-x86_64.exe"},
+      {"pe/gui-i686.exe"},
+      {"pe/gui-x86_64.exe"},
+      {"pe/plugin-i686.dll"},
+      {"pe/plugin-x86_64.dll"},
+      {"pe/rwx-i686.exe"},
+      {"pe/rwx-x86_64.exe"},
+      {"pe/overlay-x86_64.exe"}};
+  return cr_make_param_array(
+      fixture_name, files, sizeof(files) / sizeof(files[0]));
 }
 
 ParameterizedTest(fixture_name* file, fields, agree_with_pe_and_math)
@@ -163,38 +186,60 @@ ParameterizedTest(fixture_name* file, fields, agree_with_pe_and_math)
   const char* imports = "import \"malml\" import \"pe\" import \"math\"";
   const char* p = fixture(file->path);
   cr_assert(condition_holds(imports, "malml.is_pe == 1 and pe.is_pe == 1", p));
-  cr_assert(condition_holds(imports, "malml.entropy == math.entropy(0, filesize)", p));
-  cr_assert(condition_holds(imports, "malml.number_of_sections == pe.number_of_sections", p));
-  cr_assert(condition_holds(imports, "malml.overlay_size == pe.overlay.size", p));
-  cr_assert(condition_holds(imports, "malml.number_of_exports == pe.number_of_exports", p));
-  cr_assert(condition_holds(imports,
+  cr_assert(condition_holds(
+      imports, "malml.entropy == math.entropy(0, filesize)", p));
+  cr_assert(condition_holds(
+      imports, "malml.number_of_sections == pe.number_of_sections", p));
+  cr_assert(
+      condition_holds(imports, "malml.overlay_size == pe.overlay.size", p));
+  cr_assert(condition_holds(
+      imports, "malml.number_of_exports == pe.number_of_exports", p));
+  cr_assert(condition_holds(
+      imports,
       "for all i in (0..pe.number_of_sections - 1): ("
-      "  pe.sections[i].raw_data_offset + pe.sections[i].raw_data_size > filesize or"
+      "  pe.sections[i].raw_data_offset + pe.sections[i].raw_data_size > "
+      "filesize or"
       "  pe.sections[i].raw_data_size == 0 or"
-      "  malml.sections[i].entropy == math.entropy(pe.sections[i].raw_data_offset,"
-      "                                            pe.sections[i].raw_data_size))", p));
-  cr_assert(condition_holds(imports,
+      "  malml.sections[i].entropy == "
+      "math.entropy(pe.sections[i].raw_data_offset,"
+      "                                            "
+      "pe.sections[i].raw_data_size))",
+      p));
+  cr_assert(condition_holds(
+      imports,
       "malml.size_dif == pe.size_of_image - filesize and "
-      "malml.stack_dif == pe.size_of_stack_reserve - pe.size_of_stack_commit", p));
+      "malml.stack_dif == pe.size_of_stack_reserve - pe.size_of_stack_commit",
+      p));
 }
 
 Test(fields, functions_find_buckets_and_tokens)
 {
   const char* imports = "import \"malml\"";
-  cr_assert(condition_holds(imports,
+  cr_assert(condition_holds(
+      imports,
       "malml.import_bucket(\"KERNEL32.dll\", \"VirtualAlloc\") >= 1 and "
-      "malml.dll_bucket(\"kernel32.dll\") >= 1 and malml.section_bucket(\".text\") >= 1 and "
+      "malml.dll_bucket(\"kernel32.dll\") >= 1 and "
+      "malml.section_bucket(\".text\") >= 1 and "
       "malml.filetype(\"console\") == 1 and malml.filetype(\"dll\") == 0 and "
-      "not (malml.filetype(\"no-such-token\") == malml.filetype(\"no-such-token\") or false) and "
-      "malml.feature(\"strings.urls\") == 1 and malml.string_stats.urls == 1 and "
+      "not (malml.filetype(\"no-such-token\") == "
+      "malml.filetype(\"no-such-token\") or false) and "
+      "malml.feature(\"strings.urls\") == 1 and malml.string_stats.urls == 1 "
+      "and "
       "malml.feature(0) == filesize",
       fixture("pe/netclient-x86_64.exe")));
-  cr_assert(condition_holds(imports,
-      "malml.import_bucket(\"ws2_32.dll\", 115) >= 1 and malml.filetype(\"dll\") == 1",
+  cr_assert(condition_holds(
+      imports,
+      "malml.import_bucket(\"ws2_32.dll\", 115) >= 1 and "
+      "malml.filetype(\"dll\") == 1",
       fixture("pe/plugin-x86_64.dll")));
-  cr_assert_eq(condition_holds(imports,
-      "malml.import_bucket(\"ws2_32.dll\", 115) >= 1",
-      fixture("pe/gui-x86_64.exe")), 0);
-  cr_assert(condition_holds(imports, "malml.number_of_wx_sections == 1",
+  cr_assert_eq(
+      condition_holds(
+          imports,
+          "malml.import_bucket(\"ws2_32.dll\", 115) >= 1",
+          fixture("pe/gui-x86_64.exe")),
+      0);
+  cr_assert(condition_holds(
+      imports,
+      "malml.number_of_wx_sections == 1",
       fixture("pe/rwx-x86_64.exe")));
 }

@@ -44,8 +44,13 @@ static void assert_same_vector(const float* a, const float* b, const char* path)
   {
     if (isnan(a[i]) && isnan(b[i]))
       continue;
-    cr_assert(a[i] == b[i], "%s: %s: json %.9g, scan %.9g", path,
-              malml_schema_feature_name(i, name, sizeof(name)), a[i], b[i]);
+    cr_assert(
+        a[i] == b[i],
+        "%s: %s: json %.9g, scan %.9g",
+        path,
+        malml_schema_feature_name(i, name, sizeof(name)),
+        a[i],
+        b[i]);
   }
 }
 
@@ -68,11 +73,13 @@ static void compare_tree(const char* target, int* files, int* pe)
     cr_assert_not_null(path);
     cr_assert_eq(strlen(json_string_value(json_object_get(obj, "sha256"))), 64);
     scan_features(path, &scanned);
-    cr_assert_eq(json_is_true(json_object_get(obj, "is_pe")), scanned.is_pe, "%s", path);
+    cr_assert_eq(
+        json_is_true(json_object_get(obj, "is_pe")), scanned.is_pe, "%s", path);
     if (scanned.is_pe)
     {
       const char* why = NULL;
-      cr_assert_eq(features_from_json(obj, from_json, &why), 0, "%s: %s", path, why);
+      cr_assert_eq(
+          features_from_json(obj, from_json, &why), 0, "%s: %s", path, why);
       assert_same_vector(from_json, scanned.vector, path);
       (*pe)++;
     }
@@ -80,7 +87,8 @@ static void compare_tree(const char* target, int* files, int* pe)
     json_decref(obj);
   }
   free(buf);
-  cr_assert_eq(WEXITSTATUS(pclose(p)), 0, "malml features failed on %s", target);
+  cr_assert_eq(
+      WEXITSTATUS(pclose(p)), 0, "malml features failed on %s", target);
 }
 
 Test(features_cli, json_equals_module_vector_on_every_fixture)
@@ -98,8 +106,9 @@ Test(features_cli, json_equals_module_vector_on_the_corpus, .timeout = 1200)
   const char* corpus = getenv("MALML_CORPUS");
   snprintf(dir, sizeof(dir), "%s/malware", corpus ? corpus : "");
   if (corpus == NULL || access(dir, R_OK) != 0)
-    cr_skip_test("NO CORPUS at %s (../shared/corpus/unpack ../corpus lays it out)",
-                 corpus ? corpus : "(MALML_CORPUS unset)");
+    cr_skip_test(
+        "NO CORPUS at %s (../shared/corpus/unpack ../corpus lays it out)",
+        corpus ? corpus : "(MALML_CORPUS unset)");
   int files, pe;
   compare_tree(corpus, &files, &pe);
   cr_assert_gt(pe, 1000, "the corpus has thousands of PE files (got %d)", pe);
@@ -109,19 +118,28 @@ Test(features_cli, json_equals_module_vector_on_the_corpus, .timeout = 1200)
 Test(features_cli, bad_paths_are_reported_and_the_walk_goes_on)
 {
   char cmd[8192];
-  snprintf(cmd, sizeof(cmd), "'%s' features /nonexistent-malml '%s' 2>&1 >/dev/null",
-           getenv("MALML_BIN"), fixture("pe/gui-i686.exe"));
+  snprintf(
+      cmd,
+      sizeof(cmd),
+      "'%s' features /nonexistent-malml '%s' 2>&1 >/dev/null",
+      getenv("MALML_BIN"),
+      fixture("pe/gui-i686.exe"));
   FILE* p = popen(cmd, "r");
   char err[4096] = "";
   size_t n = fread(err, 1, sizeof(err) - 1, p);
   err[n] = '\0';
   int status = pclose(p);
-  cr_assert_neq(strstr(err, "/nonexistent-malml"), NULL, "names the path: %s", err);
+  cr_assert_neq(
+      strstr(err, "/nonexistent-malml"), NULL, "names the path: %s", err);
   cr_assert_neq(strstr(err, "No such file"), NULL, "says why: %s", err);
   cr_assert_eq(WEXITSTATUS(status), 1, "exit status says something failed");
 
-  snprintf(cmd, sizeof(cmd), "'%s' features /nonexistent-malml '%s' 2>/dev/null | wc -l",
-           getenv("MALML_BIN"), fixture("pe/gui-i686.exe"));
+  snprintf(
+      cmd,
+      sizeof(cmd),
+      "'%s' features /nonexistent-malml '%s' 2>/dev/null | wc -l",
+      getenv("MALML_BIN"),
+      fixture("pe/gui-i686.exe"));
   p = popen(cmd, "r");
   int lines = 0;
   cr_assert_eq(fscanf(p, "%d", &lines), 1);

@@ -39,12 +39,14 @@ static void expect_refusal(void (*edit)(json_t* learner), const char* want)
   cr_assert_eq(json_dump_file(root, models.json[0], 0), 0);
   json_decref(root);
   const char* paths[MALML_MODEL_COUNT];
-  for (int g = 0; g < MALML_MODEL_COUNT; g++)
-    paths[g] = models.json[g];
+  for (int g = 0; g < MALML_MODEL_COUNT; g++) paths[g] = models.json[g];
   char err[256] = "";
   model_threshold t = {"high", 0.9, 0.001};
-  cr_assert_eq(model_build(paths, &t, 1, "v", NULL, out_path, err,
-                           sizeof(err)), -1, "built (want '%s')", want);
+  cr_assert_eq(
+      model_build(paths, &t, 1, "v", NULL, out_path, err, sizeof(err)),
+      -1,
+      "built (want '%s')",
+      want);
   cr_assert(strstr(err, want) != NULL, "error '%s' lacks '%s'", err, want);
   cr_assert(strstr(err, "model-0.json") != NULL, "no file name: %s", err);
   cr_assert_neq(access(out_path, F_OK), 0, "an output file was left");
@@ -53,23 +55,27 @@ static void expect_refusal(void (*edit)(json_t* learner), const char* want)
 static json_t* tree0(json_t* learner)
 {
   return json_array_get(
-      json_object_get(json_object_get(json_object_get(learner,
-                                                      "gradient_booster"),
-                                      "model"),
-                      "trees"),
+      json_object_get(
+          json_object_get(
+              json_object_get(learner, "gradient_booster"), "model"),
+          "trees"),
       0);
 }
 
 static void other_objective(json_t* learner)
 {
-  json_object_set_new(json_object_get(learner, "objective"), "name",
-                      json_string("reg:squarederror"));
+  json_object_set_new(
+      json_object_get(learner, "objective"),
+      "name",
+      json_string("reg:squarederror"));
 }
 
 static void other_feature_count(json_t* learner)
 {
-  json_object_set_new(json_object_get(learner, "learner_model_param"),
-                      "num_feature", json_string("12"));
+  json_object_set_new(
+      json_object_get(learner, "learner_model_param"),
+      "num_feature",
+      json_string("12"));
 }
 
 static void cyclic_tree(json_t* learner)
@@ -92,8 +98,10 @@ static void categorical_split(json_t* learner)
 
 static void dart_booster(json_t* learner)
 {
-  json_object_set_new(json_object_get(learner, "gradient_booster"), "name",
-                      json_string("dart"));
+  json_object_set_new(
+      json_object_get(learner, "gradient_booster"),
+      "name",
+      json_string("dart"));
 }
 
 Test(model_build, refuses_another_objective)
@@ -132,20 +140,24 @@ Test(model_build, refuses_a_missing_file)
   for (int g = 0; g < MALML_MODEL_COUNT; g++)
     paths[g] = g == 3 ? "/nonexistent/model.json" : models.json[g];
   char err[256] = "";
-  cr_assert_eq(model_build(paths, NULL, 0, "v", NULL, out_path, err,
-                           sizeof(err)), -1);
+  cr_assert_eq(
+      model_build(paths, NULL, 0, "v", NULL, out_path, err, sizeof(err)), -1);
   cr_assert(strstr(err, "/nonexistent/model.json") != NULL, "%s", err);
 }
 
 Test(model_build, refuses_meta_that_is_not_a_json_object)
 {
   const char* paths[MALML_MODEL_COUNT];
-  for (int g = 0; g < MALML_MODEL_COUNT; g++)
-    paths[g] = models.json[g];
+  for (int g = 0; g < MALML_MODEL_COUNT; g++) paths[g] = models.json[g];
   char err[256] = "";
-  cr_assert_eq(model_build(paths, NULL, 0, "v", "[1, 2", out_path, err,
-                           sizeof(err)), -1);
+  cr_assert_eq(
+      model_build(paths, NULL, 0, "v", "[1, 2", out_path, err, sizeof(err)),
+      -1);
   cr_assert(strstr(err, "meta_json") != NULL, "%s", err);
-  cr_assert_eq(model_build(paths, NULL, 0, "v", "{\"a\": 1}", out_path, err,
-                           sizeof(err)), 0, "%s", err);
+  cr_assert_eq(
+      model_build(
+          paths, NULL, 0, "v", "{\"a\": 1}", out_path, err, sizeof(err)),
+      0,
+      "%s",
+      err);
 }

@@ -37,8 +37,9 @@ TestSuite(model_load, .init = setup, .fini = teardown, .timeout = 120);
 static void resign(uint8_t* data, size_t size)
 {
   unsigned int len;
-  cr_assert_eq(EVP_Digest(data, size - 32, data + size - 32, &len,
-                          EVP_sha256(), NULL), 1);
+  cr_assert_eq(
+      EVP_Digest(data, size - 32, data + size - 32, &len, EVP_sha256(), NULL),
+      1);
 }
 
 static uint8_t* copy(void)
@@ -54,8 +55,11 @@ static void expect_error(const uint8_t* data, size_t size, const char* want)
 {
   malml_model* m = NULL;
   char err[256] = "";
-  cr_assert_eq(malml_model_load(data, size, &m, err, sizeof(err)), -1,
-               "loaded a bad file (want '%s')", want);
+  cr_assert_eq(
+      malml_model_load(data, size, &m, err, sizeof(err)),
+      -1,
+      "loaded a bad file (want '%s')",
+      want);
   cr_assert_null(m);
   cr_assert(err[0] != '\0');
   cr_assert(strstr(err, want) != NULL, "error '%s' lacks '%s'", err, want);
@@ -75,14 +79,13 @@ static size_t first_node(void)
 {
   size_t table = MALML_MODEL_HEADER_SIZE + 8 * MALML_GROUP_COUNT;
   uint32_t ntrees = good[table + 8] | good[table + 9] << 8;
-  return table + MALML_MODEL_TABLE_ENTRY_SIZE * MALML_MODEL_COUNT +
-         4 * ntrees;
+  return table + MALML_MODEL_TABLE_ENTRY_SIZE * MALML_MODEL_COUNT + 4 * ntrees;
 }
 
 /* A copy of the good file with the u32 at `offset` set to `value`, re-signed
  * so that the parser must notice, must fail with `want`. */
-static void expect_patched_error(size_t offset, uint32_t value,
-                                 const char* want)
+static void
+expect_patched_error(size_t offset, uint32_t value, const char* want)
 {
   uint8_t* p = copy();
   put32(p + offset, value);
@@ -95,8 +98,8 @@ Test(model_load, the_good_file_loads)
 {
   malml_model* m;
   char err[256];
-  cr_assert_eq(malml_model_load(good, good_size, &m, err, sizeof(err)), 0,
-               "%s", err);
+  cr_assert_eq(
+      malml_model_load(good, good_size, &m, err, sizeof(err)), 0, "%s", err);
   malml_model_free(m);
 }
 
@@ -108,8 +111,11 @@ Test(model_load, every_truncation_fails)
     memcpy(p, good, n);
     malml_model* m = NULL;
     char err[256] = "";
-    cr_assert_eq(malml_model_load(p, n, &m, err, sizeof(err)), -1,
-                 "truncated to %zu bytes but loaded", n);
+    cr_assert_eq(
+        malml_model_load(p, n, &m, err, sizeof(err)),
+        -1,
+        "truncated to %zu bytes but loaded",
+        n);
     cr_assert(err[0] != '\0');
     free(p);
   }
@@ -123,8 +129,11 @@ Test(model_load, every_flipped_byte_fails)
     p[i] ^= 0x20;
     malml_model* m = NULL;
     char err[256] = "";
-    cr_assert_eq(malml_model_load(p, good_size, &m, err, sizeof(err)), -1,
-                 "byte %zu flipped but loaded", i);
+    cr_assert_eq(
+        malml_model_load(p, good_size, &m, err, sizeof(err)),
+        -1,
+        "byte %zu flipped but loaded",
+        i);
     cr_assert(err[0] != '\0');
     p[i] ^= 0x20;
   }
@@ -167,8 +176,8 @@ Test(model_load, bad_magic_is_refused)
 
 Test(model_load, child_out_of_range_is_refused)
 {
-  cr_assert_neq(good[first_node()], 0xFF,
-                "the first root should be an inner node");
+  cr_assert_neq(
+      good[first_node()], 0xFF, "the first root should be an inner node");
   expect_patched_error(first_node(), 100000, "children");
 }
 
@@ -180,16 +189,20 @@ Test(model_load, cycle_is_refused)
 
 Test(model_load, feature_out_of_range_is_refused)
 {
-  expect_patched_error(first_node() + 8, MALML_FEATURE_COUNT,
-                       "outside its sub-model's header features");
+  expect_patched_error(
+      first_node() + 8,
+      MALML_FEATURE_COUNT,
+      "outside its sub-model's header features");
 }
 
 /* Sub-model 0 is the header model: a split on an imports feature means the
  * trainer mixed up its models. */
 Test(model_load, group_model_splitting_on_another_group_is_refused)
 {
-  expect_patched_error(first_node() + 8, MALML_IMPORTS_BEGIN,
-                       "outside its sub-model's header features");
+  expect_patched_error(
+      first_node() + 8,
+      MALML_IMPORTS_BEGIN,
+      "outside its sub-model's header features");
 }
 
 Test(model_load, huge_counts_are_refused_without_allocating)
@@ -229,10 +242,8 @@ Test(model_load, random_resigned_mutations_do_not_crash)
       /* Some changes are harmless (a threshold, a leaf value): the model
        * must then still score without trouble. */
       float v[MALML_FEATURE_COUNT];
-      for (int i = 0; i < MALML_FEATURE_COUNT; i++)
-        v[i] = (float) (i % 10);
-      for (int g = 0; g < MALML_MODEL_COUNT; g++)
-        malml_model_score(m, g, v);
+      for (int i = 0; i < MALML_FEATURE_COUNT; i++) v[i] = (float) (i % 10);
+      for (int g = 0; g < MALML_MODEL_COUNT; g++) malml_model_score(m, g, v);
       malml_model_free(m);
       loaded++;
     }

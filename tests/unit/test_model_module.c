@@ -47,8 +47,12 @@ typedef struct
 } scan_result;
 
 static const char* const score_fields[MALML_MODEL_COUNT] = {
-    "header_score", "imports_score", "sections_score", "filetype_score",
-    "strings_score", "score"};
+    "header_score",
+    "imports_score",
+    "sections_score",
+    "filetype_score",
+    "strings_score",
+    "score"};
 
 static int on_scan(YR_SCAN_CONTEXT* ctx, int message, void* data, void* user)
 {
@@ -74,12 +78,19 @@ static int on_scan(YR_SCAN_CONTEXT* ctx, int message, void* data, void* user)
 
 /* Scans `path` with a one-rule set whose condition is `condition`; returns
  * the scan's error code. */
-static int scan(const char* condition, const char* path, const void* mdata,
-                size_t msize, scan_result* r)
+static int scan(
+    const char* condition,
+    const char* path,
+    const void* mdata,
+    size_t msize,
+    scan_result* r)
 {
   char source[1024];
-  snprintf(source, sizeof(source),
-           "import \"malml\"\nrule r { condition: %s }", condition);
+  snprintf(
+      source,
+      sizeof(source),
+      "import \"malml\"\nrule r { condition: %s }",
+      condition);
   YR_RULES* rules = compile_rules(source);
   memset(r, 0, sizeof(*r));
   r->module_data = mdata;
@@ -91,25 +102,41 @@ static int scan(const char* condition, const char* path, const void* mdata,
 
 Test(model_module, scores_equal_the_model_on_the_module_vector)
 {
-  const char* files[] = {"pe/netclient-x86_64.exe", "pe/gui-i686.exe",
-                         "pe/plugin-x86_64.dll", "pe/rwx-i686.exe"};
+  const char* files[] = {
+      "pe/netclient-x86_64.exe",
+      "pe/gui-i686.exe",
+      "pe/plugin-x86_64.dll",
+      "pe/rwx-i686.exe"};
   char err[256];
   malml_model* m;
-  cr_assert_eq(malml_model_load(model_bytes, model_size, &m, err,
-                                sizeof(err)), 0, "%s", err);
+  cr_assert_eq(
+      malml_model_load(model_bytes, model_size, &m, err, sizeof(err)),
+      0,
+      "%s",
+      err);
   for (size_t i = 0; i < sizeof(files) / sizeof(*files); i++)
   {
     scan_result r;
-    cr_assert_eq(scan("malml.score >= 0 and malml.score <= 1",
-                      fixture(files[i]), model_bytes, model_size, &r),
-                 ERROR_SUCCESS);
+    cr_assert_eq(
+        scan(
+            "malml.score >= 0 and malml.score <= 1",
+            fixture(files[i]),
+            model_bytes,
+            model_size,
+            &r),
+        ERROR_SUCCESS);
     cr_assert(r.matched, "%s: score not in [0, 1]", files[i]);
     cr_assert(r.features.is_pe);
     for (int g = 0; g < MALML_MODEL_COUNT; g++)
     {
       double want = malml_model_score(m, g, r.features.vector);
-      cr_assert(fabs(r.score[g] - want) < 1e-12, "%s %s: %f, want %f",
-                files[i], score_fields[g], r.score[g], want);
+      cr_assert(
+          fabs(r.score[g] - want) < 1e-12,
+          "%s %s: %f, want %f",
+          files[i],
+          score_fields[g],
+          r.score[g],
+          want);
     }
   }
   malml_model_free(m);
@@ -121,26 +148,35 @@ Test(model_module, thresholds_and_identity_come_from_the_model)
   char cond[512];
   malml_model* m;
   char err[256];
-  cr_assert_eq(malml_model_load(model_bytes, model_size, &m, err,
-                                sizeof(err)), 0);
-  snprintf(cond, sizeof(cond),
-           "malml.threshold.high == 0.9 and malml.threshold.medium == 0.7 "
-           "and malml.threshold.low == 0.5 and malml.threshold.count == 2.5 "
-           "and malml.model.version == \"test-synthetic\" and "
-           "malml.model.sha256 == \"%s\"", malml_model_sha256(m));
+  cr_assert_eq(
+      malml_model_load(model_bytes, model_size, &m, err, sizeof(err)), 0);
+  snprintf(
+      cond,
+      sizeof(cond),
+      "malml.threshold.high == 0.9 and malml.threshold.medium == 0.7 "
+      "and malml.threshold.low == 0.5 and malml.threshold.count == 2.5 "
+      "and malml.model.version == \"test-synthetic\" and "
+      "malml.model.sha256 == \"%s\"",
+      malml_model_sha256(m));
   malml_model_free(m);
-  cr_assert_eq(scan(cond, fixture("pe/gui-x86_64.exe"), model_bytes,
-                    model_size, &r), ERROR_SUCCESS);
+  cr_assert_eq(
+      scan(cond, fixture("pe/gui-x86_64.exe"), model_bytes, model_size, &r),
+      ERROR_SUCCESS);
   cr_assert(r.matched);
 }
 
 Test(model_module, non_pe_scores_are_undefined)
 {
   scan_result r;
-  cr_assert_eq(scan("not defined malml.score and not defined "
-                    "malml.header_score and defined malml.threshold.high",
-                    fixture("notpe/elf"), model_bytes, model_size, &r),
-               ERROR_SUCCESS);
+  cr_assert_eq(
+      scan(
+          "not defined malml.score and not defined "
+          "malml.header_score and defined malml.threshold.high",
+          fixture("notpe/elf"),
+          model_bytes,
+          model_size,
+          &r),
+      ERROR_SUCCESS);
   cr_assert(r.matched);
 }
 
@@ -151,8 +187,9 @@ Test(model_module, bad_module_data_fails_the_scan_with_a_reason)
   uint8_t* bad = malloc(model_size);
   memcpy(bad, model_bytes, model_size);
   bad[model_size / 2] ^= 1;
-  cr_assert_eq(scan("true", fixture("pe/gui-x86_64.exe"), bad, model_size,
-                    &r), ERROR_INVALID_MODULE_DATA);
+  cr_assert_eq(
+      scan("true", fixture("pe/gui-x86_64.exe"), bad, model_size, &r),
+      ERROR_INVALID_MODULE_DATA);
   cr_assert_eq(malml_module_data_error(why, sizeof(why)), 0);
   cr_assert(strstr(why, "checksum") != NULL, "reason: %s", why);
   free(bad);
@@ -169,11 +206,16 @@ Test(model_module, default_model_or_none)
   const malml_model* def = malml_model_default();
   if (malml_default_model_size > 0)
     cr_assert_not_null(def, "%s", malml_model_default_status());
-  cr_assert_eq(scan(def != NULL ? "defined malml.score" :
-                                  "not defined malml.score and not defined "
-                                  "malml.model.version",
-                    fixture("pe/gui-x86_64.exe"), NULL, 0, &r),
-               ERROR_SUCCESS);
+  cr_assert_eq(
+      scan(
+          def != NULL ? "defined malml.score"
+                      : "not defined malml.score and not defined "
+                        "malml.model.version",
+          fixture("pe/gui-x86_64.exe"),
+          NULL,
+          0,
+          &r),
+      ERROR_SUCCESS);
   cr_assert(r.matched, "default model: %s", malml_model_default_status());
 }
 
@@ -189,8 +231,7 @@ typedef struct
 static void* query(void* arg)
 {
   cache_query* q = arg;
-  cr_assert_eq(malml_scoring_model(q->data, q->size, &q->got),
-               ERROR_SUCCESS);
+  cr_assert_eq(malml_scoring_model(q->data, q->size, &q->got), ERROR_SUCCESS);
   return NULL;
 }
 
@@ -199,8 +240,8 @@ Test(model_module, module_data_is_parsed_once_and_shared)
   pthread_t th[8];
   cache_query q[8];
   const malml_model* first;
-  cr_assert_eq(malml_scoring_model(model_bytes, model_size, &first),
-               ERROR_SUCCESS);
+  cr_assert_eq(
+      malml_scoring_model(model_bytes, model_size, &first), ERROR_SUCCESS);
   cr_assert_not_null(first);
   for (int i = 0; i < 8; i++)
   {
@@ -217,8 +258,7 @@ Test(model_module, module_data_is_parsed_once_and_shared)
   uint8_t* other = malloc(model_size);
   memcpy(other, model_bytes, model_size);
   const malml_model* second;
-  cr_assert_eq(malml_scoring_model(other, model_size, &second),
-               ERROR_SUCCESS);
+  cr_assert_eq(malml_scoring_model(other, model_size, &second), ERROR_SUCCESS);
   cr_assert_neq(second, first);
   cr_assert_str_eq(malml_model_sha256(second), malml_model_sha256(first));
   free(other);

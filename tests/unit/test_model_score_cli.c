@@ -68,8 +68,12 @@ static char* run(const char* args, int* status)
 }
 
 static const char* const names[MALML_MODEL_COUNT] = {
-    "header_score", "imports_score", "sections_score", "filetype_score",
-    "strings_score", "score"};
+    "header_score",
+    "imports_score",
+    "sections_score",
+    "filetype_score",
+    "strings_score",
+    "score"};
 
 Test(score_cli, json_scores_and_explanations_agree_with_the_model)
 {
@@ -78,33 +82,35 @@ Test(score_cli, json_scores_and_explanations_agree_with_the_model)
   malml_features f;
   const char* path = fixture("pe/netclient-x86_64.exe");
   scan_features(path, &f);
-  snprintf(args, sizeof(args), "-m '%s' --json -n 32 '%s'",
-           models.model_path, path);
+  snprintf(
+      args, sizeof(args), "-m '%s' --json -n 32 '%s'", models.model_path, path);
   char* out = run(args, &status);
   cr_assert_eq(status, 0, "%s", out);
   json_error_t e;
   json_t* obj = json_loads(out, 0, &e);
   cr_assert_not_null(obj, "not JSON: %s", out);
-  cr_assert_str_eq(json_string_value(json_object_get(
-                       json_object_get(obj, "model"), "version")),
-                   "test-synthetic");
+  cr_assert_str_eq(
+      json_string_value(
+          json_object_get(json_object_get(obj, "model"), "version")),
+      "test-synthetic");
   for (int g = 0; g < MALML_MODEL_COUNT; g++)
   {
     double want = malml_model_score(model, g, f.vector);
-    json_t* why = json_object_get(json_object_get(obj, "explanations"),
-                                  names[g]);
+    json_t* why =
+        json_object_get(json_object_get(obj, "explanations"), names[g]);
     double got = json_number_value(
         json_object_get(json_object_get(obj, "scores"), names[g]));
-    cr_assert(fabs(got - want) < 1e-6, "%s: %f, want %f", names[g], got,
-              want);
+    cr_assert(fabs(got - want) < 1e-6, "%s: %f, want %f", names[g], got, want);
     double sum = json_number_value(json_object_get(why, "bias"));
     json_t* top = json_object_get(why, "top");
     for (size_t i = 0; i < json_array_size(top); i++)
       sum += json_number_value(
           json_object_get(json_array_get(top, i), "contribution"));
-    cr_assert(fabs(sum - json_number_value(json_object_get(why, "margin"))) <
-                  1e-4,
-              "%s: contributions add up to %f", names[g], sum);
+    cr_assert(
+        fabs(sum - json_number_value(json_object_get(why, "margin"))) < 1e-4,
+        "%s: contributions add up to %f",
+        names[g],
+        sum);
   }
   json_decref(obj);
   free(out);
@@ -116,8 +122,13 @@ Test(score_cli, text_names_features_and_skips_non_pe)
   int status;
   char pe[512]; /* fixture() reuses one buffer */
   snprintf(pe, sizeof(pe), "%s", fixture("pe/gui-i686.exe"));
-  snprintf(args, sizeof(args), "-m '%s' '%s' '%s'", models.model_path, pe,
-           fixture("notpe/elf"));
+  snprintf(
+      args,
+      sizeof(args),
+      "-m '%s' '%s' '%s'",
+      models.model_path,
+      pe,
+      fixture("notpe/elf"));
   char* out = run(args, &status);
   cr_assert_eq(status, 0, "%s", out);
   cr_assert(strstr(out, "not a PE file: no score") != NULL, "%s", out);
@@ -137,8 +148,8 @@ Test(score_cli, bad_model_names_the_file)
   fwrite(data, 1, size / 2, f);
   fclose(f);
   free(data);
-  snprintf(args, sizeof(args), "-m '%s' '%s'", path,
-           fixture("pe/gui-i686.exe"));
+  snprintf(
+      args, sizeof(args), "-m '%s' '%s'", path, fixture("pe/gui-i686.exe"));
   char* out = run(args, &status);
   remove(path);
   cr_assert_eq(status, 1);
@@ -156,13 +167,14 @@ Test(score_cli, model_describes_the_file)
   json_error_t e;
   json_t* obj = json_loads(out, 0, &e);
   cr_assert_not_null(obj, "not JSON: %s", out);
-  cr_assert_str_eq(json_string_value(json_object_get(obj, "sha256")),
-                   malml_model_sha256(model));
-  cr_assert_str_eq(json_string_value(json_object_get(obj, "version")),
-                   "test-synthetic");
-  cr_assert_eq(json_integer_value(json_object_get(
-                   json_object_get(obj, "trees"), "all")),
-               malml_model_tree_count(model, MALML_MODEL_ALL));
+  cr_assert_str_eq(
+      json_string_value(json_object_get(obj, "sha256")),
+      malml_model_sha256(model));
+  cr_assert_str_eq(
+      json_string_value(json_object_get(obj, "version")), "test-synthetic");
+  cr_assert_eq(
+      json_integer_value(json_object_get(json_object_get(obj, "trees"), "all")),
+      malml_model_tree_count(model, MALML_MODEL_ALL));
   cr_assert_eq(json_array_size(json_object_get(obj, "thresholds")), 4);
   json_decref(obj);
   free(out);

@@ -48,8 +48,8 @@ static void setup(void)
   xgb_models_train(&models, 20, 5);
   uint8_t* data = read_whole(models.model_path, &size);
   cr_assert(data != NULL);
-  cr_assert_eq(malml_model_load(data, size, &model, err, sizeof(err)), 0,
-               "%s", err);
+  cr_assert_eq(
+      malml_model_load(data, size, &model, err, sizeof(err)), 0, "%s", err);
   free(data);
   make_vectors();
 }
@@ -74,15 +74,22 @@ static void outputs_equal_xgboost(
   for (int g = 0; g < MALML_MODEL_COUNT; g++)
   {
     size_t len;
-    float* want = xgb_reference_predict(models.booster[g], vectors, NVEC, type, &len);
+    float* want =
+        xgb_reference_predict(models.booster[g], vectors, NVEC, type, &len);
     cr_assert_eq(len, NVEC);
     for (int r = 0; r < NVEC; r++)
     {
       double got = ours(model, g, vectors + (size_t) r * MALML_FEATURE_COUNT);
       double d = fabs(got - want[r]);
       worst = d > worst ? d : worst;
-      cr_assert(d < 1e-5, "%s of model %d vector %d: malml %.9f xgboost %.9f",
-                what, g, r, got, want[r]);
+      cr_assert(
+          d < 1e-5,
+          "%s of model %d vector %d: malml %.9f xgboost %.9f",
+          what,
+          g,
+          r,
+          got,
+          want[r]);
     }
     free(want);
   }
@@ -96,8 +103,8 @@ static void scores_vary_with_input(void)
   double lo = 1, hi = 0;
   for (int r = 0; r < NVEC; r++)
   {
-    double s = malml_model_score(model, MALML_MODEL_ALL,
-                                 vectors + (size_t) r * MALML_FEATURE_COUNT);
+    double s = malml_model_score(
+        model, MALML_MODEL_ALL, vectors + (size_t) r * MALML_FEATURE_COUNT);
     lo = s < lo ? s : lo;
     hi = s > hi ? s : hi;
   }
@@ -112,7 +119,8 @@ Test(model_xgb, contributions_match_xgboost_and_sum_to_margin)
   for (int g = 0; g < MALML_MODEL_COUNT; g++)
   {
     size_t len;
-    float* want = xgb_reference_predict(models.booster[g], vectors, NVEC, 3, &len);
+    float* want =
+        xgb_reference_predict(models.booster[g], vectors, NVEC, 3, &len);
     cr_assert_eq(len, (size_t) NVEC * ncol);
     for (int r = 0; r < NVEC; r += 7)
     {
@@ -124,15 +132,27 @@ Test(model_xgb, contributions_match_xgboost_and_sum_to_margin)
       {
         double d = fabs(mine[i] - w[i]);
         worst = d > worst ? d : worst;
-        cr_assert(d < 1e-4, "model %d vector %d feature %d: %f vs %f", g, r,
-                  i, mine[i], w[i]);
+        cr_assert(
+            d < 1e-4,
+            "model %d vector %d feature %d: %f vs %f",
+            g,
+            r,
+            i,
+            mine[i],
+            w[i]);
         sum += mine[i];
       }
-      cr_assert(fabs(bias - w[MALML_FEATURE_COUNT]) < 1e-4, "bias %f vs %f",
-                bias, w[MALML_FEATURE_COUNT]);
+      cr_assert(
+          fabs(bias - w[MALML_FEATURE_COUNT]) < 1e-4,
+          "bias %f vs %f",
+          bias,
+          w[MALML_FEATURE_COUNT]);
       double margin = malml_model_margin(model, g, v);
-      cr_assert(fabs(bias + sum - margin) < 1e-4, "sum %f, margin %f",
-                bias + sum, margin);
+      cr_assert(
+          fabs(bias + sum - margin) < 1e-4,
+          "sum %f, margin %f",
+          bias + sum,
+          margin);
     }
     free(want);
   }

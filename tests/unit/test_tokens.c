@@ -30,7 +30,8 @@ ParameterizedTestParameters(tokens, bucket_matches_openssl)
       {".text", MALML_SECTION_NAME_BUCKETS, 17},
       {"UPX0", MALML_SECTION_NAME_BUCKETS, 28},
   };
-  return cr_make_param_array(bucket_case, cases, sizeof(cases) / sizeof(cases[0]));
+  return cr_make_param_array(
+      bucket_case, cases, sizeof(cases) / sizeof(cases[0]));
 }
 
 ParameterizedTest(bucket_case* c, tokens, bucket_matches_openssl)
@@ -77,12 +78,13 @@ Test(tokens, hostile_lengths_are_cut_not_overflowed)
   static char longname[5000];
   char out[2 * MALML_TOKEN_MAX + 32];
   memset(longname, 'A', sizeof(longname) - 1);
-  size_t n = malml_import_token(
-      longname, 4999, longname, 4999, 0, out, sizeof(out));
+  size_t n =
+      malml_import_token(longname, 4999, longname, 4999, 0, out, sizeof(out));
   cr_assert_eq(n, strlen(out));
   cr_assert_eq(n, 2 * MALML_TOKEN_MAX + 1, "dll and function cut to the max");
   char small[8];
-  n = malml_import_token("kernel32.dll", 12, "Sleep", 5, 0, small, sizeof(small));
+  n = malml_import_token(
+      "kernel32.dll", 12, "Sleep", 5, 0, small, sizeof(small));
   cr_assert_eq(n, strlen(small));
   cr_assert_lt(n, sizeof(small));
 }

@@ -49,8 +49,9 @@ static char* make_tmpdir(void)
 
 Test(walk, deeper_than_the_descriptor_limit)
 {
-  /* 400 levels, a file in each, with only 24 descriptors in all (fewer than MAX_OPEN_DIRS): a walk
-   * that holds one stream per level would fail with EMFILE. */
+  /* 400 levels, a file in each, with only 24 descriptors in all (fewer than
+   * MAX_OPEN_DIRS): a walk that holds one stream per level would fail with
+   * EMFILE. */
   char path[4096];
   char* root = make_tmpdir();
   snprintf(path, sizeof(path), "%s", root);
@@ -65,8 +66,12 @@ Test(walk, deeper_than_the_descriptor_limit)
   struct rlimit lim = {24, 24};
   cr_assert_eq(setrlimit(RLIMIT_NOFILE, &lim), 0);
   tally t = {0};
-  walk_options o = {.recursive = 1, .follow_symlinks = 1, .on_file = on_file,
-                    .on_error = on_error, .ctx = &t};
+  walk_options o = {
+      .recursive = 1,
+      .follow_symlinks = 1,
+      .on_file = on_file,
+      .on_error = on_error,
+      .ctx = &t};
   cr_assert_eq(walk_target(root, &o), 0, "no errors");
   cr_assert_eq(t.errors, 0);
   cr_assert_eq(t.files, 400, "every level's file, once (got %d)", t.files);
@@ -83,8 +88,12 @@ Test(walk, symlink_loops_are_entered_once)
   snprintf(b, sizeof(b), "%s/a/loop", root);
   cr_assert_eq(symlink("..", b), 0);
   tally t = {0};
-  walk_options o = {.recursive = 1, .follow_symlinks = 1, .on_file = on_file,
-                    .on_error = on_error, .ctx = &t};
+  walk_options o = {
+      .recursive = 1,
+      .follow_symlinks = 1,
+      .on_file = on_file,
+      .on_error = on_error,
+      .ctx = &t};
   walk_target(root, &o);
   cr_assert_eq(t.files, 1, "the file once, not once per trip round the loop");
 }
@@ -92,7 +101,8 @@ Test(walk, symlink_loops_are_entered_once)
 Test(walk, missing_target_is_an_error)
 {
   tally t = {0};
-  walk_options o = {.recursive = 1, .on_file = on_file, .on_error = on_error, .ctx = &t};
+  walk_options o = {
+      .recursive = 1, .on_file = on_file, .on_error = on_error, .ctx = &t};
   cr_assert_eq(walk_target("/nonexistent-malml-walk", &o), 1);
   cr_assert_eq(t.errors, 1);
   cr_assert_eq(t.files, 0);

@@ -63,7 +63,15 @@ ParameterizedTestParameters(yara_args, parses_like_yara)
       /* a boolean long option ignores "=value" */
       {{"yara", "--recursive=no", "a", "b"}, 4, 2, "a", "b", 1, 0, 0, "", ""},
       {{"yara", "-d", "x=1", "--define=y=2", "a", "b"},
-       6, 2, "a", "b", 0, 0, 0, "x=1", "y=2"},
+       6,
+       2,
+       "a",
+       "b",
+       0,
+       0,
+       0,
+       "x=1",
+       "y=2"},
   };
   return cr_make_param_array(
       parse_case, cases, sizeof(cases) / sizeof(cases[0]));
@@ -98,13 +106,13 @@ typedef struct
 ParameterizedTestParameters(yara_args, refuses_like_yara)
 {
   static bad_case cases[] = {
-      {{"yara", "-q", "a", "b"}, 4},             /* unknown option */
-      {{"yara", "--rec", "a", "b"}, 4},          /* no prefix matching */
-      {{"yara", "-r", "-r", "a", "b"}, 5},       /* too many */
-      {{"yara", "-p2", "a", "b"}, 4},            /* argument glued on */
-      {{"yara", "--threads", "2", "a"}, 4},      /* long needs "=" */
-      {{"yara", "-p", "2x", "a", "b"}, 5},       /* not all digits */
-      {{"yara", "a", "b", "-p"}, 4},             /* missing at the end */
+      {{"yara", "-q", "a", "b"}, 4},        /* unknown option */
+      {{"yara", "--rec", "a", "b"}, 4},     /* no prefix matching */
+      {{"yara", "-r", "-r", "a", "b"}, 5},  /* too many */
+      {{"yara", "-p2", "a", "b"}, 4},       /* argument glued on */
+      {{"yara", "--threads", "2", "a"}, 4}, /* long needs "=" */
+      {{"yara", "-p", "2x", "a", "b"}, 5},  /* not all digits */
+      {{"yara", "a", "b", "-p"}, 4},        /* missing at the end */
       {{"yara", "--atom-quality-table", "a"}, 3},
       {{"yara", "-d", "1", "-d", "2", "-d", "3", "-d"}, 8},
   };
@@ -133,8 +141,9 @@ Test(yara_args, usage_lines_align_like_yara)
   FILE* f = fmemopen(buf, sizeof(buf), "w");
   yopt_print_usage(f, o, 43);
   fclose(f);
-  cr_assert_str_eq(buf,
-                   "  -r,  --recursive                         recurse\n"
-                   "  -s,  --print-strings                     \n"
-                   "  -p,  --threads=NUMBER                    threads\n");
+  cr_assert_str_eq(
+      buf,
+      "  -r,  --recursive                         recurse\n"
+      "  -s,  --print-strings                     \n"
+      "  -p,  --threads=NUMBER                    threads\n");
 }

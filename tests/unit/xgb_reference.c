@@ -32,16 +32,20 @@ void xgb_synth(float* x, float* y, int rows, unsigned seed)
         v[i] = NAN;
     if (y == NULL)
       continue;
-    float a = isnan(v[0]) ? 3 : v[0], b = isnan(v[XGB_STRIDE * 9]) ? 8 :
-                                          v[XGB_STRIDE * 9];
+    float a = isnan(v[0]) ? 3 : v[0],
+          b = isnan(v[XGB_STRIDE * 9]) ? 8 : v[XGB_STRIDE * 9];
     float c = v[XGB_STRIDE * 30];
     int label = (a > 5 && b < 6) || (!isnan(c) && c > 8);
     y[r] = (float) (rand_r(&s) % 20 == 0 ? !label : label);
   }
 }
 
-static void train_one(BoosterHandle* b, DMatrixHandle d, int rounds,
-                      int depth, const char* path)
+static void train_one(
+    BoosterHandle* b,
+    DMatrixHandle d,
+    int rounds,
+    int depth,
+    const char* path)
 {
   char depth_s[16];
   snprintf(depth_s, sizeof(depth_s), "%d", depth);
@@ -50,16 +54,15 @@ static void train_one(BoosterHandle* b, DMatrixHandle d, int rounds,
   XGB_OK(XGBoosterSetParam(*b, "max_depth", depth_s));
   XGB_OK(XGBoosterSetParam(*b, "nthread", "1"));
   XGB_OK(XGBoosterSetParam(*b, "eta", "0.3"));
-  for (int i = 0; i < rounds; i++)
-    XGB_OK(XGBoosterUpdateOneIter(*b, i, d));
+  for (int i = 0; i < rounds; i++) XGB_OK(XGBoosterUpdateOneIter(*b, i, d));
   XGB_OK(XGBoosterSaveModel(*b, path));
 }
 
 /* A DMatrix of the rows with, for group model g, every column outside the
  * group missing: how `malml train` trains them (the columns are there, the
  * trees cannot use them), and what the loader insists on. */
-static DMatrixHandle group_matrix(const float* x, const float* y, int rows,
-                                  int g)
+static DMatrixHandle
+group_matrix(const float* x, const float* y, int rows, int g)
 {
   DMatrixHandle d;
   float* copy = malloc(sizeof(float) * rows * MALML_FEATURE_COUNT);
@@ -100,13 +103,26 @@ void xgb_models_train(xgb_models* m, int rounds, int depth)
   }
   free(x);
   free(y);
-  model_threshold t[] = {{"high", 0.9, 0.001}, {"medium", 0.7, 0.01},
-                         {"low", 0.5, 0.05}, {"count", 2.5, 0.01}};
+  model_threshold t[] = {
+      {"high", 0.9, 0.001},
+      {"medium", 0.7, 0.01},
+      {"low", 0.5, 0.05},
+      {"count", 2.5, 0.01}};
   char err[256];
   snprintf(m->model_path, sizeof(m->model_path), "%s/test.malml", m->dir);
-  cr_assert_eq(model_build(paths, t, 4, "test-synthetic", "{\"rows\":600}",
-                           m->model_path, err, sizeof(err)),
-               0, "model_build: %s", err);
+  cr_assert_eq(
+      model_build(
+          paths,
+          t,
+          4,
+          "test-synthetic",
+          "{\"rows\":600}",
+          m->model_path,
+          err,
+          sizeof(err)),
+      0,
+      "model_build: %s",
+      err);
 }
 
 void xgb_models_free(xgb_models* m)
@@ -121,22 +137,28 @@ void xgb_models_free(xgb_models* m)
   rmdir(m->dir);
 }
 
-float* xgb_reference_predict(BoosterHandle b, const float* x, int rows, int type,
-                   size_t* len)
+float* xgb_reference_predict(
+    BoosterHandle b,
+    const float* x,
+    int rows,
+    int type,
+    size_t* len)
 {
   DMatrixHandle d;
   char config[160];
   const bst_ulong* shape;
   bst_ulong dim;
   const float* out;
-  snprintf(config, sizeof(config),
-           "{\"type\": %d, \"training\": false, \"iteration_begin\": 0, "
-           "\"iteration_end\": 0, \"strict_shape\": false}", type);
+  snprintf(
+      config,
+      sizeof(config),
+      "{\"type\": %d, \"training\": false, \"iteration_begin\": 0, "
+      "\"iteration_end\": 0, \"strict_shape\": false}",
+      type);
   XGB_OK(XGDMatrixCreateFromMat(x, rows, MALML_FEATURE_COUNT, NAN, &d));
   XGB_OK(XGBoosterPredictFromDMatrix(b, d, config, &shape, &dim, &out));
   *len = 1;
-  for (bst_ulong i = 0; i < dim; i++)
-    *len *= shape[i];
+  for (bst_ulong i = 0; i < dim; i++) *len *= shape[i];
   float* copy = malloc(sizeof(float) * *len);
   cr_assert(copy != NULL);
   memcpy(copy, out, sizeof(float) * *len);

@@ -35,8 +35,12 @@ void xgb_models_free(xgb_models* m);
 
 /* XGBoost's prediction of `type` (0 probability, 1 margin, 3 approximate
  * contributions) for rows vectors; caller frees the copy. */
-float* xgb_reference_predict(BoosterHandle b, const float* x, int rows, int type,
-                   size_t* len);
+float* xgb_reference_predict(
+    BoosterHandle b,
+    const float* x,
+    int rows,
+    int type,
+    size_t* len);
 
 /* Reads a whole file (caller frees); NULL on error. */
 uint8_t* read_whole(const char* path, size_t* size);

@@ -38,11 +38,8 @@ static int cmp_u64(const void* a, const void* b)
 }
 
 /* Sorted, unique cut points: 0, size, and every clamped range edge. */
-static size_t cut_points(
-    size_t size,
-    const malml_range* ranges,
-    int n,
-    uint64_t* cuts)
+static size_t
+cut_points(size_t size, const malml_range* ranges, int n, uint64_t* cuts)
 {
   size_t k = 0;
   cuts[k++] = 0;
@@ -91,7 +88,8 @@ int malml_bytescan_run(
 
   if (nranges > MALML_MAX_RANGES)
     nranges = MALML_MAX_RANGES;
-  uint64_t(*range_hist)[256] = calloc(nranges > 0 ? nranges : 1, sizeof(*range_hist));
+  uint64_t(*range_hist)[256] =
+      calloc(nranges > 0 ? nranges : 1, sizeof(*range_hist));
   if (range_hist == NULL)
     return -1;
 

@@ -1,8 +1,8 @@
 /*
- * Module-internal header (programs include modules/malml/malml.h): the one pass malml makes over a file's bytes.  It yields
- * the whole-file byte histogram and entropy, the entropy of each requested
- * range (sections, headers) and the strings statistics, touching each byte
- * once however the ranges overlap.
+ * Module-internal header (programs include modules/malml/malml.h): the one pass
+ * malml makes over a file's bytes.  It yields the whole-file byte histogram and
+ * entropy, the entropy of each requested range (sections, headers) and the
+ * strings statistics, touching each byte once however the ranges overlap.
  */
 #ifndef MALML_BYTESCAN_H
 #define MALML_BYTESCAN_H
@@ -34,9 +34,9 @@ enum
 
 typedef struct
 {
-  uint64_t strings;         /* ASCII runs >= MALML_MIN_STRING */
-  uint64_t wide_strings;    /* UTF-16LE runs >= MALML_MIN_STRING chars */
-  uint64_t total_length;    /* chars in both kinds of runs */
+  uint64_t strings;      /* ASCII runs >= MALML_MIN_STRING */
+  uint64_t wide_strings; /* UTF-16LE runs >= MALML_MIN_STRING chars */
+  uint64_t total_length; /* chars in both kinds of runs */
   uint64_t max_length;
   uint64_t printable_bytes; /* bytes inside ASCII runs */
   uint32_t urls;
@@ -49,7 +49,8 @@ typedef struct
   uint32_t user_agents;
   uint32_t api_names;
   uint32_t pdb_paths;
-  uint32_t embedded_pe; /* "MZ" past offset 0 whose e_lfanew leads to "PE\0\0" */
+  uint32_t
+      embedded_pe; /* "MZ" past offset 0 whose e_lfanew leads to "PE\0\0" */
   uint32_t dos_stubs;
   uint32_t base64_runs;
   uint32_t hex_runs;

@@ -10,9 +10,9 @@
 
 #include "modules/malml/features/tokens.h"
 
-#define SCN_CNT_CODE 0x00000020
+#define SCN_CNT_CODE    0x00000020
 #define SCN_MEM_EXECUTE 0x20000000
-#define SCN_MEM_WRITE 0x80000000
+#define SCN_MEM_WRITE   0x80000000
 
 /* Work shared by the fillers of one file. */
 typedef struct
@@ -49,18 +49,30 @@ static int has_flag(int64_t value, int64_t flag)
 
 /* ---- header ------------------------------------------------------------ */
 
+/* Long on purpose: one assignment per header feature, in schema order, so
+ * the vector reads against docs/features.md line by line. */
 static void fill_header(fill* f)
 {
   const malml_pe* p = f->pe;
   float* v = f->v;
   int64_t overlay = p->overlay_size == MALML_PE_MISSING ? 0 : p->overlay_size;
   static const int dirs[] = {
-      MALML_F_dir_export_size, MALML_F_dir_import_size,
-      MALML_F_dir_resource_size, MALML_F_dir_exception_size,
-      MALML_F_dir_security_size, MALML_F_dir_reloc_size,
-      MALML_F_dir_debug_size, -1, -1, MALML_F_dir_tls_size,
-      MALML_F_dir_load_config_size, -1, MALML_F_dir_iat_size,
-      MALML_F_dir_delay_import_size, MALML_F_dir_clr_size, -1};
+      MALML_F_dir_export_size,
+      MALML_F_dir_import_size,
+      MALML_F_dir_resource_size,
+      MALML_F_dir_exception_size,
+      MALML_F_dir_security_size,
+      MALML_F_dir_reloc_size,
+      MALML_F_dir_debug_size,
+      -1,
+      -1,
+      MALML_F_dir_tls_size,
+      MALML_F_dir_load_config_size,
+      -1,
+      MALML_F_dir_iat_size,
+      MALML_F_dir_delay_import_size,
+      MALML_F_dir_clr_size,
+      -1};
 
   v[MALML_F_file_size] = (float) f->size;
   v[MALML_F_file_entropy] = (float) f->scan->entropy;
@@ -112,7 +124,8 @@ static void fill_header(fill* f)
     if (dirs[d] >= 0)
       v[dirs[d]] = num(p->dir_size[d]);
   for (int b = 0; b < MALML_BYTE_HIST_BINS; b++)
-    v[MALML_F_byte_hist + b] = ratio((double) f->scan->histogram[b], (double) f->size);
+    v[MALML_F_byte_hist + b] =
+        ratio((double) f->scan->histogram[b], (double) f->size);
 }
 
 /* ---- imports ----------------------------------------------------------- */
@@ -141,14 +154,23 @@ static void to_tokens(
   if (dll != w->last_dll)
   {
     size_t n = malml_dll_token(dll, dll_len, token, sizeof(token));
-    w->fn(w->ctx, MALML_F_dll_bucket + (int) malml_bucket(token, n, MALML_DLL_BUCKETS),
-          token, n, 0);
+    w->fn(
+        w->ctx,
+        MALML_F_dll_bucket + (int) malml_bucket(token, n, MALML_DLL_BUCKETS),
+        token,
+        n,
+        0);
     w->last_dll = dll;
   }
   size_t n = malml_import_token(
       dll, dll_len, function, function_len, ordinal, token, sizeof(token));
-  w->fn(w->ctx, MALML_F_import_bucket + (int) malml_bucket(token, n, MALML_IMPORT_BUCKETS),
-        token, n, function == NULL);
+  w->fn(
+      w->ctx,
+      MALML_F_import_bucket +
+          (int) malml_bucket(token, n, MALML_IMPORT_BUCKETS),
+      token,
+      n,
+      function == NULL);
 }
 
 void malml_import_tokens(YR_OBJECT* pe, malml_token_fn fn, void* ctx)
@@ -165,7 +187,8 @@ typedef struct
   int ordinals;
 } import_counts;
 
-static void count_token(void* ctx, int index, const char* token, size_t len, int by_ordinal)
+static void
+count_token(void* ctx, int index, const char* token, size_t len, int by_ordinal)
 {
   import_counts* c = ctx;
   c->f->v[index] += 1.0f;
@@ -212,9 +235,9 @@ static int printable_name(const malml_pe_section* s)
 static int standard_name(const char* name)
 {
   static const char* const known[] = {
-      ".text", ".data", ".rdata", ".bss", ".idata", ".edata", ".rsrc",
-      ".reloc", ".tls", ".pdata", ".CRT", ".didat", ".gfids", ".00cfg",
-      ".xdata", ".debug", ".orpc", ".textbss", ".sdata", NULL};
+      ".text",  ".data",  ".rdata", ".bss",     ".idata", ".edata", ".rsrc",
+      ".reloc", ".tls",   ".pdata", ".CRT",     ".didat", ".gfids", ".00cfg",
+      ".xdata", ".debug", ".orpc",  ".textbss", ".sdata", NULL};
   for (int i = 0; known[i] != NULL; i++)
     if (strcmp(name, known[i]) == 0)
       return 1;
@@ -229,7 +252,8 @@ static int entry_section(const malml_pe* p)
   for (int i = 0; i < p->nsections; i++)
   {
     const malml_pe_section* s = &p->sections[i];
-    int64_t span = s->virtual_size > s->raw_size ? s->virtual_size : s->raw_size;
+    int64_t span =
+        s->virtual_size > s->raw_size ? s->virtual_size : s->raw_size;
     if (s->virtual_address != MALML_PE_MISSING && span > 0 &&
         p->entry_point_rva >= s->virtual_address &&
         p->entry_point_rva - s->virtual_address < span)
@@ -274,6 +298,8 @@ static void fill_entry(fill* f, const malml_features* out)
   v[MALML_F_entry_section_write] = has_flag(s->characteristics, SCN_MEM_WRITE);
 }
 
+/* Long on purpose: one pass over the sections gathers every count and
+ * extreme at once (hostile files have up to 65,535 sections). */
 static void fill_sections(fill* f, const malml_features* out)
 {
   const malml_pe* p = f->pe;
@@ -309,7 +335,8 @@ static void fill_sections(fill* f, const malml_features* out)
     }
     if (s->raw_size != MALML_PE_MISSING && s->virtual_size != MALML_PE_MISSING)
     {
-      double r = (double) s->virtual_size / (double) (s->raw_size > 0 ? s->raw_size : 1);
+      double r = (double) s->virtual_size /
+                 (double) (s->raw_size > 0 ? s->raw_size : 1);
       max_ratio = (isnan(max_ratio) || r > max_ratio) ? r : max_ratio;
       raw_total += (double) s->raw_size;
     }
@@ -351,7 +378,8 @@ static int section_prefix(const malml_pe* p, const char* const* prefixes)
   return 0;
 }
 
-#define ANY_SECTION(...) section_prefix(p, (const char* const[]){__VA_ARGS__, NULL})
+#define ANY_SECTION(...) \
+  section_prefix(p, (const char* const[]){__VA_ARGS__, NULL})
 
 static int overlay_magic(const fill* f, const void* magic, size_t len)
 {
@@ -392,8 +420,8 @@ static void fill_filetype(fill* f)
   v[MALML_F_machine_amd64] = m == 0x8664;
   v[MALML_F_machine_arm64] = m == 0xaa64;
   v[MALML_F_machine_arm] = m == 0x1c0 || m == 0x1c4;
-  v[MALML_F_machine_other] = !(m == 0x14c || m == 0x8664 || m == 0xaa64 ||
-                               m == 0x1c0 || m == 0x1c4);
+  v[MALML_F_machine_other] =
+      !(m == 0x14c || m == 0x8664 || m == 0xaa64 || m == 0x1c0 || m == 0x1c4);
   v[MALML_F_dotnet] = p->dir_size[14] > 0;
   v[MALML_F_upx] = ANY_SECTION("UPX0", "UPX1", "UPX2", "UPX!");
   v[MALML_F_aspack] = ANY_SECTION(".aspack", ".adata");
@@ -409,9 +437,11 @@ static void fill_filetype(fill* f)
   v[MALML_F_sfx_archive] = overlay_magic(f, "PK\3\4", 4) ||
                            overlay_magic(f, "7z\xBC\xAF\x27\x1C", 6) ||
                            overlay_magic(f, "Rar!", 4);
-  v[MALML_F_overlay] = p->overlay_size != MALML_PE_MISSING && p->overlay_size > 0;
+  v[MALML_F_overlay] =
+      p->overlay_size != MALML_PE_MISSING && p->overlay_size > 0;
   v[MALML_F_signed] = p->number_of_signatures > 0 || p->dir_size[4] > 0;
-  v[MALML_F_rich_header] = p->rich_length != MALML_PE_MISSING && p->rich_length > 0;
+  v[MALML_F_rich_header] =
+      p->rich_length != MALML_PE_MISSING && p->rich_length > 0;
   v[MALML_F_go] = (marks & MALML_MARK_GO) || ANY_SECTION(".symtab");
   v[MALML_F_delphi] = (marks & MALML_MARK_DELPHI) || ANY_SECTION(".itext") ||
                       (ANY_SECTION("CODE") && ANY_SECTION("DATA"));
@@ -437,9 +467,11 @@ static void fill_strings(fill* f)
   uint64_t runs = s->strings + s->wide_strings;
   v[MALML_F_strings] = (float) s->strings;
   v[MALML_F_wide_strings] = (float) s->wide_strings;
-  v[MALML_F_mean_string_length] = runs ? (float) ((double) s->total_length / runs) : 0.0f;
+  v[MALML_F_mean_string_length] =
+      runs ? (float) ((double) s->total_length / runs) : 0.0f;
   v[MALML_F_max_string_length] = (float) s->max_length;
-  v[MALML_F_printable_ratio] = ratio((double) s->printable_bytes, (double) f->size);
+  v[MALML_F_printable_ratio] =
+      ratio((double) s->printable_bytes, (double) f->size);
   v[MALML_F_urls] = (float) s->urls;
   v[MALML_F_ipv4] = (float) s->ipv4;
   v[MALML_F_registry] = (float) s->registry;
@@ -505,7 +537,10 @@ int malml_features_compute(
   for (int i = 0; i < pe->nsections; i++)
   {
     out->section_entropy[i] = scan->range_entropy[i];
-    memcpy(out->section_name[i], pe->sections[i].name, sizeof(out->section_name[i]));
+    memcpy(
+        out->section_name[i],
+        pe->sections[i].name,
+        sizeof(out->section_name[i]));
   }
 
   fill f = {pe, scan, data, size, out->vector, 0, 0};

@@ -1,6 +1,7 @@
 /*
- * Module-internal header (programs include modules/malml/malml.h): the feature vector of one scanned file, computed from the
- * `pe` module's parse and one pass over the bytes.
+ * Module-internal header (programs include modules/malml/malml.h): the feature
+ * vector of one scanned file, computed from the `pe` module's parse and one
+ * pass over the bytes.
  */
 #ifndef MALML_FEATURES_H
 #define MALML_FEATURES_H

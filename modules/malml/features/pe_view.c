@@ -36,7 +36,8 @@ static int64_t get_int(YR_OBJECT* obj, const char* path)
 static int64_t member_int(YR_OBJECT* st, const char* field)
 {
   YR_OBJECT* o = st ? yr_object_lookup_field(st, field) : NULL;
-  if (o == NULL || o->type != OBJECT_TYPE_INTEGER || o->value.i == (int64_t) YR_UNDEFINED)
+  if (o == NULL || o->type != OBJECT_TYPE_INTEGER ||
+      o->value.i == (int64_t) YR_UNDEFINED)
     return MALML_PE_MISSING;
   return o->value.i;
 }
@@ -90,8 +91,9 @@ static void read_directories(YR_OBJECT* pe, malml_pe* out)
   YR_OBJECT* array;
   int n = array_len(pe, "data_directories", &array);
   for (int i = 0; i < 16; i++)
-    out->dir_size[i] = i < n ? member_int(yr_object_array_get_item(array, 0, i), "size")
-                             : MALML_PE_MISSING;
+    out->dir_size[i] =
+        i < n ? member_int(yr_object_array_get_item(array, 0, i), "size")
+              : MALML_PE_MISSING;
 }
 
 int malml_pe_read(YR_OBJECT* pe, malml_pe* out)
@@ -131,7 +133,8 @@ int malml_pe_read(YR_OBJECT* pe, malml_pe* out)
   out->number_of_signatures = get_int(pe, "number_of_signatures");
   out->rich_length = get_int(pe, "rich_signature.length");
   out->number_of_exports = get_int(pe, "number_of_exports");
-  out->number_of_imported_functions = get_int(pe, "number_of_imported_functions");
+  out->number_of_imported_functions =
+      get_int(pe, "number_of_imported_functions");
   out->number_of_imports = get_int(pe, "number_of_imports");
   out->number_of_delayed_imported_functions =
       get_int(pe, "number_of_delayed_imported_functions");
@@ -170,8 +173,13 @@ static void foreach_in(
       if (ordinal != MALML_PE_MISSING)
         fn(ctx, name->c_string, name->length, NULL, 0, ordinal, delayed);
       else if (fname != NULL)
-        fn(ctx, name->c_string, name->length, fname->c_string, fname->length,
-           0, delayed);
+        fn(ctx,
+           name->c_string,
+           name->length,
+           fname->c_string,
+           fname->length,
+           0,
+           delayed);
     }
   }
 }

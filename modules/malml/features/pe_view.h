@@ -1,7 +1,8 @@
 /*
- * Module-internal header (programs include modules/malml/malml.h): what malml reads from the `pe` module's parse, copied into
- * plain C values so feature code never touches YARA objects and nothing
- * points into `pe` after module_load returns.
+ * Module-internal header (programs include modules/malml/malml.h): what malml
+ * reads from the `pe` module's parse, copied into plain C values so feature
+ * code never touches YARA objects and nothing points into `pe` after
+ * module_load returns.
  */
 #ifndef MALML_PE_VIEW_H
 #define MALML_PE_VIEW_H
@@ -37,7 +38,7 @@ typedef struct
   int64_t size_of_stack_reserve, size_of_stack_commit;
   int64_t size_of_heap_reserve, size_of_heap_commit;
   int64_t linker_major, linker_minor, os_major, subsystem_major;
-  int64_t entry_point;     /* file offset of the entry point */
+  int64_t entry_point; /* file offset of the entry point */
   int64_t entry_point_rva;
   int64_t overlay_offset, overlay_size;
   int64_t number_of_resources, number_of_signatures, rich_length;

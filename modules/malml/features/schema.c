@@ -34,9 +34,9 @@ static const malml_group_info groups[MALML_GROUP_COUNT] = {
     {"strings", MALML_STRINGS_BEGIN, MALML_STRINGS_END},
 };
 
-#define STR(x) #x
+#define STR(x)  #x
 #define XSTR(x) STR(x)
-#define MALML_SCHEMA_PREAMBLE                           \
+#define MALML_SCHEMA_PREAMBLE \
   "malml schema " XSTR(MALML_SCHEMA_VERSION) "\n" MALML_BUCKET_RULE "\n"
 
 /* Written once by malml_schema_init (module_initialize), read-only after. */
@@ -190,7 +190,8 @@ int malml_schema_init(void)
   if (ctx != NULL && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL))
   {
     /* The preamble names what the feature names do not: the bucket rule. */
-    ok = EVP_DigestUpdate(ctx, MALML_SCHEMA_PREAMBLE, strlen(MALML_SCHEMA_PREAMBLE));
+    ok = EVP_DigestUpdate(
+        ctx, MALML_SCHEMA_PREAMBLE, strlen(MALML_SCHEMA_PREAMBLE));
     for (int i = 0; i < MALML_FEATURE_COUNT && ok; i++)
     {
       malml_schema_feature_name(i, name, sizeof(name));

@@ -1,5 +1,6 @@
 /*
- * Module-internal header (programs include modules/malml/malml.h): the layout of malml's feature vector (schema version 1).
+ * Module-internal header (programs include modules/malml/malml.h): the layout
+ * of malml's feature vector (schema version 1).
  *
  * The vector is a fixed array of floats split into five groups.  Each group
  * starts with named scalar features (the X-macro lists below, in order), then
@@ -15,73 +16,73 @@
 
 #define MALML_SCHEMA_VERSION 1
 
-#define MALML_BYTE_HIST_BINS 256
-#define MALML_IMPORT_BUCKETS 1024
-#define MALML_DLL_BUCKETS 128
-#define MALML_SECTION_SLOTS 8
+#define MALML_BYTE_HIST_BINS       256
+#define MALML_IMPORT_BUCKETS       1024
+#define MALML_DLL_BUCKETS          128
+#define MALML_SECTION_SLOTS        8
 #define MALML_SECTION_NAME_BUCKETS 64
 
 /* Header: sizes and fields of the PE headers, and the seed's differences. */
-#define MALML_HEADER_SCALARS(X)  \
-  X(file_size)                   \
-  X(file_entropy)                \
-  X(size_of_code)                \
-  X(size_of_initialized_data)    \
-  X(size_of_uninitialized_data)  \
-  X(size_of_image)               \
-  X(size_of_headers)             \
-  X(size_of_stack_reserve)       \
-  X(size_of_stack_commit)        \
-  X(size_of_heap_reserve)        \
-  X(size_of_heap_commit)         \
-  X(number_of_sections)          \
-  X(size_dif)                    \
-  X(stack_dif)                   \
-  X(heap_dif)                    \
-  X(machine)                     \
-  X(characteristics)             \
-  X(dll_characteristics)         \
-  X(subsystem)                   \
-  X(timestamp)                   \
-  X(overlay_size)                \
-  X(overlay_ratio)               \
-  X(number_of_imports)           \
-  X(number_of_exports)           \
-  X(entry_point_ratio)           \
-  X(image_base)                  \
-  X(section_alignment)           \
-  X(file_alignment)              \
-  X(linker_version_major)        \
-  X(linker_version_minor)        \
-  X(os_version_major)            \
-  X(subsystem_version_major)     \
-  X(checksum)                    \
-  X(size_of_optional_header)     \
-  X(number_of_rva_and_sizes)     \
-  X(number_of_resources)         \
-  X(number_of_signatures)        \
-  X(rich_entries)                \
-  X(dir_export_size)             \
-  X(dir_import_size)             \
-  X(dir_resource_size)           \
-  X(dir_exception_size)          \
-  X(dir_security_size)           \
-  X(dir_reloc_size)              \
-  X(dir_debug_size)              \
-  X(dir_tls_size)                \
-  X(dir_load_config_size)        \
-  X(dir_iat_size)                \
-  X(dir_delay_import_size)       \
+#define MALML_HEADER_SCALARS(X) \
+  X(file_size)                  \
+  X(file_entropy)               \
+  X(size_of_code)               \
+  X(size_of_initialized_data)   \
+  X(size_of_uninitialized_data) \
+  X(size_of_image)              \
+  X(size_of_headers)            \
+  X(size_of_stack_reserve)      \
+  X(size_of_stack_commit)       \
+  X(size_of_heap_reserve)       \
+  X(size_of_heap_commit)        \
+  X(number_of_sections)         \
+  X(size_dif)                   \
+  X(stack_dif)                  \
+  X(heap_dif)                   \
+  X(machine)                    \
+  X(characteristics)            \
+  X(dll_characteristics)        \
+  X(subsystem)                  \
+  X(timestamp)                  \
+  X(overlay_size)               \
+  X(overlay_ratio)              \
+  X(number_of_imports)          \
+  X(number_of_exports)          \
+  X(entry_point_ratio)          \
+  X(image_base)                 \
+  X(section_alignment)          \
+  X(file_alignment)             \
+  X(linker_version_major)       \
+  X(linker_version_minor)       \
+  X(os_version_major)           \
+  X(subsystem_version_major)    \
+  X(checksum)                   \
+  X(size_of_optional_header)    \
+  X(number_of_rva_and_sizes)    \
+  X(number_of_resources)        \
+  X(number_of_signatures)       \
+  X(rich_entries)               \
+  X(dir_export_size)            \
+  X(dir_import_size)            \
+  X(dir_resource_size)          \
+  X(dir_exception_size)         \
+  X(dir_security_size)          \
+  X(dir_reloc_size)             \
+  X(dir_debug_size)             \
+  X(dir_tls_size)               \
+  X(dir_load_config_size)       \
+  X(dir_iat_size)               \
+  X(dir_delay_import_size)      \
   X(dir_clr_size)
 
 /* Imports: counts; then the dll!function and dll bags (hashed buckets). */
-#define MALML_IMPORTS_SCALARS(X)           \
-  X(imported_functions)                    \
-  X(imported_dlls)                         \
-  X(ordinal_imports)                       \
-  X(delayed_imported_functions)            \
-  X(delayed_imported_dlls)                 \
-  X(exported_functions)                    \
+#define MALML_IMPORTS_SCALARS(X) \
+  X(imported_functions)          \
+  X(imported_dlls)               \
+  X(ordinal_imports)             \
+  X(delayed_imported_functions)  \
+  X(delayed_imported_dlls)       \
+  X(exported_functions)          \
   X(max_functions_per_dll)
 
 /* Sections: counts and traits; then slots for the first sections, then the
@@ -203,34 +204,29 @@ typedef enum
 /* Index of every feature in the vector.  Group blocks are contiguous. */
 enum
 {
-  MALML_HEADER_SCALARS(MALML_ENUM_ENTRY)
-  MALML_F_byte_hist,
+  MALML_HEADER_SCALARS(MALML_ENUM_ENTRY) MALML_F_byte_hist,
   MALML_HEADER_END = MALML_F_byte_hist + MALML_BYTE_HIST_BINS,
 
   MALML_IMPORTS_BEGIN = MALML_HEADER_END,
   MALML_IMPORTS_BEFORE = MALML_IMPORTS_BEGIN - 1,
-  MALML_IMPORTS_SCALARS(MALML_ENUM_ENTRY)
-  MALML_F_import_bucket,
+  MALML_IMPORTS_SCALARS(MALML_ENUM_ENTRY) MALML_F_import_bucket,
   MALML_F_dll_bucket = MALML_F_import_bucket + MALML_IMPORT_BUCKETS,
   MALML_IMPORTS_END = MALML_F_dll_bucket + MALML_DLL_BUCKETS,
 
   MALML_SECTIONS_BEGIN = MALML_IMPORTS_END,
   MALML_SECTIONS_BEFORE = MALML_SECTIONS_BEGIN - 1,
-  MALML_SECTIONS_SCALARS(MALML_ENUM_ENTRY)
-  MALML_F_section_slot,
+  MALML_SECTIONS_SCALARS(MALML_ENUM_ENTRY) MALML_F_section_slot,
   MALML_F_section_name_bucket =
       MALML_F_section_slot + MALML_SECTION_SLOTS * MALML_SLOT_FIELD_COUNT,
   MALML_SECTIONS_END = MALML_F_section_name_bucket + MALML_SECTION_NAME_BUCKETS,
 
   MALML_FILETYPE_BEGIN = MALML_SECTIONS_END,
   MALML_FILETYPE_BEFORE = MALML_FILETYPE_BEGIN - 1,
-  MALML_FILETYPE_TOKENS(MALML_ENUM_ENTRY)
-  MALML_FILETYPE_END,
+  MALML_FILETYPE_TOKENS(MALML_ENUM_ENTRY) MALML_FILETYPE_END,
 
   MALML_STRINGS_BEGIN = MALML_FILETYPE_END,
   MALML_STRINGS_BEFORE = MALML_STRINGS_BEGIN - 1,
-  MALML_STRINGS_SCALARS(MALML_ENUM_ENTRY)
-  MALML_STRINGS_END,
+  MALML_STRINGS_SCALARS(MALML_ENUM_ENTRY) MALML_STRINGS_END,
 
   MALML_FEATURE_COUNT = MALML_STRINGS_END
 };
@@ -243,7 +239,7 @@ enum
 #undef MALML_SLOT_ENUM
 };
 #define MALML_SLOT_INDEX(s, f) \
-  (MALML_F_section_slot + (s) * MALML_SLOT_FIELD_COUNT + MALML_SLOT_##f)
+  (MALML_F_section_slot + (s) *MALML_SLOT_FIELD_COUNT + MALML_SLOT_##f)
 
 typedef struct
 {

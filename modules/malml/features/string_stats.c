@@ -56,37 +56,71 @@ typedef struct
 } pattern;
 
 static const pattern patterns[] = {
-    {"http://", K_URL}, {"https://", K_URL}, {"ftp://", K_URL},
-    {"hkey_", K_REGISTRY}, {"hklm\\", K_REGISTRY}, {"hkcu\\", K_REGISTRY},
-    {"software\\", K_REGISTRY}, {"system\\currentcontrolset", K_REGISTRY},
+    {"http://", K_URL},
+    {"https://", K_URL},
+    {"ftp://", K_URL},
+    {"hkey_", K_REGISTRY},
+    {"hklm\\", K_REGISTRY},
+    {"hkcu\\", K_REGISTRY},
+    {"software\\", K_REGISTRY},
+    {"system\\currentcontrolset", K_REGISTRY},
     {"currentversion\\run", K_RUN_KEY},
-    {":\\", K_PATH}, {"\\\\", K_PATH}, {"%appdata%", K_PATH},
-    {"%temp%", K_PATH}, {"%systemroot%", K_PATH}, {"%programdata%", K_PATH},
+    {":\\", K_PATH},
+    {"\\\\", K_PATH},
+    {"%appdata%", K_PATH},
+    {"%temp%", K_PATH},
+    {"%systemroot%", K_PATH},
+    {"%programdata%", K_PATH},
     {"\\system32", K_PATH},
-    {".exe", K_EXE}, {".dll", K_EXE}, {".scr", K_EXE}, {".bat", K_EXE},
-    {".ps1", K_EXE}, {".vbs", K_EXE}, {".cmd", K_EXE}, {".sys", K_EXE},
+    {".exe", K_EXE},
+    {".dll", K_EXE},
+    {".scr", K_EXE},
+    {".bat", K_EXE},
+    {".ps1", K_EXE},
+    {".vbs", K_EXE},
+    {".cmd", K_EXE},
+    {".sys", K_EXE},
     {".pdb", K_PDB},
-    {"cmd.exe", K_SHELL}, {"cmd /c", K_SHELL}, {"powershell", K_SHELL},
-    {"rundll32", K_SHELL}, {"regsvr32", K_SHELL}, {"schtasks", K_SHELL},
-    {"wscript", K_SHELL}, {"bcdedit", K_SHELL}, {"vssadmin", K_SHELL},
+    {"cmd.exe", K_SHELL},
+    {"cmd /c", K_SHELL},
+    {"powershell", K_SHELL},
+    {"rundll32", K_SHELL},
+    {"regsvr32", K_SHELL},
+    {"schtasks", K_SHELL},
+    {"wscript", K_SHELL},
+    {"bcdedit", K_SHELL},
+    {"vssadmin", K_SHELL},
     {"mozilla/", K_USER_AGENT},
     /* APIs that loaders, injectors and droppers resolve by name. */
-    {"virtualalloc", K_API}, {"virtualprotect", K_API},
-    {"getprocaddress", K_API}, {"loadlibrary", K_API},
-    {"createremotethread", K_API}, {"writeprocessmemory", K_API},
-    {"readprocessmemory", K_API}, {"isdebuggerpresent", K_API},
-    {"shellexecute", K_API}, {"winexec", K_API}, {"urldownloadtofile", K_API},
-    {"internetopen", K_API}, {"cryptencrypt", K_API},
-    {"setwindowshookex", K_API}, {"regsetvalue", K_API},
-    {"adjusttokenprivileges", K_API}, {"ntunmapviewofsection", K_API},
+    {"virtualalloc", K_API},
+    {"virtualprotect", K_API},
+    {"getprocaddress", K_API},
+    {"loadlibrary", K_API},
+    {"createremotethread", K_API},
+    {"writeprocessmemory", K_API},
+    {"readprocessmemory", K_API},
+    {"isdebuggerpresent", K_API},
+    {"shellexecute", K_API},
+    {"winexec", K_API},
+    {"urldownloadtofile", K_API},
+    {"internetopen", K_API},
+    {"cryptencrypt", K_API},
+    {"setwindowshookex", K_API},
+    {"regsetvalue", K_API},
+    {"adjusttokenprivileges", K_API},
+    {"ntunmapviewofsection", K_API},
     {"queueuserapc", K_API},
     {"cannot be run in dos mode", K_DOS_STUB},
-    {"go build id:", K_GO}, {"inno setup", K_INNO}, {"nullsoft", K_NSIS},
-    {"mingw-w64 runtime failure", K_MINGW}, {"gcc: (", K_MINGW},
-    {"embarcadero", K_DELPHI}, {"borland", K_DELPHI},
+    {"go build id:", K_GO},
+    {"inno setup", K_INNO},
+    {"nullsoft", K_NSIS},
+    {"mingw-w64 runtime failure", K_MINGW},
+    {"gcc: (", K_MINGW},
+    {"embarcadero", K_DELPHI},
+    {"borland", K_DELPHI},
 };
 
-#define NPATTERNS (sizeof(patterns) / sizeof(patterns[0]))
+#define NPATTERNS    (sizeof(patterns) / sizeof(patterns[0]))
 #define MAX_PER_CHAR 16
 
 /* Built once (pthread_once), read-only after. */
@@ -193,7 +227,11 @@ static int has_ipv4(const uint8_t* t, size_t len)
   return 0;
 }
 
-static void count_kinds(malml_strings_stats* st, uint32_t kinds, uint32_t or_bits, size_t len)
+static void count_kinds(
+    malml_strings_stats* st,
+    uint32_t kinds,
+    uint32_t or_bits,
+    size_t len)
 {
   st->urls += !!(kinds & K_URL);
   st->registry += !!(kinds & K_REGISTRY);
@@ -285,7 +323,8 @@ typedef struct
 /* Byte by byte over d[begin..end).  Counters reset through an and-mask (no
  * multiply latency); the only data-dependent branches are a long enough run
  * ending, and 'M'. */
-static void feed_bytes(malml_strings* s, feed_state* st, size_t begin, size_t end)
+static void
+feed_bytes(malml_strings* s, feed_state* st, size_t begin, size_t end)
 {
   const uint8_t* d = s->data;
   uint8_t prev = begin > 0 ? d[begin - 1] : 0;
@@ -332,9 +371,12 @@ static inline uint32_t top_ones(uint32_t x, int width)
  * The same as feed_bytes over the 16 bytes at i (i even), with SSE2 masks
  * and bit arithmetic instead of a loop.  Returns 0 when done, or 1 without
  * touching the state when a wide string ends inside the block (rare): the
- * caller then runs feed_bytes over it.
+ * caller then runs feed_bytes over it.  Long on purpose: the hot loop of
+ * the byte pass, kept in one function so the compiler keeps the masks in
+ * registers.
  */
-static int feed_block(malml_strings* s, feed_state* st, size_t i, uint32_t* prev_p)
+static int
+feed_block(malml_strings* s, feed_state* st, size_t i, uint32_t* prev_p)
 {
   const uint8_t* d = s->data;
   __m128i v = _mm_loadu_si128((const __m128i*) (d + i));
@@ -342,8 +384,10 @@ static int feed_block(malml_strings* s, feed_state* st, size_t i, uint32_t* prev
   __m128i pr = _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(0x5e)), x);
   pr = _mm_or_si128(pr, _mm_cmpeq_epi8(v, _mm_set1_epi8('\t')));
   uint32_t P = (uint32_t) _mm_movemask_epi8(pr);
-  uint32_t Z = (uint32_t) _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_setzero_si128()));
-  uint32_t M = (uint32_t) _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('M')));
+  uint32_t Z =
+      (uint32_t) _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_setzero_si128()));
+  uint32_t M =
+      (uint32_t) _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('M')));
   uint32_t W = Z & ((P << 1) | *prev_p) & 0xffff;
 
   /* Wide chains, per parity: bail out if one of >= 5 pairs ends here.  Most
@@ -380,8 +424,9 @@ static int feed_block(malml_strings* s, feed_state* st, size_t i, uint32_t* prev
   {
     int j = __builtin_ctz(E);
     uint32_t zeros_below = ~P & ((1u << j) - 1);
-    size_t len = zeros_below ? (size_t) (j - (31 - __builtin_clz(zeros_below)) - 1)
-                             : j + in;
+    size_t len = zeros_below
+                     ? (size_t) (j - (31 - __builtin_clz(zeros_below)) - 1)
+                     : j + in;
     ascii_run(s, i + (size_t) j, len);
   }
   st->run = P == 0xffff ? in + 16 : top_ones(P, 16);

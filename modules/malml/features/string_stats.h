@@ -1,6 +1,7 @@
 /*
- * Module-internal header (programs include modules/malml/malml.h): the strings features (the seed's wish list), computed by a
- * state machine fed the file in order, chunk by chunk.
+ * Module-internal header (programs include modules/malml/malml.h): the strings
+ * features (the seed's wish list), computed by a state machine fed the file in
+ * order, chunk by chunk.
  */
 #ifndef MALML_STRINGS_H
 #define MALML_STRINGS_H

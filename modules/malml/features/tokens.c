@@ -56,7 +56,8 @@ size_t malml_import_token(
   }
   else
   {
-    size_t keep = function_len < MALML_TOKEN_MAX ? function_len : MALML_TOKEN_MAX;
+    size_t keep =
+        function_len < MALML_TOKEN_MAX ? function_len : MALML_TOKEN_MAX;
     if (keep > size - 1 - n)
       keep = size - 1 - n;
     memcpy(out + n, function, keep);

@@ -1,7 +1,8 @@
 /*
- * Module-internal header (programs include modules/malml/malml.h): how import names and section names become tokens, and
- * tokens become buckets.  docs/features.md states the same rule for people
- * reproducing a vector in another language.
+ * Module-internal header (programs include modules/malml/malml.h): how import
+ * names and section names become tokens, and tokens become buckets.
+ * docs/features.md states the same rule for people reproducing a vector in
+ * another language.
  */
 #ifndef MALML_TOKENS_H
 #define MALML_TOKENS_H
@@ -10,8 +11,7 @@
 #include <stdint.h>
 
 /* Part of the schema hash: changing the rule changes every model's schema. */
-#define MALML_BUCKET_RULE \
-  "bucket = uint32_le(md5(token)[0:4]) mod buckets"
+#define MALML_BUCKET_RULE "bucket = uint32_le(md5(token)[0:4]) mod buckets"
 
 /* Longest token kept; longer names are cut (hostile files have huge ones). */
 #define MALML_TOKEN_MAX 256

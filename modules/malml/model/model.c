@@ -21,17 +21,15 @@ static const malml_submodel* submodel(const malml_model* m, int g)
 
 /* The loader checked that children follow their parent inside the tree and
  * that features are in range, so this walk ends and stays in bounds. */
-static const malml_node* leaf_of(
-    const malml_node* nodes,
-    uint32_t root,
-    const float* x)
+static const malml_node*
+leaf_of(const malml_node* nodes, uint32_t root, const float* x)
 {
   const malml_node* n = &nodes[root];
   while (n->left >= 0)
   {
     float v = x[MALML_NODE_FEATURE(n)];
-    int left = isnan(v) ? (n->feature & MALML_NODE_DEFAULT_LEFT) != 0
-                        : v < n->split;
+    int left =
+        isnan(v) ? (n->feature & MALML_NODE_DEFAULT_LEFT) != 0 : v < n->split;
     n = &nodes[left ? n->left : n->right];
   }
   return n;
@@ -74,13 +72,31 @@ void malml_model_contributions(
     while (n->left >= 0)
     {
       float v = vector[MALML_NODE_FEATURE(n)];
-      int left = isnan(v) ? (n->feature & MALML_NODE_DEFAULT_LEFT) != 0
-                          : v < n->split;
+      int left =
+          isnan(v) ? (n->feature & MALML_NODE_DEFAULT_LEFT) != 0 : v < n->split;
       const malml_node* child = &s->nodes[left ? n->left : n->right];
       contrib[MALML_NODE_FEATURE(n)] += (double) child->mean - (double) n->mean;
       n = child;
     }
   }
+}
+
+static const char* const model_names[MALML_MODEL_COUNT][2] = {
+    {"header", "header_score"},
+    {"imports", "imports_score"},
+    {"sections", "sections_score"},
+    {"filetype", "filetype_score"},
+    {"strings", "strings_score"},
+    {"all", "score"}};
+
+const char* malml_model_name(int g)
+{
+  return (g >= 0 && g < MALML_MODEL_COUNT) ? model_names[g][0] : NULL;
+}
+
+const char* malml_model_score_field(int g)
+{
+  return (g >= 0 && g < MALML_MODEL_COUNT) ? model_names[g][1] : NULL;
 }
 
 const char* malml_model_version(const malml_model* m)

@@ -1,6 +1,7 @@
 /*
- * Module-internal header (programs include modules/malml/malml.h): malml's gradient-boosted-tree models, loaded from the
- * binary model format (docs/model-format.md) and evaluated without XGBoost.
+ * Module-internal header (programs include modules/malml/malml.h): malml's
+ * gradient-boosted-tree models, loaded from the binary model format
+ * (docs/model-format.md) and evaluated without XGBoost.
  *
  * A model file holds MALML_GROUP_COUNT + 1 sub-models: one per feature group
  * in malml_group order, then the model over all features (index
@@ -16,29 +17,29 @@
 
 #include "modules/malml/features/schema.h"
 
-#define MALML_MODEL_ALL MALML_GROUP_COUNT
+#define MALML_MODEL_ALL   MALML_GROUP_COUNT
 #define MALML_MODEL_COUNT (MALML_GROUP_COUNT + 1)
 
 /* File format constants (docs/model-format.md). */
-#define MALML_MODEL_MAGIC "MALMLMDL"
-#define MALML_MODEL_MAJOR 1
-#define MALML_MODEL_MINOR 0
-#define MALML_MODEL_HEADER_SIZE 80
-#define MALML_MODEL_NODE_SIZE 28
-#define MALML_MODEL_TABLE_ENTRY_SIZE 32
+#define MALML_MODEL_MAGIC              "MALMLMDL"
+#define MALML_MODEL_MAJOR              1
+#define MALML_MODEL_MINOR              0
+#define MALML_MODEL_HEADER_SIZE        80
+#define MALML_MODEL_NODE_SIZE          28
+#define MALML_MODEL_TABLE_ENTRY_SIZE   32
 #define MALML_MODEL_OBJECTIVE_LOGISTIC 1
-#define MALML_MODEL_NODE_DEFAULT_LEFT 1u
-#define MALML_MODEL_NO_CHILD 0xFFFFFFFFu
+#define MALML_MODEL_NODE_DEFAULT_LEFT  1u
+#define MALML_MODEL_NO_CHILD           0xFFFFFFFFu
 
 /* Bounds the loader enforces, so a hostile file cannot make it allocate
  * without limit.  Generous: a 6 x 2000-tree depth-8 model is ~3M nodes. */
-#define MALML_MODEL_MAX_TREES (1u << 16)
-#define MALML_MODEL_MAX_NODES (1u << 24)
+#define MALML_MODEL_MAX_TREES      (1u << 16)
+#define MALML_MODEL_MAX_NODES      (1u << 24)
 #define MALML_MODEL_MAX_TREE_NODES (1u << 20)
 #define MALML_MODEL_MAX_THRESHOLDS 64
-#define MALML_MODEL_MAX_NAME 64
-#define MALML_MODEL_MAX_VERSION 256
-#define MALML_MODEL_MAX_META (16u << 20)
+#define MALML_MODEL_MAX_NAME       64
+#define MALML_MODEL_MAX_VERSION    256
+#define MALML_MODEL_MAX_META       (16u << 20)
 
 typedef struct malml_model malml_model;
 
@@ -87,6 +88,12 @@ void malml_model_contributions(
     double* bias);
 
 /* Free text such as "2026.11.26-1"; never NULL. */
+/* Names of sub-model g (0 .. MALML_MODEL_COUNT-1): its short name ("header"
+ * .. "strings", "all") and the rule-visible field of its score
+ * ("header_score" .. "strings_score", "score").  The one list of them. */
+const char* malml_model_name(int g);
+const char* malml_model_score_field(int g);
+
 const char* malml_model_version(const malml_model* m);
 
 /* The training summary stored in the file (a JSON object); never NULL. */

@@ -25,17 +25,29 @@ const malml_model* malml_model_default(void)
   {
     default_tried = 1;
     if (malml_default_model_size == 0)
-      snprintf(default_status, sizeof(default_status),
-               "no default model compiled in (model/default.malml was absent "
-               "at build time)");
-    else if (malml_model_load(malml_default_model_data,
-                              malml_default_model_size, &default_model, err,
-                              sizeof(err)) != 0)
-      snprintf(default_status, sizeof(default_status),
-               "the compiled-in default model does not load: %s", err);
+      snprintf(
+          default_status,
+          sizeof(default_status),
+          "no default model compiled in (model/default.malml was absent "
+          "at build time)");
+    else if (
+        malml_model_load(
+            malml_default_model_data,
+            malml_default_model_size,
+            &default_model,
+            err,
+            sizeof(err)) != 0)
+      snprintf(
+          default_status,
+          sizeof(default_status),
+          "the compiled-in default model does not load: %s",
+          err);
     else
-      snprintf(default_status, sizeof(default_status),
-               "default model %s", malml_model_version(default_model));
+      snprintf(
+          default_status,
+          sizeof(default_status),
+          "default model %s",
+          malml_model_version(default_model));
   }
   const malml_model* m = default_model;
   pthread_mutex_unlock(&default_lock);

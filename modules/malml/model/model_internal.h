@@ -1,6 +1,7 @@
 /*
- * Module-internal header (programs include modules/malml/malml.h): the in-memory form of a loaded model, shared by the loader
- * (model_load.c) and the evaluator (model.c).  Nothing else looks inside.
+ * Module-internal header (programs include modules/malml/malml.h): the
+ * in-memory form of a loaded model, shared by the loader (model_load.c) and the
+ * evaluator (model.c).  Nothing else looks inside.
  */
 #ifndef MALML_MODEL_INTERNAL_H
 #define MALML_MODEL_INTERNAL_H
@@ -24,7 +25,7 @@ typedef struct
 } malml_node;
 
 #define MALML_NODE_DEFAULT_LEFT 0x80000000u
-#define MALML_NODE_FEATURE(n) ((n)->feature & ~MALML_NODE_DEFAULT_LEFT)
+#define MALML_NODE_FEATURE(n)   ((n)->feature & ~MALML_NODE_DEFAULT_LEFT)
 
 typedef struct
 {

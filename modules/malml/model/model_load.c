@@ -78,8 +78,8 @@ static float f32_at(const uint8_t* p)
 static double rd_f64(reader* r, const char* what)
 {
   const uint8_t* p = take(r, 8, what);
-  uint64_t u = p != NULL ? (uint64_t) le32(p) | (uint64_t) le32(p + 4) << 32
-                         : 0;
+  uint64_t u =
+      p != NULL ? (uint64_t) le32(p) | (uint64_t) le32(p + 4) << 32 : 0;
   double d;
   memcpy(&d, &u, sizeof(d));
   return d;
@@ -126,13 +126,12 @@ static int sha256_both(
 {
   EVP_MD_CTX* a = EVP_MD_CTX_new();
   EVP_MD_CTX* b = EVP_MD_CTX_new();
-  int ok = a != NULL && b != NULL &&
-           EVP_DigestInit_ex(a, EVP_sha256(), NULL) == 1 &&
-           EVP_DigestUpdate(a, data, size - 32) == 1 &&
-           EVP_MD_CTX_copy_ex(b, a) == 1 &&
-           EVP_DigestFinal_ex(a, body, NULL) == 1 &&
-           EVP_DigestUpdate(b, data + size - 32, 32) == 1 &&
-           EVP_DigestFinal_ex(b, whole, NULL) == 1;
+  int ok =
+      a != NULL && b != NULL && EVP_DigestInit_ex(a, EVP_sha256(), NULL) == 1 &&
+      EVP_DigestUpdate(a, data, size - 32) == 1 &&
+      EVP_MD_CTX_copy_ex(b, a) == 1 && EVP_DigestFinal_ex(a, body, NULL) == 1 &&
+      EVP_DigestUpdate(b, data + size - 32, 32) == 1 &&
+      EVP_DigestFinal_ex(b, whole, NULL) == 1;
   EVP_MD_CTX_free(a);
   EVP_MD_CTX_free(b);
   return ok ? 0 : -1;
@@ -152,11 +151,8 @@ static int hex_to_bytes(const char* hex, uint8_t out[32])
 
 /* Magic and major version come before the checksum so that a file from a
  * newer release is reported as such rather than as corrupt. */
-static int check_identity(
-    const uint8_t* data,
-    size_t size,
-    reader* r,
-    uint8_t whole[32])
+static int
+check_identity(const uint8_t* data, size_t size, reader* r, uint8_t whole[32])
 {
   if (size < MALML_MODEL_HEADER_SIZE + 32)
     return fail(r, "too small to be a malml model (%zu bytes)", size);
@@ -164,8 +160,13 @@ static int check_identity(
     return fail(r, "not a malml model file (bad magic)");
   unsigned major = data[8] | data[9] << 8, minor = data[10] | data[11] << 8;
   if (major != MALML_MODEL_MAJOR)
-    return fail(r, "model format %u.%u is not supported (this build reads "
-                "%d.x)", major, minor, MALML_MODEL_MAJOR);
+    return fail(
+        r,
+        "model format %u.%u is not supported (this build reads "
+        "%d.x)",
+        major,
+        minor,
+        MALML_MODEL_MAJOR);
   uint8_t digest[32];
   if (sha256_both(data, size, digest, whole) != 0)
     return fail(r, "SHA-256 failed");
@@ -195,29 +196,42 @@ static int read_header(reader* r, header* h)
   if (r->failed)
     return -1;
   if (header_size < MALML_MODEL_HEADER_SIZE)
-    return fail(r, "header size %u is below %d", header_size,
-                MALML_MODEL_HEADER_SIZE);
+    return fail(
+        r, "header size %u is below %d", header_size, MALML_MODEL_HEADER_SIZE);
   /* A later minor version may grow the header: skip what we do not know. */
   take(r, header_size - 72, "header");
   if (hex_to_bytes(malml_schema_hash(), want) != 0)
     return fail(r, "schema hash not initialised");
   if (memcmp(hash, want, 32) != 0)
-    return fail(r, "model was trained for another feature schema (its "
-                "schema hash differs from this build's %.16s...)",
-                malml_schema_hash());
+    return fail(
+        r,
+        "model was trained for another feature schema (its "
+        "schema hash differs from this build's %.16s...)",
+        malml_schema_hash());
   if (h->feature_count != MALML_FEATURE_COUNT)
-    return fail(r, "model has %u features, this build %d", h->feature_count,
-                MALML_FEATURE_COUNT);
-  if (h->group_count != MALML_GROUP_COUNT || h->model_count !=
-      MALML_MODEL_COUNT)
-    return fail(r, "model has %u groups and %u sub-models, expected %d and "
-                "%d", h->group_count, h->model_count, MALML_GROUP_COUNT,
-                MALML_MODEL_COUNT);
+    return fail(
+        r,
+        "model has %u features, this build %d",
+        h->feature_count,
+        MALML_FEATURE_COUNT);
+  if (h->group_count != MALML_GROUP_COUNT ||
+      h->model_count != MALML_MODEL_COUNT)
+    return fail(
+        r,
+        "model has %u groups and %u sub-models, expected %d and "
+        "%d",
+        h->group_count,
+        h->model_count,
+        MALML_GROUP_COUNT,
+        MALML_MODEL_COUNT);
   if (h->node_size < MALML_MODEL_NODE_SIZE || h->node_size > 1024)
     return fail(r, "node size %u is not supported", h->node_size);
   if (h->threshold_count > MALML_MODEL_MAX_THRESHOLDS)
-    return fail(r, "%u thresholds, at most %d allowed", h->threshold_count,
-                MALML_MODEL_MAX_THRESHOLDS);
+    return fail(
+        r,
+        "%u thresholds, at most %d allowed",
+        h->threshold_count,
+        MALML_MODEL_MAX_THRESHOLDS);
   return r->failed ? -1 : 0;
 }
 
@@ -228,11 +242,18 @@ static int read_groups(reader* r, const header* h)
     const malml_group_info* info = malml_schema_group((malml_group) g);
     uint32_t begin = rd_u32(r, "group table");
     uint32_t end = rd_u32(r, "group table");
-    if (!r->failed && (begin != (uint32_t) info->begin ||
-                       end != (uint32_t) info->end))
-      return fail(r, "group %u spans features [%u, %u), this build's %s "
-                  "group [%d, %d)", g, begin, end, info->name, info->begin,
-                  info->end);
+    if (!r->failed &&
+        (begin != (uint32_t) info->begin || end != (uint32_t) info->end))
+      return fail(
+          r,
+          "group %u spans features [%u, %u), this build's %s "
+          "group [%d, %d)",
+          g,
+          begin,
+          end,
+          info->name,
+          info->begin,
+          info->end);
   }
   return r->failed ? -1 : 0;
 }
@@ -261,15 +282,22 @@ static int read_table(reader* r, table_entry* t)
     if (objective != MALML_MODEL_OBJECTIVE_LOGISTIC)
       return fail(r, "sub-model %d has unknown objective %u", g, objective);
     if (t[g].ntrees > MALML_MODEL_MAX_TREES)
-      return fail(r, "sub-model %d has %u trees, at most %u allowed", g,
-                  t[g].ntrees, MALML_MODEL_MAX_TREES);
+      return fail(
+          r,
+          "sub-model %d has %u trees, at most %u allowed",
+          g,
+          t[g].ntrees,
+          MALML_MODEL_MAX_TREES);
     if (!isfinite(t[g].base_margin))
       return fail(r, "sub-model %d has a non-finite base margin", g);
     total += t[g].nnodes;
   }
   if (!r->failed && total > MALML_MODEL_MAX_NODES)
-    return fail(r, "%llu nodes, at most %u allowed",
-                (unsigned long long) total, MALML_MODEL_MAX_NODES);
+    return fail(
+        r,
+        "%llu nodes, at most %u allowed",
+        (unsigned long long) total,
+        MALML_MODEL_MAX_NODES);
   return r->failed ? -1 : 0;
 }
 
@@ -288,8 +316,7 @@ static feature_range range_of(int g)
   if (g >= MALML_GROUP_COUNT)
     return all;
   const malml_group_info* info = malml_schema_group((malml_group) g);
-  feature_range r = {(uint32_t) info->begin, (uint32_t) info->end,
-                     info->name};
+  feature_range r = {(uint32_t) info->begin, (uint32_t) info->end, info->name};
   return r;
 }
 
@@ -322,12 +349,24 @@ static void read_node(
   }
   /* Children after their parent: no cycle, and every walk ends. */
   if (left <= at || right <= at || left >= n || right >= n)
-    fail(r, "node %u has children (%u, %u) outside its tree of %u nodes or "
-         "not after it", base + at, left, right, n);
+    fail(
+        r,
+        "node %u has children (%u, %u) outside its tree of %u nodes or "
+        "not after it",
+        base + at,
+        left,
+        right,
+        n);
   else if (feature < range->begin || feature >= range->end)
-    fail(r, "node %u splits on feature %u, outside its sub-model's %s "
-         "features [%u, %u)", base + at, feature, range->name, range->begin,
-         range->end);
+    fail(
+        r,
+        "node %u splits on feature %u, outside its sub-model's %s "
+        "features [%u, %u)",
+        base + at,
+        feature,
+        range->name,
+        range->begin,
+        range->end);
   else if (isnan(threshold))
     fail(r, "node %u has a NaN threshold", base + at);
   node->left = (int32_t) (base + left);
@@ -372,8 +411,12 @@ static int read_trees(reader* r, const header* h, malml_submodel* s, int g)
     sum += n;
   }
   if (!r->failed && sum != s->nnodes)
-    return fail(r, "sub-model %d: tree sizes add up to %llu, not %u", g,
-                (unsigned long long) sum, s->nnodes);
+    return fail(
+        r,
+        "sub-model %d: tree sizes add up to %llu, not %u",
+        g,
+        (unsigned long long) sum,
+        s->nnodes);
   const uint8_t* p = take(r, (size_t) s->nnodes * h->node_size, "nodes");
   feature_range range = range_of(g);
   for (uint32_t t = 0; t < s->ntrees && !r->failed; t++)
@@ -381,8 +424,14 @@ static int read_trees(reader* r, const header* h, malml_submodel* s, int g)
     uint32_t base = s->roots[t];
     uint32_t n = (t + 1 < s->ntrees ? s->roots[t + 1] : s->nnodes) - base;
     for (uint32_t i = 0; i < n && !r->failed; i++)
-      read_node(r, &range, p + (size_t) (base + i) * h->node_size, base, i,
-                n, &s->nodes[base + i]);
+      read_node(
+          r,
+          &range,
+          p + (size_t) (base + i) * h->node_size,
+          base,
+          i,
+          n,
+          &s->nodes[base + i]);
   }
   if (!r->failed)
     fill_means(s, p, h->node_size);
@@ -398,11 +447,14 @@ static int alloc_submodel(
     malml_submodel* s,
     int g)
 {
-  uint64_t need = (uint64_t) t->ntrees * 4 + (uint64_t) t->nnodes *
-                  h->node_size;
+  uint64_t need =
+      (uint64_t) t->ntrees * 4 + (uint64_t) t->nnodes * h->node_size;
   if (need > r->size - r->off)
-    return fail(r, "truncated: sub-model %d needs %llu bytes", g,
-                (unsigned long long) need);
+    return fail(
+        r,
+        "truncated: sub-model %d needs %llu bytes",
+        g,
+        (unsigned long long) need);
   s->base_margin = t->base_margin;
   s->ntrees = t->ntrees;
   s->nnodes = t->nnodes;
@@ -436,8 +488,7 @@ static int read_thresholds(reader* r, const header* h, malml_model* m)
 
 static void to_hex(const uint8_t* d, int n, char* out)
 {
-  for (int i = 0; i < n; i++)
-    snprintf(out + 2 * i, 3, "%02x", d[i]);
+  for (int i = 0; i < n; i++) snprintf(out + 2 * i, 3, "%02x", d[i]);
 }
 
 static int parse(reader* r, malml_model* m)
@@ -458,8 +509,8 @@ static int parse(reader* r, malml_model* m)
   if (r->failed)
     return -1;
   if (r->off != r->size)
-    return fail(r, "%zu unexpected bytes before the checksum",
-                r->size - r->off);
+    return fail(
+        r, "%zu unexpected bytes before the checksum", r->size - r->off);
   return 0;
 }
 
@@ -500,8 +551,7 @@ void malml_model_free(malml_model* m)
     free(m->sub[g].roots);
     free(m->sub[g].nodes);
   }
-  for (int i = 0; i < m->nthresholds; i++)
-    free((char*) m->thresholds[i].name);
+  for (int i = 0; i < m->nthresholds; i++) free((char*) m->thresholds[i].name);
   free(m->version);
   free(m->meta);
   free(m);

@@ -28,8 +28,8 @@ typedef struct cache_entry
 } cache_entry;
 
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
-static cache_entry* cache;       /* under cache_lock */
-static char last_error[256];     /* under cache_lock */
+static cache_entry* cache;   /* under cache_lock */
+static char last_error[256]; /* under cache_lock */
 
 static void tail_of(const void* data, size_t size, uint8_t tail[32])
 {
@@ -72,9 +72,9 @@ int malml_scoring_model(
   }
   pthread_mutex_lock(&cache_lock);
   cache_entry* e = cache_get(module_data, module_data_size);
-  int rc = e == NULL ? ERROR_INSUFFICIENT_MEMORY
-                     : (e->model == NULL ? ERROR_INVALID_MODULE_DATA
-                                         : ERROR_SUCCESS);
+  int rc = e == NULL
+               ? ERROR_INSUFFICIENT_MEMORY
+               : (e->model == NULL ? ERROR_INVALID_MODULE_DATA : ERROR_SUCCESS);
   if (e != NULL && e->model == NULL)
     snprintf(last_error, sizeof(last_error), "%s", e->err);
   *model = e != NULL ? e->model : NULL;
@@ -114,10 +114,6 @@ static const char* const threshold_fields[][2] = {
     {"threshold.count", "count"},
 };
 
-static const char* const group_score_fields[MALML_GROUP_COUNT] = {
-    "header_score", "imports_score", "sections_score", "filetype_score",
-    "strings_score"};
-
 void malml_scoring_set(
     YR_OBJECT* module_object,
     const malml_model* model,
@@ -130,16 +126,16 @@ void malml_scoring_set(
   for (size_t i = 0; i < sizeof(threshold_fields) / sizeof(*threshold_fields);
        i++)
   {
-    const malml_model_threshold* t = malml_model_threshold_find(
-        model, threshold_fields[i][1]);
+    const malml_model_threshold* t =
+        malml_model_threshold_find(model, threshold_fields[i][1]);
     if (t != NULL)
       set_float(t->value, module_object, threshold_fields[i][0]);
   }
   if (f == NULL || !f->is_pe)
     return;
-  for (int g = 0; g < MALML_GROUP_COUNT; g++)
-    set_float(malml_model_score(model, g, f->vector), module_object,
-              group_score_fields[g]);
-  set_float(malml_model_score(model, MALML_MODEL_ALL, f->vector),
-            module_object, "score");
+  for (int g = 0; g < MALML_MODEL_COUNT; g++)
+    set_float(
+        malml_model_score(model, g, f->vector),
+        module_object,
+        malml_model_score_field(g));
 }

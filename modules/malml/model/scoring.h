@@ -1,7 +1,8 @@
 /*
- * Module-internal header (programs include modules/malml/malml.h): the scoring side of the malml module: which model a scan
- * uses (the compiled-in default, or the bytes of `yara -x malml=FILE`,
- * parsed once per run) and the rule-visible score fields it sets.
+ * Module-internal header (programs include modules/malml/malml.h): the scoring
+ * side of the malml module: which model a scan uses (the compiled-in default,
+ * or the bytes of `yara -x malml=FILE`, parsed once per run) and the
+ * rule-visible score fields it sets.
  */
 #ifndef MALML_SCORING_H
 #define MALML_SCORING_H
