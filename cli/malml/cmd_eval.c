@@ -145,9 +145,13 @@ static int evaluate(
   for (int i = 0; i < n; i++)
   {
     const malml_model_threshold* mt = malml_model_threshold_at(m, i);
-    /* "count" is the seed's rule: a cut on the sum of the sub-scores. */
+    /* A name the module does not know cuts the all-features score. */
+    const malml_threshold_spec* spec = malml_threshold_spec_find(mt->name);
     t[i] = (report_threshold){
-        mt->name, mt->value, mt->target_fpr, strcmp(mt->name, "count") == 0};
+        mt->name,
+        mt->value,
+        mt->target_fpr,
+        spec != NULL ? spec->model : MALML_MODEL_ALL};
   }
   if (o->scores_in)
     snprintf(title, sizeof(title), "Scores from %.100s", o->scores_in);

@@ -1,7 +1,8 @@
 /*
  * `malml train`: fits the five sub-models and the all-features model on a
- * labelled corpus, validates them on group-disjoint folds, chooses the
- * thresholds on the out-of-fold scores and writes one model file.
+ * labelled corpus, validates them by leaving one malware collection out at
+ * a time (or on group folds), chooses the thresholds on the pooled
+ * held-out scores and writes one model file.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -22,11 +23,13 @@
 #include "model/train/report.h"
 #include "model/train/scores_tsv.h"
 #include "model/train/train_cv.h"
+#include "model/train/train_meta.h"
 #include "model/train/train_split.h"
 #include "model/train/train_weights.h"
+#include "model/train/validation.h"
 
 #define MAX_MASKS 64
-#define MODELS    (MALML_GROUP_COUNT + 1)
+#define MODELS    MALML_MODEL_COUNT
 
 typedef struct
 {
@@ -38,20 +41,12 @@ typedef struct
   const char* version;
   const char* masks[MAX_MASKS];
   int nmasks;
-  int balance_toolchains;
-  int folds;
+  train_weighting weighting;
+  int by_collection; /* leave-one-collection-out folds (the default) */
+  int folds;         /* group folds: with -v groups, and the second view */
   int threads;
   xgb_params xgb;
 } train_options;
-
-/* The thresholds a model ships (names fixed by the module). */
-static const report_threshold shipped[] = {
-    {"high", 0, 0.001, 0},
-    {"medium", 0, 0.01, 0},
-    {"low", 0, 0.05, 0},
-    {"count", 0, 0.01, 1},
-};
-#define NTHRESHOLDS ((int) (sizeof(shipped) / sizeof(shipped[0])))
 
 static void usage(FILE* out)
 {
@@ -62,15 +57,25 @@ static void usage(FILE* out)
       "for\n"
       "stdin); LABELS: TSV of sha256, label (1 malware), group, family, "
       "source.\n"
-      "  -k FOLDS     group folds for validation (default 5)\n"
+      "  -v SPLIT     validation: collections (default: each malware\n"
+      "               collection held out whole with a package-disjoint\n"
+      "               share of the benign packages) or groups (-k group\n"
+      "               folds); round counts and thresholds come from it\n"
+      "  -k FOLDS     group folds of -v groups and of the group-fold view\n"
+      "               printed after collection validation (default 5; 0:\n"
+      "               no second view)\n"
       "  -s SEED      seed of the split and of XGBoost (default 1)\n"
       "  -p THREADS   XGBoost and scanning threads (default 2)\n"
       "  -r ROUNDS    most boosting rounds (default 400)\n"
       "  -d DEPTH     tree depth (default 6)\n"
       "  -e ETA       learning rate (default 0.1)\n"
-      "  -B           weight files so that both classes weigh the same within\n"
-      "               each toolchain (.NET, Go, Delphi, VB, MinGW, MSVC, "
-      "other)\n"
+      "  -W WEIGHTS   class (default: the classes weigh the same), groups\n"
+      "               (each family or package weighs sqrt(its size), then\n"
+      "               the classes are balanced) or toolchains (both classes\n"
+      "               weigh the same within each toolchain)\n"
+      "  -B           the same as -W toolchains (the 0.1 recipe)\n"
+      "  -M WEIGHT    XGBoost min_child_weight (default 1)\n"
+      "  -c FRACTION  XGBoost colsample_bytree (default 0.5)\n"
       "  -X PREFIX    train with the features whose name starts with PREFIX\n"
       "               set to missing (repeatable; e.g. filetype.mingw);\n"
       "               -m PREFIX is its deprecated old name (one release)\n"
@@ -87,7 +92,8 @@ static int parse_options(int argc, char** argv, train_options* o)
 {
   int c;
   optind = 1;
-  while ((c = getopt(argc, argv, "l:o:k:s:p:r:d:e:m:X:w:R:O:V:Bh")) != -1)
+  while ((c = getopt(argc, argv, "l:o:k:s:p:r:d:e:m:X:w:R:O:V:BW:v:M:c:h")) !=
+         -1)
   {
     switch (c)
     {
@@ -128,7 +134,22 @@ static int parse_options(int argc, char** argv, train_options* o)
       o->version = optarg;
       break;
     case 'B':
-      o->balance_toolchains = 1;
+      o->weighting = TRAIN_WEIGHT_TOOLCHAINS;
+      break;
+    case 'W':
+      if ((o->weighting = train_weighting_parse(optarg)) < 0)
+        return usage(stderr), -1;
+      break;
+    case 'v':
+      if (strcmp(optarg, "collections") != 0 && strcmp(optarg, "groups") != 0)
+        return usage(stderr), -1;
+      o->by_collection = strcmp(optarg, "collections") == 0;
+      break;
+    case 'M':
+      o->xgb.min_child_weight = atof(optarg);
+      break;
+    case 'c':
+      o->xgb.colsample = atof(optarg);
       break;
     case 'm': /* deprecated: -m means MODEL in score and eval */
       fprintf(stderr, "malml train: -m PREFIX is deprecated, use -X PREFIX\n");
@@ -143,7 +164,8 @@ static int parse_options(int argc, char** argv, train_options* o)
       return c == 'h' ? 1 : -1;
     }
   }
-  if (o->labels == NULL || o->out == NULL || optind >= argc || o->folds < 2 ||
+  if (o->labels == NULL || o->out == NULL || optind >= argc ||
+      (o->folds < 2 && !(o->by_collection && o->folds == 0)) ||
       o->xgb.max_rounds < o->xgb.check_every || o->xgb.nthread < 1)
   {
     usage(stderr);
@@ -215,6 +237,42 @@ static void print_model_metrics(
   fflush(log);
 }
 
+/* The validation split: per-row fold, the number of folds, and what each
+ * fold holds out. */
+typedef struct
+{
+  int* fold;
+  int k;
+  const char* names[256];
+  char group_names[64][32];
+} train_split;
+
+static int make_split(const train_options* o, const dataset* d, train_split* sp)
+{
+  if ((sp->fold = malloc((d->n ? d->n : 1) * sizeof(int))) == NULL)
+    return -1;
+  if (o->by_collection)
+    return split_by_collection(
+        d->source,
+        d->group,
+        d->y,
+        d->n,
+        d->ngroups,
+        o->xgb.seed,
+        sp->fold,
+        &sp->k,
+        sp->names,
+        256);
+  sp->k = o->folds;
+  for (int f = 0; f < sp->k && f < 64; f++)
+  {
+    snprintf(sp->group_names[f], 32, "group fold %d", f + 1);
+    sp->names[f] = sp->group_names[f];
+  }
+  return split_group_kfold(
+      d->group, d->y, d->n, d->ngroups, o->folds, o->xgb.seed, sp->fold);
+}
+
 /* Sum of the five sub-scores per row: the seed's count model. */
 static double* sum_of_subscores(const dataset* d, double* const* oof)
 {
@@ -224,139 +282,48 @@ static double* sum_of_subscores(const dataset* d, double* const* oof)
   return sum;
 }
 
-static int
-choose_thresholds(const dataset* d, double* const* oof, report_threshold* t)
+/* Every threshold the module knows, and the held-out scores it cuts. */
+typedef struct
 {
-  double* sum = sum_of_subscores(d, oof);
-  if (sum == NULL)
+  report_threshold t[MALML_MODEL_MAX_THRESHOLDS];
+  const double* score[MALML_MODEL_MAX_THRESHOLDS];
+  int n;
+  double* sum;
+} train_thresholds;
+
+/* Each cut is chosen on the pooled held-out scores for its target FPR. */
+static int
+choose_thresholds(const dataset* d, double* const* oof, train_thresholds* th)
+{
+  const malml_threshold_spec* spec = malml_threshold_specs(&th->n);
+  if ((th->sum = sum_of_subscores(d, oof)) == NULL)
     return -1;
-  for (int i = 0; i < NTHRESHOLDS; i++)
+  for (int i = 0; i < th->n; i++)
   {
-    t[i] = shipped[i];
-    const double* s = t[i].on_sum ? sum : oof[MALML_GROUP_COUNT];
-    t[i].value = metrics_threshold_at_fpr(s, d->y, d->n, t[i].target_fpr);
-    metrics_confusion c = metrics_confuse(s, d->y, d->n, t[i].value);
+    const double* s =
+        spec[i].model == MALML_THRESHOLD_ON_SUM ? th->sum : oof[spec[i].model];
+    double v = metrics_threshold_at_fpr(s, d->y, d->n, spec[i].target_fpr);
+    th->t[i] =
+        (report_threshold){spec[i].name, v, spec[i].target_fpr, spec[i].model};
+    th->score[i] = s;
+    metrics_confusion c = metrics_confuse(s, d->y, d->n, v);
     fprintf(
         stderr,
-        "  threshold %-6s %.6f (target FPR %.1f%%): detection %.1f%%, FPR "
-        "%.2f%%"
-        " out of fold\n",
-        t[i].name,
-        t[i].value,
-        100 * t[i].target_fpr,
+        "  threshold %-16s %.6f (target FPR %.1f%%): detection %.1f%%, FPR "
+        "%.2f%% held out\n",
+        spec[i].name,
+        v,
+        100 * spec[i].target_fpr,
         100 * metrics_tpr(c),
         100 * metrics_fpr(c));
   }
-  free(sum);
   return 0;
-}
-
-/* What the model file records about its training: enough to rerun it and
- * to read its validation numbers without the corpus.  No dates or paths,
- * so that two runs with one seed write identical files. */
-static char* build_meta(
-    const train_options* o,
-    const dataset* d,
-    const cv_result* r,
-    const report_threshold* t)
-{
-  json_t* m = json_object();
-  json_t* params = json_pack(
-      "{s:s, s:i, s:f, s:f, s:f, s:f, s:f, s:i, s:I, s:i}",
-      "objective",
-      "binary:logistic",
-      "max_depth",
-      o->xgb.max_depth,
-      "eta",
-      o->xgb.eta,
-      "subsample",
-      o->xgb.subsample,
-      "colsample_bytree",
-      o->xgb.colsample,
-      "min_child_weight",
-      o->xgb.min_child_weight,
-      "lambda",
-      o->xgb.lambda,
-      "max_rounds",
-      o->xgb.max_rounds,
-      "seed",
-      (json_int_t) o->xgb.seed,
-      "nthread",
-      o->xgb.nthread);
-  json_t* models = json_object();
-  for (int g = 0; g < MODELS; g++)
-    json_object_set_new(
-        models,
-        malml_model_name(g),
-        json_pack(
-            "{s:i, s:f, s:f, s:f, s:f}",
-            "rounds",
-            r[g].rounds,
-            "cv_mean_auc",
-            r[g].cv_auc,
-            "oof_auc",
-            metrics_auc(r[g].oof, d->y, d->n),
-            "oof_detection_at_1pct_fpr",
-            metrics_detection_at_fpr(r[g].oof, d->y, d->n, 0.01),
-            "oof_detection_at_0.1pct_fpr",
-            metrics_detection_at_fpr(r[g].oof, d->y, d->n, 0.001)));
-  json_t* masks = json_array();
-  for (int i = 0; i < o->nmasks; i++)
-    json_array_append_new(masks, json_string(o->masks[i]));
-  json_t* thr = json_object();
-  for (int i = 0; i < NTHRESHOLDS; i++)
-    json_object_set_new(
-        thr,
-        t[i].name,
-        json_pack(
-            "{s:f, s:f, s:s}",
-            "value",
-            t[i].value,
-            "target_fpr",
-            t[i].target_fpr,
-            "score",
-            t[i].on_sum ? "sum of sub-scores" : "score"));
-  json_object_set_new(
-      m, "trainer", json_string("malml train " PACKAGE_VERSION));
-  json_object_set_new(m, "schema_hash", json_string(malml_schema_hash()));
-  json_object_set_new(
-      m,
-      "corpus",
-      json_pack(
-          "{s:I, s:I, s:I, s:I}",
-          "files",
-          (json_int_t) d->n,
-          "malware",
-          (json_int_t) dataset_count(d, 1),
-          "benign",
-          (json_int_t) dataset_count(d, 0),
-          "groups",
-          (json_int_t) d->ngroups));
-  json_object_set_new(
-      m,
-      "validation",
-      json_pack(
-          "{s:s, s:i}", "split", "stratified group k-fold", "folds", o->folds));
-  json_object_set_new(m, "xgboost", params);
-  json_object_set_new(m, "masked_features", masks);
-  json_object_set_new(
-      m,
-      "weighting",
-      json_string(
-          o->balance_toolchains ? "classes balanced within each toolchain"
-                                : "scale_pos_weight = benign / malware"));
-  json_object_set_new(m, "models", models);
-  json_object_set_new(m, "thresholds", thr);
-  char* text =
-      json_dumps(m, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(9));
-  json_decref(m);
-  return text;
 }
 
 static int train_one(
     const train_options* o,
     const dataset* d,
-    const int* fold,
+    const train_split* sp,
     const float* weight,
     int g,
     const char* dir,
@@ -373,8 +340,8 @@ static int train_one(
       masked);
   if (train_cv_model(
           d,
-          fold,
-          o->folds,
+          sp->fold,
+          sp->k,
           keep,
           weight,
           &o->xgb,
@@ -392,52 +359,121 @@ static int train_one(
   return 0;
 }
 
+/* Sample weights of the chosen recipe; NULL (class balance through
+ * scale_pos_weight) for -W class.  *failed is set when out of memory. */
+static float*
+make_weights(const train_options* o, const dataset* d, int* failed)
+{
+  *failed = 0;
+  if (o->weighting == TRAIN_WEIGHT_CLASS)
+    return NULL;
+  float* w = malloc((d->n ? d->n : 1) * sizeof(float));
+  if (w == NULL)
+    *failed = 1;
+  else
+    train_weights(d, o->weighting, w, stderr);
+  return w;
+}
+
 static int train_all(
     const train_options* o,
     const dataset* d,
-    const int* fold,
+    const train_split* sp,
+    const float* weight,
     const char* dir,
     cv_result* r,
     char paths[MODELS][4096])
 {
-  float* weight = NULL;
-  if (o->balance_toolchains)
-  {
-    if ((weight = malloc((d->n ? d->n : 1) * sizeof(float))) == NULL)
-      return -1;
-    train_toolchain_weights(d, 10.0, weight, stderr);
-  }
   int rc = 0;
   for (int g = 0; rc == 0 && g < MODELS; g++)
-    rc = train_one(o, d, fold, weight, g, dir, &r[g], paths[g]);
-  free(weight);
+    rc = train_one(o, d, sp, weight, g, dir, &r[g], paths[g]);
   return rc;
+}
+
+/* The second view: the all-features model on group folds (families and
+ * packages, collections mixed), printed beside the collection figures. */
+static int group_view(
+    const train_options* o,
+    const dataset* d,
+    const float* weight,
+    double* out)
+{
+  unsigned char keep[MALML_FEATURE_COUNT];
+  train_split sp = {.fold = NULL, .k = o->folds};
+  cv_result r = {0};
+  fprintf(
+      stderr, "second view: %d group folds, all-features model\n", o->folds);
+  make_keep(o, MALML_MODEL_ALL, keep);
+  int rc = (sp.fold = malloc((d->n ? d->n : 1) * sizeof(int))) ? 0 : -1;
+  if (rc == 0)
+    rc = split_group_kfold(
+        d->group, d->y, d->n, d->ngroups, o->folds, o->xgb.seed, sp.fold);
+  if (rc == 0)
+    rc = train_cv_model(
+        d, sp.fold, sp.k, keep, weight, &o->xgb, "groups", stderr, &r);
+  if (rc == 0)
+  {
+    out[0] = metrics_auc(r.oof, d->y, d->n);
+    out[1] = metrics_detection_at_fpr(r.oof, d->y, d->n, 0.01);
+    out[2] = metrics_detection_at_fpr(r.oof, d->y, d->n, 0.001);
+    print_model_metrics(stderr, d, "groups", &r);
+  }
+  free(r.oof);
+  if (r.final)
+    XGBoosterFree(r.final);
+  free(sp.fold);
+  return rc;
+}
+
+static const char* weighting_text(train_weighting w)
+{
+  return w == TRAIN_WEIGHT_TOOLCHAINS ? "classes balanced within each toolchain"
+         : w == TRAIN_WEIGHT_GROUPS
+             ? "each group weighs sqrt(its size), classes balanced"
+             : "classes balanced (scale_pos_weight = benign / malware)";
 }
 
 static int write_model(
     const train_options* o,
     const dataset* d,
     const cv_result* r,
-    const report_threshold* t,
+    const train_thresholds* th,
+    json_t* validation,
+    const double* groups,
     char paths[MODELS][4096])
 {
   const char* p[MODELS];
-  model_threshold mt[NTHRESHOLDS];
+  model_threshold mt[MALML_MODEL_MAX_THRESHOLDS];
   char version[128], err[256];
   for (int g = 0; g < MODELS; g++) p[g] = paths[g];
-  for (int i = 0; i < NTHRESHOLDS; i++)
-    mt[i] = (model_threshold){t[i].name, t[i].value, t[i].target_fpr};
+  for (int i = 0; i < th->n; i++)
+    mt[i] =
+        (model_threshold){th->t[i].name, th->t[i].value, th->t[i].target_fpr};
   snprintf(
       version,
       sizeof(version),
       "malml-%s-seed%llu",
       PACKAGE_VERSION,
       (unsigned long long) o->xgb.seed);
-  char* meta = build_meta(o, d, r, t);
+  train_meta m = {
+      &o->xgb,
+      o->masks,
+      o->nmasks,
+      weighting_text(o->weighting),
+      o->by_collection ? "leave one collection out" : "stratified group k-fold",
+      o->folds,
+      d,
+      r,
+      MODELS,
+      th->t,
+      th->n,
+      validation,
+      groups};
+  char* meta = train_meta_json(&m);
   int rc = meta ? model_build(
                       p,
                       mt,
-                      NTHRESHOLDS,
+                      th->n,
                       o->version ? o->version : version,
                       meta,
                       o->out,
@@ -453,33 +489,47 @@ static int write_model(
   return rc;
 }
 
+/* The console summary and, with -R, report.md and its plots, plus the
+ * per-collection tables (validation.md). */
 static int report(
     const train_options* o,
     const dataset* d,
     double* const* oof,
-    const report_threshold* t)
+    const train_thresholds* th,
+    const validation_input* v,
+    const validation_pooled* p)
 {
-  char title[96];
+  char title[128];
   snprintf(
       title,
       sizeof(title),
-      "Out-of-fold validation (%d group folds, seed %llu)",
-      o->folds,
+      "Held-out validation (%s, seed %llu)",
+      o->by_collection ? "leave one collection out" : "group folds",
       (unsigned long long) o->xgb.seed);
   report_input in = {
       d,
       {0},
-      t,
-      NTHRESHOLDS,
+      th->t,
+      th->n,
       title,
       o->version ? o->version : "",
-      "Every score comes from a model that never saw the file's group "
-      "(malware family or report, benign package): each fold's model "
-      "scores its held-out fold at the round count chosen on all "
-      "folds.  The shipped model is refitted on every file."};
+      "Every score comes from a model that never saw the file's collection "
+      "(malware) or package (benign): each fold's model scores its "
+      "held-out fold at the round count chosen on all folds.  The shipped "
+      "model is refitted on every file."};
   for (int g = 0; g < MODELS; g++) in.score[g] = oof[g];
   report_print(stdout, &in);
-  return o->report_dir ? report_write(&in, o->report_dir) : 0;
+  validation_print(stdout, v, p);
+  if (o->report_dir == NULL)
+    return 0;
+  int rc = report_write(&in, o->report_dir);
+  char path[4096];
+  snprintf(path, sizeof(path), "%s/validation.md", o->report_dir);
+  FILE* f = rc == 0 ? fopen(path, "w") : NULL;
+  if (f == NULL)
+    return -1;
+  validation_print(f, v, p);
+  return fclose(f) == 0 ? 0 : -1;
 }
 
 static int load(const train_options* o, char** targets, int n, dataset* d)
@@ -507,16 +557,64 @@ static int load(const train_options* o, char** targets, int n, dataset* d)
   return 0;
 }
 
+/* Everything after the data is loaded: split, weigh, fit and validate,
+ * choose the thresholds, write the model and the reports. */
+static int train_and_write(
+    const train_options* o,
+    const dataset* d,
+    const char* dir,
+    cv_result* r)
+{
+  train_split sp = {.fold = NULL, .k = 0};
+  train_thresholds th = {.sum = NULL};
+  char paths[MODELS][4096];
+  double* oof[MODELS] = {NULL};
+  double groups[3] = {NAN, NAN, NAN};
+  validation_pooled pooled;
+  int failed, rc = make_split(o, d, &sp);
+  float* weight = rc == 0 ? make_weights(o, d, &failed) : NULL;
+  rc = (rc == 0 && !failed) ? train_all(o, d, &sp, weight, dir, r, paths) : -1;
+  for (int g = 0; g < MODELS; g++) oof[g] = r[g].oof;
+  if (rc == 0)
+    rc = choose_thresholds(d, oof, &th);
+  validation_input v = {
+      d,
+      sp.fold,
+      sp.k,
+      sp.names,
+      oof[MALML_MODEL_ALL],
+      th.t,
+      th.score,
+      th.n,
+      1000,
+      o->xgb.seed};
+  if (rc == 0)
+    rc = validation_pooled_stats(&v, &pooled);
+  if (rc == 0 && o->by_collection && o->folds >= 2)
+    rc = group_view(o, d, weight, groups);
+  if (rc == 0)
+    rc = write_model(o, d, r, &th, validation_json(&v, &pooled), groups, paths);
+  if (rc == 0 && o->oof_path)
+    rc = scores_tsv_write(o->oof_path, d, oof, sp.fold);
+  if (rc == 0)
+    rc = report(o, d, oof, &th, &v, &pooled);
+  free(weight);
+  free(sp.fold);
+  free(th.sum);
+  return rc;
+}
+
 int cmd_train(int argc, char** argv)
 {
   train_options o = {
       .folds = 5,
       .threads = 2,
+      .by_collection = 1,
+      .weighting = TRAIN_WEIGHT_CLASS,
       .xgb = {6, 0.1, 0.8, 0.5, 1.0, 1.0, 400, 10, 2, 1}};
   dataset d = {0};
   cv_result r[MODELS] = {{0}};
-  report_threshold t[NTHRESHOLDS];
-  char paths[MODELS][4096], dir[4096] = "/tmp/malml-train-XXXXXX";
+  char dir[4096] = "/tmp/malml-train-XXXXXX";
   int rc = parse_options(argc, argv, &o);
   if (rc != 0)
     return rc > 0 ? 0 : 2;
@@ -529,25 +627,9 @@ int cmd_train(int argc, char** argv)
     return 1;
   }
   time_t start = time(NULL);
-  int* fold = NULL;
-  double* oof[MODELS];
   rc = load(&o, argv + optind, argc - optind, &d);
   if (rc == 0)
-    rc = (fold = malloc(d.n * sizeof(int))) ? 0 : -1;
-  if (rc == 0)
-    rc = split_group_kfold(
-        d.group, d.y, d.n, d.ngroups, o.folds, o.xgb.seed, fold);
-  if (rc == 0)
-    rc = train_all(&o, &d, fold, dir, r, paths);
-  for (int g = 0; g < MODELS; g++) oof[g] = r[g].oof;
-  if (rc == 0)
-    rc = choose_thresholds(&d, oof, t);
-  if (rc == 0)
-    rc = write_model(&o, &d, r, t, paths);
-  if (rc == 0 && o.oof_path)
-    rc = scores_tsv_write(o.oof_path, &d, oof, fold);
-  if (rc == 0)
-    rc = report(&o, &d, oof, t);
+    rc = train_and_write(&o, &d, dir, r);
   fprintf(
       stderr,
       "training took %ld s; XGBoost models in %s\n",
@@ -559,7 +641,6 @@ int cmd_train(int argc, char** argv)
     if (r[g].final)
       XGBoosterFree(r[g].final);
   }
-  free(fold);
   dataset_free(&d);
   return rc == 0 ? 0 : 1;
 }

@@ -183,6 +183,20 @@ static int alloc_rows(dataset* d, size_t n)
              : -1;
 }
 
+/* A Debian package built for several architectures is one group: its
+ * arm64, i386 and amd64 builds come from one source (labels.tsv names
+ * "deb:libwine:i386" and "deb:libwine" apart), and validation that trains
+ * on one build and tests on another would be looking at the same program.
+ * Returns a malloc'd copy of the group name without the ":ARCH" part. */
+static char* package_group(const char* group)
+{
+  char* g = strdup(group);
+  char* arch = g && strncmp(g, "deb:", 4) == 0 ? strchr(g + 4, ':') : NULL;
+  if (arch != NULL)
+    *arch = '\0';
+  return g;
+}
+
 /* Group names sorted and unique, so that a group's index does not depend on
  * the order files were found in; row groups are indices into them.  Frees
  * row_group's strings; group_names gets its own copies. */
@@ -236,7 +250,7 @@ static int join(dataset* d, collector* c, const label_table* t)
       d->sha256[r] = strdup(e->sha256);
       d->family[r] = strdup(e->family);
       d->source[r] = strdup(e->source);
-      row_group[r] = strdup(e->group);
+      row_group[r] = package_group(e->group);
     }
   }
   int rc = index_groups(d, row_group);

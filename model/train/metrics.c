@@ -2,6 +2,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 typedef struct
 {
@@ -165,4 +166,97 @@ size_t metrics_roc(
   }
   free(s);
   return points;
+}
+
+static uint64_t splitmix(uint64_t* state)
+{
+  uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+static int by_double(const void* a, const void* b)
+{
+  double x = *(const double*) a, y = *(const double*) b;
+  return (x > y) - (x < y);
+}
+
+/* Rows of each group, as offsets into one array (counting sort). */
+typedef struct
+{
+  size_t* start; /* ngroups + 1 */
+  size_t* rows;  /* n */
+} group_index;
+
+static int index_groups(const int* group, size_t n, size_t ng, group_index* g)
+{
+  g->start = calloc(ng + 1, sizeof(size_t));
+  g->rows = malloc((n ? n : 1) * sizeof(size_t));
+  size_t* fill = calloc(ng + 1, sizeof(size_t));
+  if (g->start == NULL || g->rows == NULL || fill == NULL)
+  {
+    free(fill);
+    return -1;
+  }
+  for (size_t i = 0; i < n; i++) g->start[group[i] + 1]++;
+  for (size_t k = 0; k < ng; k++) g->start[k + 1] += g->start[k];
+  for (size_t i = 0; i < n; i++)
+    g->rows[g->start[group[i]] + fill[group[i]]++] = i;
+  free(fill);
+  return 0;
+}
+
+int metrics_group_bootstrap(
+    const double* score,
+    const int* label,
+    const int* group,
+    size_t n,
+    size_t ngroups,
+    int reps,
+    uint64_t seed,
+    metrics_statistic stat,
+    void* ctx,
+    double ci[2])
+{
+  group_index g = {NULL, NULL};
+  /* A replicate can draw the largest group every time: room for that. */
+  size_t largest = 0, cap;
+  double* rep = malloc((reps > 0 ? reps : 1) * sizeof(double));
+  int rc =
+      (rep != NULL && ngroups > 0) ? index_groups(group, n, ngroups, &g) : -1;
+  for (size_t k = 0; rc == 0 && k < ngroups; k++)
+    if (g.start[k + 1] - g.start[k] > largest)
+      largest = g.start[k + 1] - g.start[k];
+  cap = largest * ngroups;
+  double* s = rc == 0 ? malloc((cap ? cap : 1) * sizeof(double)) : NULL;
+  int* y = rc == 0 ? malloc((cap ? cap : 1) * sizeof(int)) : NULL;
+  rc = (rc == 0 && s && y) ? 0 : -1;
+  uint64_t state = seed;
+  for (int r = 0; rc == 0 && r < reps; r++)
+  {
+    size_t m = 0;
+    for (size_t draw = 0; draw < ngroups; draw++)
+    {
+      size_t k = splitmix(&state) % ngroups;
+      for (size_t j = g.start[k]; j < g.start[k + 1]; j++, m++)
+      {
+        s[m] = score[g.rows[j]];
+        y[m] = label[g.rows[j]];
+      }
+    }
+    rep[r] = stat(s, y, m, ctx);
+  }
+  if (rc == 0)
+  {
+    qsort(rep, reps, sizeof(double), by_double);
+    ci[0] = rep[(size_t) floor(0.025 * (reps - 1))];
+    ci[1] = rep[(size_t) ceil(0.975 * (reps - 1))];
+  }
+  free(rep);
+  free(s);
+  free(y);
+  free(g.start);
+  free(g.rows);
+  return rc;
 }

@@ -9,6 +9,7 @@
 #define MALML_METRICS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct
 {
@@ -57,5 +58,33 @@ size_t metrics_roc(
     size_t n,
     double* fpr,
     double* tpr);
+
+/* A statistic of (score, label) rows, such as metrics_auc. */
+typedef double (*metrics_statistic)(
+    const double* score,
+    const int* label,
+    size_t n,
+    void* ctx);
+
+/*
+ * Group bootstrap: `reps` times, draws as many groups as there are, with
+ * replacement (a seeded splitmix64 stream), takes every row of each drawn
+ * group, and computes `stat` on them; writes the 2.5th and 97.5th
+ * percentiles of the replicates (a 95% interval) into ci[0], ci[1].
+ * Resampling whole groups (families, packages), not files, because files of
+ * one group are not independent.  group[i] < ngroups.  Returns 0, or -1
+ * when out of memory.
+ */
+int metrics_group_bootstrap(
+    const double* score,
+    const int* label,
+    const int* group,
+    size_t n,
+    size_t ngroups,
+    int reps,
+    uint64_t seed,
+    metrics_statistic stat,
+    void* ctx,
+    double ci[2]);
 
 #endif

@@ -17,7 +17,7 @@ static const char* model_name(int g)
                                 : malml_schema_group((malml_group) g)->name;
 }
 
-/* The scores a threshold cuts: the all-features score or the sub-score sum. */
+/* The scores a threshold cuts: one sub-model's, or the sub-score sum. */
 static double* threshold_scores(
     const report_input* r,
     const report_threshold* t)
@@ -26,8 +26,9 @@ static double* threshold_scores(
   double* s = malloc((d->n ? d->n : 1) * sizeof(double));
   for (size_t i = 0; s && i < d->n; i++)
   {
-    s[i] = t->on_sum ? 0 : r->score[MALML_GROUP_COUNT][i];
-    for (int g = 0; t->on_sum && g < MALML_GROUP_COUNT; g++)
+    int on_sum = t->model == MALML_THRESHOLD_ON_SUM;
+    s[i] = on_sum ? 0 : r->score[t->model][i];
+    for (int g = 0; on_sum && g < MALML_GROUP_COUNT; g++)
       s[i] += r->score[g][i];
   }
   return s;
@@ -185,7 +186,8 @@ static void md_thresholds(FILE* f, const report_input* r)
         "| `%s` | %s | %.6f | %.1f%% | %zu | %zu | %zu | %zu | %.1f%% | %.2f%% "
         "|\n",
         t->name,
-        t->on_sum ? "sum of the five sub-scores" : "`malml.score`",
+        t->model == MALML_THRESHOLD_ON_SUM ? "sum of the five sub-scores"
+                                           : malml_model_score_field(t->model),
         t->value,
         100 * t->target_fpr,
         c.tp,
@@ -483,7 +485,7 @@ static int plots(const report_input* r, const double* sum, const char* dir)
   snprintf(path, sizeof(path), "%s/roc.svg", dir);
   rc = rc ? rc : svg_roc(path, "ROC curves", c, ROWS);
   for (int i = 0; i < r->nthresholds && nm < 16; i++)
-    if (!r->thresholds[i].on_sum)
+    if (r->thresholds[i].model == MALML_MODEL_ALL)
       m[nm++] = (svg_marker){r->thresholds[i].name, r->thresholds[i].value};
   snprintf(path, sizeof(path), "%s/histogram.svg", dir);
   rc = rc ? rc
@@ -499,7 +501,7 @@ static int plots(const report_input* r, const double* sum, const char* dir)
                 nm);
   nm = 0;
   for (int i = 0; i < r->nthresholds && nm < 16; i++)
-    if (r->thresholds[i].on_sum)
+    if (r->thresholds[i].model == MALML_THRESHOLD_ON_SUM)
       m[nm++] = (svg_marker){r->thresholds[i].name, r->thresholds[i].value};
   snprintf(path, sizeof(path), "%s/histogram-count.svg", dir);
   rc = rc ? rc

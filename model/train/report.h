@@ -15,7 +15,9 @@ typedef struct
   const char* name;
   double value;
   double target_fpr;
-  int on_sum; /* the seed's count rule: a cut on the sum of the sub-scores */
+  /* The sub-model whose score it cuts, or MALML_THRESHOLD_ON_SUM (the
+   * seed's count rule: the sum of the five group scores). */
+  int model;
 } report_threshold;
 
 typedef struct

@@ -78,3 +78,87 @@ int split_group_kfold(
   free(load);
   return 0;
 }
+
+static int by_name(const void* a, const void* b)
+{
+  return strcmp(*(const char* const*) a, *(const char* const*) b);
+}
+
+/* The distinct malware collection names, sorted; returns their count or -1. */
+static int collections(
+    char* const* source,
+    const int* label,
+    size_t n,
+    const char** names,
+    int cap)
+{
+  int k = 0;
+  for (size_t i = 0; i < n; i++)
+  {
+    if (!label[i])
+      continue;
+    int seen = 0;
+    for (int c = 0; c < k && !seen; c++)
+      seen = strcmp(names[c], source[i]) == 0;
+    if (seen)
+      continue;
+    if (k == cap)
+      return -1;
+    names[k++] = source[i];
+  }
+  qsort(names, k, sizeof(*names), by_name);
+  return k;
+}
+
+static int fold_of(const char* const* names, int k, const char* source)
+{
+  for (int c = 0; c < k; c++)
+    if (strcmp(names[c], source) == 0)
+      return c;
+  return -1;
+}
+
+int split_by_collection(
+    char* const* source,
+    const int* group,
+    const int* label,
+    size_t n,
+    size_t ngroups,
+    uint64_t seed,
+    int* fold,
+    int* k,
+    const char** names,
+    int cap)
+{
+  const char* own[256];
+  const char** nm = names != NULL ? names : own;
+  int nk = collections(source, label, n, nm, names != NULL ? cap : 256);
+  group_info* g = calloc(ngroups ? ngroups : 1, sizeof(*g));
+  size_t* load = calloc(nk > 0 ? nk : 1, sizeof(size_t));
+  int* group_fold = calloc(ngroups ? ngroups : 1, sizeof(int));
+  int rc = (nk >= 2 && g && load && group_fold) ? 0 : -1;
+  for (size_t i = 0; rc == 0 && i < ngroups; i++)
+  {
+    g[i].id = i;
+    g[i].key = mix(seed ^ mix(i));
+  }
+  for (size_t i = 0; rc == 0 && i < n; i++) g[group[i]].rows += !label[i];
+  if (rc == 0)
+    qsort(g, ngroups, sizeof(*g), by_size_then_key);
+  for (size_t i = 0; rc == 0 && i < ngroups && g[i].rows > 0; i++)
+  {
+    int best = 0;
+    for (int f = 1; f < nk; f++)
+      if (load[f] < load[best])
+        best = f;
+    load[best] += g[i].rows;
+    group_fold[g[i].id] = best;
+  }
+  for (size_t i = 0; rc == 0 && i < n; i++)
+    fold[i] = label[i] ? fold_of(nm, nk, source[i]) : group_fold[group[i]];
+  *k = nk;
+  free(g);
+  free(load);
+  free(group_fold);
+  return rc;
+}

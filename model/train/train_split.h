@@ -25,4 +25,28 @@ int split_group_kfold(
     uint64_t seed,
     int* fold);
 
+/*
+ * Leave-one-collection-out folds: malware row i goes to the fold of its
+ * collection (source[i]; collections numbered in byte order of their
+ * names), and the benign groups (packages) are dealt over the same folds,
+ * largest first to the fold with the fewest benign rows, ties broken by a
+ * seeded hash, so each fold holds out one whole collection together with a
+ * package-disjoint share of the benign files, and every file is held out
+ * exactly once.  Benign rows are those with label 0.  *k receives the
+ * number of folds (the number of malware collections); names[f] (if not
+ * NULL) points at fold f's collection name in source[] (at most `cap`).
+ * Returns 0, or -1 when out of memory or fewer than two collections.
+ */
+int split_by_collection(
+    char* const* source,
+    const int* group,
+    const int* label,
+    size_t n,
+    size_t ngroups,
+    uint64_t seed,
+    int* fold,
+    int* k,
+    const char** names,
+    int cap);
+
 #endif

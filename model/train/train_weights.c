@@ -1,6 +1,8 @@
 #include "model/train/train_weights.h"
 
 #include <math.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "modules/malml/malml.h"
 
@@ -55,4 +57,53 @@ void train_toolchain_weights(
   }
   for (size_t i = 0; i < d->n; i++)
     w[i] = (float) cell[train_stratum(d, i)][d->y[i] != 0];
+}
+
+int train_weighting_parse(const char* text)
+{
+  static const char* const names[] = {"class", "groups", "toolchains"};
+  for (int i = 0; i < 3; i++)
+    if (strcmp(text, names[i]) == 0)
+      return i;
+  return -1;
+}
+
+/*
+ * A group of s files weighs sqrt(s) in all (each file 1/sqrt(s)), so that
+ * a family or package with hundreds of near-copies (mono-devel: 679 files)
+ * counts for more than one file but not for hundreds; then the classes are
+ * balanced.  No file gets more weight than a lone file.
+ */
+static void group_weights(const dataset* d, float* w, FILE* log)
+{
+  size_t* size = calloc(d->ngroups ? d->ngroups : 1, sizeof(size_t));
+  double total[2] = {0, 0};
+  if (size == NULL)
+  {
+    for (size_t i = 0; i < d->n; i++) w[i] = 1;
+    return;
+  }
+  for (size_t i = 0; i < d->n; i++) size[d->group[i]]++;
+  for (size_t i = 0; i < d->n; i++)
+  {
+    w[i] = (float) (1.0 / sqrt((double) size[d->group[i]]));
+    total[d->y[i] != 0] += w[i];
+  }
+  for (size_t i = 0; i < d->n; i++)
+    w[i] = (float) (w[i] * (double) d->n / (2.0 * total[d->y[i] != 0]));
+  fprintf(
+      log,
+      "  group weights: benign total %.1f, malware total %.1f before class "
+      "balance\n",
+      total[0],
+      total[1]);
+  free(size);
+}
+
+void train_weights(const dataset* d, train_weighting how, float* w, FILE* log)
+{
+  if (how == TRAIN_WEIGHT_TOOLCHAINS)
+    train_toolchain_weights(d, 10.0, w, log);
+  else
+    group_weights(d, w, log);
 }

@@ -15,6 +15,21 @@
 
 #include "model/train/dataset.h"
 
+/* How `malml train -W` weighs files. */
+typedef enum
+{
+  TRAIN_WEIGHT_CLASS,      /* none: classes balanced by scale_pos_weight */
+  TRAIN_WEIGHT_GROUPS,     /* each group sqrt(size), classes balanced */
+  TRAIN_WEIGHT_TOOLCHAINS, /* classes balanced within each toolchain */
+} train_weighting;
+
+/* "class", "groups" or "toolchains"; -1 for anything else. */
+int train_weighting_parse(const char* text);
+
+/* Fills w[d->n] for weighting `how` (not TRAIN_WEIGHT_CLASS), with the
+ * mean weight 1, and prints a summary to log. */
+void train_weights(const dataset* d, train_weighting how, float* w, FILE* log);
+
 /* The toolchain stratum of row i (index into train_strata_names). */
 int train_stratum(const dataset* d, size_t i);
 

@@ -183,10 +183,9 @@ begin_declarations
   for (int g = 0; g < MALML_MODEL_COUNT; g++)
     declare_float(malml_model_score_field(g));
   begin_struct("threshold")
-    declare_float("high");
-    declare_float("medium");
-    declare_float("low");
-    declare_float("count");
+    int nthresholds;
+    const malml_threshold_spec* spec = malml_threshold_specs(&nthresholds);
+    for (int i = 0; i < nthresholds; i++) declare_float(spec[i].name);
   end_struct("threshold")
   begin_struct("model")
     declare_string("version");
@@ -232,7 +231,7 @@ static void
 set_feature_int(YR_OBJECT* m, const malml_features* f, int i, const char* field)
 {
   if (!isnan(f->vector[i]))
-    set_integer((int64_t) f->vector[i], m, field);
+    set_integer((int64_t) f->vector[i], m, "%s", field);
 }
 
 static void set_fields(YR_OBJECT* m, const malml_features* f)

@@ -4,16 +4,11 @@
  * pe parse, malml's reading of it, the byte pass and the strings machine
  * all see it.
  *
- *   B=/path/to/configured/build
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -I. -I$B \
- *     tests/fuzz/fuzz_features.c modules/module_table.c
- * $B/modules/module_list.c \
- *     modules/malml/*.c $B/modules/malml/default_model_data.c \
- *     /usr/lib/x86_64-linux-gnu/libyara.a -lcrypto -lmagic -ljansson -lm \
- *     -pthread -o fuzz_features
- *   ./fuzz_features -max_total_time=300 SEEDS_DIR   # seeds: PE files
+ *   make -C build fuzz     # clang, ASan, UBSan; the module's sources are
+ *                          # compiled with the fuzzer's instrumentation
+ *   build/tests/fuzz/fuzz_features -max_total_time=300 SEEDS_DIR  # PE seeds
  *
- * Linking the module table as an object keeps libyara.a's modules.o out.
+ * YARA comes from the build's libyara-malml.a, so malml is in its table.
  */
 #include <stdint.h>
 #include <stdlib.h>

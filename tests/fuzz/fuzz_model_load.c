@@ -1,13 +1,8 @@
 /*
  * libFuzzer target for the model loader (not part of make check):
  *
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -I. -I$BUILD \
- *     tests/fuzz/fuzz_model_load.c modules/malml/model/model_load.c
- * modules/malml/model/model.c \ modules/malml/features/schema.c
- * modules/malml/features/tokens.c -lcrypto -o fuzz_model_load
- *
- * (BUILD: a configured build directory, for config.h.)
- *   ./fuzz_model_load -max_total_time=60 CORPUS_DIR
+ *   make -C build fuzz
+ *   build/tests/fuzz/fuzz_model_load -max_total_time=60 CORPUS_DIR
  *
  * The checksum would stop nearly every mutation at the door, so the target
  * first re-signs the input (recomputes its trailing SHA-256): the fuzzer then

@@ -99,6 +99,38 @@ const char* malml_model_score_field(int g)
   return (g >= 0 && g < MALML_MODEL_COUNT) ? model_names[g][1] : NULL;
 }
 
+/* The three tiers of one score: target false-positive rates 0.1%, 1%, 5%. */
+#define TIERS(prefix, g)                                 \
+  {prefix "high", g, 0.001}, {prefix "medium", g, 0.01}, \
+  {                                                      \
+    prefix "low", g, 0.05                                \
+  }
+
+static const malml_threshold_spec threshold_specs[] = {
+    TIERS("", MALML_MODEL_ALL),
+    {"count", MALML_THRESHOLD_ON_SUM, 0.01},
+    TIERS("header_", MALML_GROUP_HEADER),
+    TIERS("imports_", MALML_GROUP_IMPORTS),
+    TIERS("sections_", MALML_GROUP_SECTIONS),
+    TIERS("filetype_", MALML_GROUP_FILETYPE),
+    TIERS("strings_", MALML_GROUP_STRINGS),
+};
+
+const malml_threshold_spec* malml_threshold_specs(int* count)
+{
+  *count = (int) (sizeof(threshold_specs) / sizeof(threshold_specs[0]));
+  return threshold_specs;
+}
+
+const malml_threshold_spec* malml_threshold_spec_find(const char* name)
+{
+  for (size_t i = 0; i < sizeof(threshold_specs) / sizeof(*threshold_specs);
+       i++)
+    if (strcmp(threshold_specs[i].name, name) == 0)
+      return &threshold_specs[i];
+  return NULL;
+}
+
 const char* malml_model_version(const malml_model* m)
 {
   return m->version != NULL ? m->version : "";

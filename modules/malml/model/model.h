@@ -114,6 +114,30 @@ const malml_model_threshold* malml_model_threshold_find(
     const char* name);
 
 /*
+ * The thresholds a rule can read as malml.threshold.NAME, and what each one
+ * cuts: `model` is the sub-model whose score it applies to (0 ..
+ * MALML_MODEL_COUNT-1) or MALML_THRESHOLD_ON_SUM for the seed's count rule
+ * (the sum of the five group scores).  The tiers are high (target 0.1%
+ * false positives), medium (1%) and low (5%), for malml.score ("high")
+ * and for each group score ("imports_high"); "count" targets 1%.  The
+ * trainer chooses a value for every one; a model file without one leaves
+ * the field undefined.
+ */
+#define MALML_THRESHOLD_ON_SUM (-1)
+typedef struct
+{
+  const char* name;
+  int model;
+  double target_fpr;
+} malml_threshold_spec;
+
+/* The table above: *count entries, in a fixed order. */
+const malml_threshold_spec* malml_threshold_specs(int* count);
+
+/* The entry named `name`, or NULL. */
+const malml_threshold_spec* malml_threshold_spec_find(const char* name);
+
+/*
  * The default model compiled into the binary (model/default.malml at build
  * time), parsed on first use and kept until malml_model_default_release.
  * NULL if none was compiled in or it did not parse; malml_model_default_status

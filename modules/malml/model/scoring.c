@@ -106,14 +106,6 @@ void malml_scoring_finalize(void)
   malml_model_default_release();
 }
 
-/* Rule-visible names of the thresholds, and the model's names for them. */
-static const char* const threshold_fields[][2] = {
-    {"threshold.high", "high"},
-    {"threshold.medium", "medium"},
-    {"threshold.low", "low"},
-    {"threshold.count", "count"},
-};
-
 void malml_scoring_set(
     YR_OBJECT* module_object,
     const malml_model* model,
@@ -123,13 +115,14 @@ void malml_scoring_set(
     return;
   set_string(malml_model_version(model), module_object, "model.version");
   set_string(malml_model_sha256(model), module_object, "model.sha256");
-  for (size_t i = 0; i < sizeof(threshold_fields) / sizeof(*threshold_fields);
-       i++)
+  int n;
+  const malml_threshold_spec* spec = malml_threshold_specs(&n);
+  for (int i = 0; i < n; i++)
   {
     const malml_model_threshold* t =
-        malml_model_threshold_find(model, threshold_fields[i][1]);
+        malml_model_threshold_find(model, spec[i].name);
     if (t != NULL)
-      set_float(t->value, module_object, threshold_fields[i][0]);
+      set_float(t->value, module_object, "threshold.%s", spec[i].name);
   }
   if (f == NULL || !f->is_pe)
     return;
@@ -137,5 +130,6 @@ void malml_scoring_set(
     set_float(
         malml_model_score(model, g, f->vector),
         module_object,
+        "%s",
         malml_model_score_field(g));
 }

@@ -1,0 +1,148 @@
+#include "model/train/train_meta.h"
+
+#include <math.h>
+
+#include "config.h"
+#include "model/train/metrics.h"
+
+static json_t* params_json(const xgb_params* p)
+{
+  return json_pack(
+      "{s:s, s:s, s:i, s:f, s:f, s:f, s:f, s:f, s:i, s:I, s:i}",
+      "objective",
+      "binary:logistic",
+      "tree_method",
+      "hist",
+      "max_depth",
+      p->max_depth,
+      "eta",
+      p->eta,
+      "subsample",
+      p->subsample,
+      "colsample_bytree",
+      p->colsample,
+      "min_child_weight",
+      p->min_child_weight,
+      "lambda",
+      p->lambda,
+      "max_rounds",
+      p->max_rounds,
+      "seed",
+      (json_int_t) p->seed,
+      "nthread",
+      p->nthread);
+}
+
+static json_t* models_json(const train_meta* m)
+{
+  const dataset* d = m->d;
+  json_t* models = json_object();
+  for (int g = 0; g < m->nmodels; g++)
+  {
+    const cv_result* r = &m->models[g];
+    json_object_set_new(
+        models,
+        malml_model_name(g),
+        json_pack(
+            "{s:i, s:f, s:f, s:f, s:f}",
+            "rounds",
+            r->rounds,
+            "cv_mean_auc",
+            r->cv_auc,
+            "held_out_auc",
+            metrics_auc(r->oof, d->y, d->n),
+            "held_out_detection_at_1pct_fpr",
+            metrics_detection_at_fpr(r->oof, d->y, d->n, 0.01),
+            "held_out_detection_at_0.1pct_fpr",
+            metrics_detection_at_fpr(r->oof, d->y, d->n, 0.001)));
+  }
+  return models;
+}
+
+static json_t* thresholds_json(const train_meta* m)
+{
+  json_t* thr = json_object();
+  for (int i = 0; i < m->nthresholds; i++)
+  {
+    const report_threshold* t = &m->thresholds[i];
+    json_object_set_new(
+        thr,
+        t->name,
+        json_pack(
+            "{s:f, s:f, s:s}",
+            "value",
+            t->value,
+            "target_fpr",
+            t->target_fpr,
+            "score",
+            t->model == MALML_THRESHOLD_ON_SUM
+                ? "sum of sub-scores"
+                : malml_model_score_field(t->model)));
+  }
+  return thr;
+}
+
+static json_t* validation_json_of(const train_meta* m)
+{
+  json_t* v = json_pack(
+      "{s:s, s:o}",
+      "split",
+      m->validation,
+      "held_out",
+      m->held_out ? m->held_out : json_null());
+  if (m->groups != NULL && !isnan(m->groups[0]))
+    json_object_set_new(
+        v,
+        "group_folds_view",
+        json_pack(
+            "{s:i, s:f, s:f, s:f}",
+            "folds",
+            m->folds,
+            "auc",
+            m->groups[0],
+            "detection_at_1pct_fpr",
+            m->groups[1],
+            "detection_at_0.1pct_fpr",
+            m->groups[2]));
+  return v;
+}
+
+char* train_meta_json(const train_meta* m)
+{
+  const dataset* d = m->d;
+  json_t* masks = json_array();
+  for (int i = 0; i < m->nmasks; i++)
+    json_array_append_new(masks, json_string(m->masks[i]));
+  json_t* j = json_pack(
+      "{s:s, s:s, s:{s:I, s:I, s:I, s:I}, s:o, s:o, s:s, s:o, s:o, s:o}",
+      "trainer",
+      "malml train " PACKAGE_VERSION,
+      "schema_hash",
+      malml_schema_hash(),
+      "corpus",
+      "files",
+      (json_int_t) d->n,
+      "malware",
+      (json_int_t) dataset_count(d, 1),
+      "benign",
+      (json_int_t) dataset_count(d, 0),
+      "groups",
+      (json_int_t) d->ngroups,
+      "validation",
+      validation_json_of(m),
+      "xgboost",
+      params_json(m->xgb),
+      "weighting",
+      m->weighting,
+      "masked_features",
+      masks,
+      "models",
+      models_json(m),
+      "thresholds",
+      thresholds_json(m));
+  char* text =
+      j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(9))
+        : NULL;
+  json_decref(j);
+  return text;
+}
