@@ -18,6 +18,7 @@
 #include "modules/malml/features/string_stats.h"
 #include "modules/malml/features/tokens.h"
 #include "modules/malml/model/scoring.h"
+#include "modules/malml/object_path.h"
 
 #define MODULE_NAME malml
 
@@ -231,7 +232,7 @@ static void
 set_feature_int(YR_OBJECT* m, const malml_features* f, int i, const char* field)
 {
   if (!isnan(f->vector[i]))
-    set_integer((int64_t) f->vector[i], m, "%s", field);
+    malml_set_integer_at(m, field, (int64_t) f->vector[i]);
 }
 
 static void set_fields(YR_OBJECT* m, const malml_features* f)

@@ -17,6 +17,8 @@
 #include <yara/error.h>
 #include <yara/modules.h>
 
+#include "modules/malml/object_path.h"
+
 typedef struct cache_entry
 {
   const void* data;
@@ -121,15 +123,16 @@ void malml_scoring_set(
   {
     const malml_model_threshold* t =
         malml_model_threshold_find(model, spec[i].name);
+    char path[64];
+    snprintf(path, sizeof(path), "threshold.%s", spec[i].name);
     if (t != NULL)
-      set_float(t->value, module_object, "threshold.%s", spec[i].name);
+      malml_set_float_at(module_object, path, t->value);
   }
   if (f == NULL || !f->is_pe)
     return;
   for (int g = 0; g < MALML_MODEL_COUNT; g++)
-    set_float(
-        malml_model_score(model, g, f->vector),
+    malml_set_float_at(
         module_object,
-        "%s",
-        malml_model_score_field(g));
+        malml_model_score_field(g),
+        malml_model_score(model, g, f->vector));
 }
