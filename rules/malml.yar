@@ -89,7 +89,7 @@ rule malml_injection_imports
     model_version = "malml-0.1.0-seed1"
 
   condition:
-    malml.imports_score >= 0.99 and
+    malml.imports_score >= malml.threshold.imports_medium and
     (
       malml.import_bucket("kernel32.dll", "VirtualAlloc") > 0 or
       malml.import_bucket("kernel32.dll", "VirtualAllocEx") > 0 or

@@ -18,6 +18,7 @@
 #include "cli/malml/commands.h"
 #include "config.h"
 #include "model/train/dataset.h"
+#include "model/train/kind_view.h"
 #include "model/train/metrics.h"
 #include "model/train/model_build.h"
 #include "model/train/report.h"
@@ -26,6 +27,7 @@
 #include "model/train/train_meta.h"
 #include "model/train/train_split.h"
 #include "model/train/train_weights.h"
+#include "model/train/train_xgb.h"
 #include "model/train/validation.h"
 
 #define MAX_MASKS 64
@@ -38,11 +40,13 @@ typedef struct
   const char* work_dir;
   const char* report_dir;
   const char* oof_path;
+  const char* fold_dir;
   const char* version;
   const char* masks[MAX_MASKS];
   int nmasks;
   train_weighting weighting;
   int by_collection; /* leave-one-collection-out folds (the default) */
+  int kind_view;     /* -K: the benign-kind-held-out view */
   int folds;         /* group folds: with -v groups, and the second view */
   int threads;
   xgb_params xgb;
@@ -83,6 +87,13 @@ static void usage(FILE* out)
       "dir)\n"
       "  -R DIR       write the out-of-fold report (Markdown + SVG) into DIR\n"
       "  -O FILE      write the out-of-fold scores as TSV\n"
+      "  -K           also hold out each benign toolchain kind in turn\n"
+      "               (.NET, MinGW, MSVC, ...) and report its FPR at the\n"
+      "               chosen cuts (all-features model; costs two fits each)\n"
+      "  -F DIR       write each fold's model (DIR/fold-N.malml, with the\n"
+      "               shipped thresholds) and the sha256 of the files it\n"
+      "               held out (DIR/fold-N.txt), so rules can be measured\n"
+      "               on held-out files end to end through yara\n"
       "  -V VERSION   model version text (default malml-" PACKAGE_VERSION
       "-seedN)\n");
 }
@@ -92,8 +103,8 @@ static int parse_options(int argc, char** argv, train_options* o)
 {
   int c;
   optind = 1;
-  while ((c = getopt(argc, argv, "l:o:k:s:p:r:d:e:m:X:w:R:O:V:BW:v:M:c:h")) !=
-         -1)
+  while ((c = getopt(
+              argc, argv, "l:o:k:s:p:r:d:e:m:X:w:R:O:F:V:BW:v:M:c:Kh")) != -1)
   {
     switch (c)
     {
@@ -129,6 +140,12 @@ static int parse_options(int argc, char** argv, train_options* o)
       break;
     case 'O':
       o->oof_path = optarg;
+      break;
+    case 'F':
+      o->fold_dir = optarg;
+      break;
+    case 'K':
+      o->kind_view = 1;
       break;
     case 'V':
       o->version = optarg;
@@ -346,6 +363,7 @@ static int train_one(
           weight,
           &o->xgb,
           malml_model_name(g),
+          o->fold_dir != NULL,
           stderr,
           r))
     return -1;
@@ -410,7 +428,7 @@ static int group_view(
         d->group, d->y, d->n, d->ngroups, o->folds, o->xgb.seed, sp.fold);
   if (rc == 0)
     rc = train_cv_model(
-        d, sp.fold, sp.k, keep, weight, &o->xgb, "groups", stderr, &r);
+        d, sp.fold, sp.k, keep, weight, &o->xgb, "groups", 0, stderr, &r);
   if (rc == 0)
   {
     out[0] = metrics_auc(r.oof, d->y, d->n);
@@ -418,11 +436,46 @@ static int group_view(
     out[2] = metrics_detection_at_fpr(r.oof, d->y, d->n, 0.001);
     print_model_metrics(stderr, d, "groups", &r);
   }
-  free(r.oof);
-  if (r.final)
-    XGBoosterFree(r.final);
+  cv_result_free(&r);
   free(sp.fold);
   return rc;
+}
+
+/* -K: the benign-kind-held-out view at the medium and high cuts. */
+static int benign_kinds(
+    const train_options* o,
+    const dataset* d,
+    const float* weight,
+    const cv_result* r,
+    const train_thresholds* th,
+    kind_row* kinds,
+    int* nkinds)
+{
+  unsigned char keep[MALML_FEATURE_COUNT];
+  const malml_threshold_spec* medium = malml_threshold_spec_find("medium");
+  const malml_threshold_spec* high = malml_threshold_spec_find("high");
+  double cut[2] = {NAN, NAN};
+  for (int i = 0; i < th->n; i++)
+  {
+    cut[0] = strcmp(th->t[i].name, medium->name) == 0 ? th->t[i].value : cut[0];
+    cut[1] = strcmp(th->t[i].name, high->name) == 0 ? th->t[i].value : cut[1];
+  }
+  make_keep(o, MALML_MODEL_ALL, keep);
+  fprintf(
+      stderr,
+      "benign-kind view: all-features model, %d rounds\n",
+      r[MALML_MODEL_ALL].rounds);
+  return kind_view(
+      d,
+      keep,
+      weight,
+      &o->xgb,
+      r[MALML_MODEL_ALL].rounds,
+      cut,
+      50,
+      kinds,
+      16,
+      nkinds);
 }
 
 static const char* weighting_text(train_weighting w)
@@ -489,6 +542,77 @@ static int write_model(
   return rc;
 }
 
+/* Fold f's model file: each sub-model's fold booster cut at its chosen
+ * round count, with the shipped thresholds; and the files it held out. */
+static int write_fold(
+    const train_options* o,
+    const dataset* d,
+    const train_split* sp,
+    const cv_result* r,
+    const train_thresholds* th,
+    int f)
+{
+  char paths[MODELS][4096], out[4096], version[160], err[256];
+  const char* p[MODELS];
+  model_threshold mt[MALML_MODEL_MAX_THRESHOLDS];
+  int rc = 0;
+  for (int g = 0; rc == 0 && g < MODELS; g++)
+  {
+    snprintf(
+        paths[g],
+        4096,
+        "%s/fold-%d-%s.json",
+        o->fold_dir,
+        f + 1,
+        malml_model_name(g));
+    p[g] = paths[g];
+    rc = xgb_save_rounds(r[g].fold_models[f], r[g].rounds, paths[g]);
+  }
+  for (int i = 0; i < th->n; i++)
+    mt[i] =
+        (model_threshold){th->t[i].name, th->t[i].value, th->t[i].target_fpr};
+  snprintf(
+      version,
+      sizeof(version),
+      "fold %d of %d: without %.100s",
+      f + 1,
+      sp->k,
+      sp->names[f]);
+  snprintf(out, sizeof(out), "%s/fold-%d.malml", o->fold_dir, f + 1);
+  if (rc == 0 &&
+      model_build(p, mt, th->n, version, "{}", out, err, sizeof(err)) != 0)
+  {
+    fprintf(stderr, "malml train: %s: %s\n", out, err);
+    rc = -1;
+  }
+  snprintf(out, sizeof(out), "%s/fold-%d.txt", o->fold_dir, f + 1);
+  FILE* list = rc == 0 ? fopen(out, "w") : NULL;
+  for (size_t i = 0; list && i < d->n; i++)
+    if (sp->fold[i] == f)
+      fprintf(list, "%s\t%d\n", d->sha256[i], d->y[i]);
+  return (list != NULL && fclose(list) == 0) ? 0 : -1;
+}
+
+static int write_folds(
+    const train_options* o,
+    const dataset* d,
+    const train_split* sp,
+    const cv_result* r,
+    const train_thresholds* th)
+{
+  if (mkdir(o->fold_dir, 0755) != 0 && errno != EEXIST)
+  {
+    fprintf(stderr, "malml train: %s: %s\n", o->fold_dir, strerror(errno));
+    return -1;
+  }
+  int rc = 0;
+  for (int f = 0; rc == 0 && f < sp->k; f++)
+    rc = write_fold(o, d, sp, r, th, f);
+  if (rc == 0)
+    fprintf(stderr, "wrote %d fold models in %s\n", sp->k, o->fold_dir);
+  return rc;
+}
+
 /* The console summary and, with -R, report.md and its plots, plus the
  * per-collection tables (validation.md). */
 static int report(
@@ -497,7 +621,9 @@ static int report(
     double* const* oof,
     const train_thresholds* th,
     const validation_input* v,
-    const validation_pooled* p)
+    const validation_pooled* p,
+    const kind_row* kinds,
+    int nkinds)
 {
   char title[128];
   snprintf(
@@ -520,6 +646,8 @@ static int report(
   for (int g = 0; g < MODELS; g++) in.score[g] = oof[g];
   report_print(stdout, &in);
   validation_print(stdout, v, p);
+  if (nkinds > 0)
+    kind_view_print(stdout, kinds, nkinds);
   if (o->report_dir == NULL)
     return 0;
   int rc = report_write(&in, o->report_dir);
@@ -529,6 +657,8 @@ static int report(
   if (f == NULL)
     return -1;
   validation_print(f, v, p);
+  if (nkinds > 0)
+    kind_view_print(f, kinds, nkinds);
   return fclose(f) == 0 ? 0 : -1;
 }
 
@@ -570,6 +700,8 @@ static int train_and_write(
   char paths[MODELS][4096];
   double* oof[MODELS] = {NULL};
   double groups[3] = {NAN, NAN, NAN};
+  kind_row kinds[16];
+  int nkinds = 0;
   validation_pooled pooled;
   int failed, rc = make_split(o, d, &sp);
   float* weight = rc == 0 ? make_weights(o, d, &failed) : NULL;
@@ -592,12 +724,16 @@ static int train_and_write(
     rc = validation_pooled_stats(&v, &pooled);
   if (rc == 0 && o->by_collection && o->folds >= 2)
     rc = group_view(o, d, weight, groups);
+  if (rc == 0 && o->kind_view)
+    rc = benign_kinds(o, d, weight, r, &th, kinds, &nkinds);
   if (rc == 0)
     rc = write_model(o, d, r, &th, validation_json(&v, &pooled), groups, paths);
   if (rc == 0 && o->oof_path)
     rc = scores_tsv_write(o->oof_path, d, oof, sp.fold);
+  if (rc == 0 && o->fold_dir)
+    rc = write_folds(o, d, &sp, r, &th);
   if (rc == 0)
-    rc = report(o, d, oof, &th, &v, &pooled);
+    rc = report(o, d, oof, &th, &v, &pooled, kinds, nkinds);
   free(weight);
   free(sp.fold);
   free(th.sum);
@@ -635,12 +771,7 @@ int cmd_train(int argc, char** argv)
       "training took %ld s; XGBoost models in %s\n",
       (long) (time(NULL) - start),
       dir);
-  for (int g = 0; g < MODELS; g++)
-  {
-    free(r[g].oof);
-    if (r[g].final)
-      XGBoosterFree(r[g].final);
-  }
+  for (int g = 0; g < MODELS; g++) cv_result_free(&r[g]);
   dataset_free(&d);
   return rc == 0 ? 0 : 1;
 }

@@ -129,6 +129,20 @@ static int out_of_fold(fold_state* s, int k, int rounds, double* oof)
   return 0;
 }
 
+/* Moves each fold's booster into out->fold_models. */
+static int keep_fold_models(fold_state* s, int k, cv_result* out)
+{
+  if ((out->fold_models = calloc(k, sizeof(BoosterHandle))) == NULL)
+    return -1;
+  out->nfolds = k;
+  for (int f = 0; f < k; f++)
+  {
+    out->fold_models[f] = s[f].booster;
+    s[f].booster = NULL;
+  }
+  return 0;
+}
+
 static int cross_validate(
     const dataset* d,
     const float* weight,
@@ -137,6 +151,7 @@ static int cross_validate(
     int k,
     const xgb_params* p,
     const char* name,
+    int keep_folds,
     FILE* log,
     cv_result* out)
 {
@@ -170,6 +185,8 @@ static int cross_validate(
     out->rounds = (b + 1) * p->check_every;
     rc = out_of_fold(s, k, out->rounds, out->oof);
   }
+  if (rc == 0 && keep_folds)
+    rc = keep_fold_models(s, k, out);
   for (int f = 0; s && f < k; f++) fold_free(&s[f]);
   free(s);
   free(curves);
@@ -184,6 +201,7 @@ int train_cv_model(
     const float* weight,
     const xgb_params* p,
     const char* name,
+    int keep_folds,
     FILE* log,
     cv_result* out)
 {
@@ -200,7 +218,7 @@ int train_cv_model(
   int rc =
       xgb_matrix(d->x, d->y, weight, d->n, MALML_FEATURE_COUNT, keep, &all);
   if (rc == 0)
-    rc = cross_validate(d, weight, all, fold, k, p, name, log, out);
+    rc = cross_validate(d, weight, all, fold, k, p, name, keep_folds, log, out);
   if (rc == 0)
     rc = xgb_train(
         all,
@@ -216,4 +234,16 @@ int train_cv_model(
     XGDMatrixFree(all);
   free(every);
   return rc;
+}
+
+void cv_result_free(cv_result* r)
+{
+  free(r->oof);
+  if (r->final)
+    XGBoosterFree(r->final);
+  for (int f = 0; f < r->nfolds; f++)
+    if (r->fold_models[f])
+      XGBoosterFree(r->fold_models[f]);
+  free(r->fold_models);
+  memset(r, 0, sizeof(*r));
 }

@@ -16,6 +16,10 @@ typedef struct
   double cv_auc;       /* mean validation-fold AUC at that many rounds */
   double* oof;         /* n out-of-fold scores; caller frees */
   BoosterHandle final; /* fitted on every row; caller frees */
+  /* With keep_folds: each fold's model (k of them; caller frees them and
+   * the array), to be cut at `rounds`. */
+  BoosterHandle* fold_models;
+  int nfolds;
 } cv_result;
 
 /*
@@ -26,8 +30,8 @@ typedef struct
  * the out-of-fold scores come from each fold's model cut there, and the
  * final model is refitted on all rows for that many rounds.  weight: sample
  * weights that already balance the classes (NULL: none, and positives are
- * weighted by negatives / positives instead).  Progress goes
- * to log.  Returns 0, or -1 after a message on stderr.
+ * weighted by negatives / positives instead).  keep_folds: keep each
+ * fold's model in out->fold_models.  Progress goes to log.  Returns 0, or -1 after a message on stderr.
  */
 int train_cv_model(
     const dataset* d,
@@ -37,7 +41,11 @@ int train_cv_model(
     const float* weight,
     const xgb_params* p,
     const char* name,
+    int keep_folds,
     FILE* log,
     cv_result* out);
+
+/* Frees what train_cv_model allocated in r. */
+void cv_result_free(cv_result* r);
 
 #endif

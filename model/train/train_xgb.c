@@ -174,3 +174,14 @@ int xgb_save(BoosterHandle b, const char* path)
 {
   return check(XGBoosterSaveModel(b, path), path);
 }
+
+int xgb_save_rounds(BoosterHandle b, int rounds, const char* path)
+{
+  BoosterHandle cut = NULL;
+  int rc = check(XGBoosterSlice(b, 0, rounds, 1, &cut), path);
+  if (rc == 0)
+    rc = xgb_save(cut, path);
+  if (cut != NULL)
+    XGBoosterFree(cut);
+  return rc;
+}

@@ -68,4 +68,7 @@ int xgb_total_gain(BoosterHandle b, int cols, double* gain);
 
 int xgb_save(BoosterHandle b, const char* path);
 
+/* Saves the first `rounds` rounds of b (XGBoosterSlice) as JSON at path. */
+int xgb_save_rounds(BoosterHandle b, int rounds, const char* path);
+
 #endif
