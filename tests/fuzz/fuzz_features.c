@@ -6,7 +6,8 @@
  *
  *   make -C build fuzz     # clang, ASan, UBSan; the module's sources are
  *                          # compiled with the fuzzer's instrumentation
- *   build/tests/fuzz/fuzz_features -max_total_time=300 SEEDS_DIR  # PE seeds
+ *   cp -r build/tests/built-fixtures/pe /tmp/seeds   # libFuzzer adds to it
+ *   build/tests/fuzz/fuzz_features -max_total_time=300 /tmp/seeds
  *
  * YARA comes from the build's libyara-malml.a, so malml is in its table.
  */

@@ -1,0 +1,551 @@
+#include "model/train/train_run.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "config.h"
+#include "model/train/dataset.h"
+#include "model/train/kind_view.h"
+#include "model/train/metrics.h"
+#include "model/train/model_build.h"
+#include "model/train/report.h"
+#include "model/train/scores_tsv.h"
+#include "model/train/train_cv.h"
+#include "model/train/train_meta.h"
+#include "model/train/train_split.h"
+#include "model/train/train_weights.h"
+#include "model/train/train_xgb.h"
+#include "model/train/validation.h"
+
+#define MODELS MALML_MODEL_COUNT
+
+/* keep[c] for sub-model g (MALML_GROUP_COUNT: all groups), minus masks. */
+static int make_keep(const train_options* o, int g, unsigned char* keep)
+{
+  char name[96];
+  int masked = 0;
+  for (int c = 0; c < MALML_FEATURE_COUNT; c++)
+  {
+    keep[c] = g == MALML_GROUP_COUNT || (int) malml_schema_group_of(c) == g;
+    malml_schema_feature_name(c, name, sizeof(name));
+    for (int m = 0; m < o->nmasks; m++)
+      if (strncmp(name, o->masks[m], strlen(o->masks[m])) == 0)
+      {
+        masked += keep[c];
+        keep[c] = 0;
+      }
+  }
+  return masked;
+}
+
+static void print_top_features(FILE* log, BoosterHandle b)
+{
+  double gain[MALML_FEATURE_COUNT], total = 0;
+  char name[96];
+  if (xgb_total_gain(b, MALML_FEATURE_COUNT, gain) != 0)
+    return;
+  for (int c = 0; c < MALML_FEATURE_COUNT; c++) total += gain[c];
+  fprintf(
+      log, "  top features of the all-features model (share of total gain):\n");
+  for (int k = 0; k < 15 && total > 0; k++)
+  {
+    int best = 0;
+    for (int c = 1; c < MALML_FEATURE_COUNT; c++)
+      if (gain[c] > gain[best])
+        best = c;
+    if (gain[best] <= 0)
+      break;
+    fprintf(
+        log,
+        "    %5.1f%%  %s\n",
+        100 * gain[best] / total,
+        malml_schema_feature_name(best, name, sizeof(name)));
+    gain[best] = -1;
+  }
+}
+
+static void print_model_metrics(
+    FILE* log,
+    const dataset* d,
+    const char* name,
+    const cv_result* r)
+{
+  fprintf(
+      log,
+      "  %-8s out-of-fold AUC %.4f, detection %.1f%% at 1%% FPR, %.1f%% at "
+      "0.1%% FPR (%d rounds)\n",
+      name,
+      metrics_auc(r->oof, d->y, d->n),
+      100 * metrics_detection_at_fpr(r->oof, d->y, d->n, 0.01),
+      100 * metrics_detection_at_fpr(r->oof, d->y, d->n, 0.001),
+      r->rounds);
+  fflush(log);
+}
+
+/* The validation split: per-row fold, the number of folds, and what each
+ * fold holds out. */
+typedef struct
+{
+  int* fold;
+  int k;
+  const char* names[256];
+  char group_names[64][32];
+} train_split;
+
+static int make_split(const train_options* o, const dataset* d, train_split* sp)
+{
+  if ((sp->fold = malloc((d->n ? d->n : 1) * sizeof(int))) == NULL)
+    return -1;
+  if (o->by_collection)
+    return split_by_collection(
+        d->source,
+        d->group,
+        d->y,
+        d->n,
+        d->ngroups,
+        o->xgb.seed,
+        sp->fold,
+        &sp->k,
+        sp->names,
+        256);
+  sp->k = o->folds;
+  for (int f = 0; f < sp->k && f < 64; f++)
+  {
+    snprintf(sp->group_names[f], 32, "group fold %d", f + 1);
+    sp->names[f] = sp->group_names[f];
+  }
+  return split_group_kfold(
+      d->group, d->y, d->n, d->ngroups, o->folds, o->xgb.seed, sp->fold);
+}
+
+/* Sum of the five sub-scores per row: the seed's count model. */
+static double* sum_of_subscores(const dataset* d, double* const* oof)
+{
+  double* sum = calloc(d->n ? d->n : 1, sizeof(double));
+  for (size_t i = 0; sum && i < d->n; i++)
+    for (int g = 0; g < MALML_GROUP_COUNT; g++) sum[i] += oof[g][i];
+  return sum;
+}
+
+/* Every threshold the module knows, and the held-out scores it cuts. */
+typedef struct
+{
+  report_threshold t[MALML_MODEL_MAX_THRESHOLDS];
+  const double* score[MALML_MODEL_MAX_THRESHOLDS];
+  int n;
+  double* sum;
+} train_thresholds;
+
+/* Each cut is chosen on the pooled held-out scores for its target FPR. */
+static int
+choose_thresholds(const dataset* d, double* const* oof, train_thresholds* th)
+{
+  const malml_threshold_spec* spec = malml_threshold_specs(&th->n);
+  if ((th->sum = sum_of_subscores(d, oof)) == NULL)
+    return -1;
+  for (int i = 0; i < th->n; i++)
+  {
+    const double* s =
+        spec[i].model == MALML_THRESHOLD_ON_SUM ? th->sum : oof[spec[i].model];
+    double v = metrics_threshold_at_fpr(s, d->y, d->n, spec[i].target_fpr);
+    th->t[i] =
+        (report_threshold){spec[i].name, v, spec[i].target_fpr, spec[i].model};
+    th->score[i] = s;
+    metrics_confusion c = metrics_confuse(s, d->y, d->n, v);
+    fprintf(
+        stderr,
+        "  threshold %-16s %.6f (target FPR %.1f%%): detection %.1f%%, FPR "
+        "%.2f%% held out\n",
+        spec[i].name,
+        v,
+        100 * spec[i].target_fpr,
+        100 * metrics_tpr(c),
+        100 * metrics_fpr(c));
+  }
+  return 0;
+}
+
+static int train_one(
+    const train_options* o,
+    const dataset* d,
+    const train_split* sp,
+    const float* weight,
+    int g,
+    const char* dir,
+    cv_result* r,
+    char path[4096])
+{
+  unsigned char keep[MALML_FEATURE_COUNT];
+  time_t start = time(NULL);
+  int masked = make_keep(o, g, keep);
+  fprintf(
+      stderr,
+      "training the %s model (%d features masked)\n",
+      malml_model_name(g),
+      masked);
+  if (train_cv_model(
+          d,
+          sp->fold,
+          sp->k,
+          keep,
+          weight,
+          &o->xgb,
+          malml_model_name(g),
+          o->fold_dir != NULL,
+          stderr,
+          r))
+    return -1;
+  print_model_metrics(stderr, d, malml_model_name(g), r);
+  snprintf(path, 4096, "%s/%s.json", dir, malml_model_name(g));
+  if (xgb_save(r->final, path) != 0)
+    return -1;
+  if (g == MALML_GROUP_COUNT)
+    print_top_features(stderr, r->final);
+  fprintf(stderr, "  (%ld s)\n", (long) (time(NULL) - start));
+  return 0;
+}
+
+/* Sample weights of the chosen recipe; NULL (class balance through
+ * scale_pos_weight) for -W class.  *failed is set when out of memory. */
+static float*
+make_weights(const train_options* o, const dataset* d, int* failed)
+{
+  *failed = 0;
+  if (o->weighting == TRAIN_WEIGHT_CLASS)
+    return NULL;
+  float* w = malloc((d->n ? d->n : 1) * sizeof(float));
+  if (w == NULL)
+    *failed = 1;
+  else
+    train_weights(d, o->weighting, w, stderr);
+  return w;
+}
+
+static int train_all(
+    const train_options* o,
+    const dataset* d,
+    const train_split* sp,
+    const float* weight,
+    const char* dir,
+    cv_result* r,
+    char paths[MODELS][4096])
+{
+  int rc = 0;
+  for (int g = 0; rc == 0 && g < MODELS; g++)
+    rc = train_one(o, d, sp, weight, g, dir, &r[g], paths[g]);
+  return rc;
+}
+
+/* The second view: the all-features model on group folds (families and
+ * packages, collections mixed), printed beside the collection figures. */
+static int group_view(
+    const train_options* o,
+    const dataset* d,
+    const float* weight,
+    double* out)
+{
+  unsigned char keep[MALML_FEATURE_COUNT];
+  train_split sp = {.fold = NULL, .k = o->folds};
+  cv_result r = {0};
+  fprintf(
+      stderr, "second view: %d group folds, all-features model\n", o->folds);
+  make_keep(o, MALML_MODEL_ALL, keep);
+  int rc = (sp.fold = malloc((d->n ? d->n : 1) * sizeof(int))) ? 0 : -1;
+  if (rc == 0)
+    rc = split_group_kfold(
+        d->group, d->y, d->n, d->ngroups, o->folds, o->xgb.seed, sp.fold);
+  if (rc == 0)
+    rc = train_cv_model(
+        d, sp.fold, sp.k, keep, weight, &o->xgb, "groups", 0, stderr, &r);
+  if (rc == 0)
+  {
+    out[0] = metrics_auc(r.oof, d->y, d->n);
+    out[1] = metrics_detection_at_fpr(r.oof, d->y, d->n, 0.01);
+    out[2] = metrics_detection_at_fpr(r.oof, d->y, d->n, 0.001);
+    print_model_metrics(stderr, d, "groups", &r);
+  }
+  cv_result_free(&r);
+  free(sp.fold);
+  return rc;
+}
+
+/* -K: the benign-kind-held-out view at the medium and high cuts. */
+static int benign_kinds(
+    const train_options* o,
+    const dataset* d,
+    const float* weight,
+    const cv_result* r,
+    const train_thresholds* th,
+    kind_row* kinds,
+    int* nkinds)
+{
+  unsigned char keep[MALML_FEATURE_COUNT];
+  const malml_threshold_spec* medium = malml_threshold_spec_find("medium");
+  const malml_threshold_spec* high = malml_threshold_spec_find("high");
+  double cut[2] = {NAN, NAN};
+  for (int i = 0; i < th->n; i++)
+  {
+    cut[0] = strcmp(th->t[i].name, medium->name) == 0 ? th->t[i].value : cut[0];
+    cut[1] = strcmp(th->t[i].name, high->name) == 0 ? th->t[i].value : cut[1];
+  }
+  make_keep(o, MALML_MODEL_ALL, keep);
+  fprintf(
+      stderr,
+      "benign-kind view: all-features model, %d rounds\n",
+      r[MALML_MODEL_ALL].rounds);
+  return kind_view(
+      d,
+      keep,
+      weight,
+      &o->xgb,
+      r[MALML_MODEL_ALL].rounds,
+      cut,
+      50,
+      kinds,
+      16,
+      nkinds);
+}
+
+static const char* weighting_text(train_weighting w)
+{
+  return w == TRAIN_WEIGHT_TOOLCHAINS ? "classes balanced within each toolchain"
+         : w == TRAIN_WEIGHT_GROUPS
+             ? "each group weighs sqrt(its size), classes balanced"
+             : "classes balanced (scale_pos_weight = benign / malware)";
+}
+
+static int write_model(
+    const train_options* o,
+    const dataset* d,
+    const cv_result* r,
+    const train_thresholds* th,
+    json_t* validation,
+    const double* groups,
+    char paths[MODELS][4096])
+{
+  const char* p[MODELS];
+  model_threshold mt[MALML_MODEL_MAX_THRESHOLDS];
+  char version[128], err[256];
+  for (int g = 0; g < MODELS; g++) p[g] = paths[g];
+  for (int i = 0; i < th->n; i++)
+    mt[i] =
+        (model_threshold){th->t[i].name, th->t[i].value, th->t[i].target_fpr};
+  snprintf(
+      version,
+      sizeof(version),
+      "malml-%s-seed%llu",
+      PACKAGE_VERSION,
+      (unsigned long long) o->xgb.seed);
+  train_meta m = {
+      &o->xgb,
+      o->masks,
+      o->nmasks,
+      weighting_text(o->weighting),
+      o->by_collection ? "leave one collection out" : "stratified group k-fold",
+      o->folds,
+      d,
+      r,
+      MODELS,
+      th->t,
+      th->n,
+      validation,
+      groups};
+  char* meta = train_meta_json(&m);
+  int rc = meta ? model_build(
+                      p,
+                      mt,
+                      th->n,
+                      o->version ? o->version : version,
+                      meta,
+                      o->out,
+                      err,
+                      sizeof(err))
+                : -1;
+  if (rc != 0)
+    fprintf(
+        stderr, "malml train: %s: %s\n", o->out, meta ? err : "out of memory");
+  else
+    fprintf(stderr, "wrote %s\n", o->out);
+  free(meta);
+  return rc;
+}
+
+/* Fold f's model file: each sub-model's fold booster cut at its chosen
+ * round count, with the shipped thresholds; and the files it held out. */
+static int write_fold(
+    const train_options* o,
+    const dataset* d,
+    const train_split* sp,
+    const cv_result* r,
+    const train_thresholds* th,
+    int f)
+{
+  char paths[MODELS][4096], out[4096], version[160], err[256];
+  const char* p[MODELS];
+  model_threshold mt[MALML_MODEL_MAX_THRESHOLDS];
+  int rc = 0;
+  for (int g = 0; rc == 0 && g < MODELS; g++)
+  {
+    snprintf(
+        paths[g],
+        4096,
+        "%s/fold-%d-%s.json",
+        o->fold_dir,
+        f + 1,
+        malml_model_name(g));
+    p[g] = paths[g];
+    rc = xgb_save_rounds(r[g].fold_models[f], r[g].rounds, paths[g]);
+  }
+  for (int i = 0; i < th->n; i++)
+    mt[i] =
+        (model_threshold){th->t[i].name, th->t[i].value, th->t[i].target_fpr};
+  snprintf(
+      version,
+      sizeof(version),
+      "fold %d of %d: without %.100s",
+      f + 1,
+      sp->k,
+      sp->names[f]);
+  snprintf(out, sizeof(out), "%s/fold-%d.malml", o->fold_dir, f + 1);
+  if (rc == 0 &&
+      model_build(p, mt, th->n, version, "{}", out, err, sizeof(err)) != 0)
+  {
+    fprintf(stderr, "malml train: %s: %s\n", out, err);
+    rc = -1;
+  }
+  snprintf(out, sizeof(out), "%s/fold-%d.txt", o->fold_dir, f + 1);
+  FILE* list = rc == 0 ? fopen(out, "w") : NULL;
+  for (size_t i = 0; list && i < d->n; i++)
+    if (sp->fold[i] == f)
+      fprintf(list, "%s\t%d\n", d->sha256[i], d->y[i]);
+  return (list != NULL && fclose(list) == 0) ? 0 : -1;
+}
+
+static int write_folds(
+    const train_options* o,
+    const dataset* d,
+    const train_split* sp,
+    const cv_result* r,
+    const train_thresholds* th)
+{
+  if (mkdir(o->fold_dir, 0755) != 0 && errno != EEXIST)
+  {
+    fprintf(stderr, "malml train: %s: %s\n", o->fold_dir, strerror(errno));
+    return -1;
+  }
+  int rc = 0;
+  for (int f = 0; rc == 0 && f < sp->k; f++)
+    rc = write_fold(o, d, sp, r, th, f);
+  if (rc == 0)
+    fprintf(stderr, "wrote %d fold models in %s\n", sp->k, o->fold_dir);
+  return rc;
+}
+
+/* The console summary and, with -R, report.md and its plots, plus the
+ * per-collection tables (validation.md). */
+static int report(
+    const train_options* o,
+    const dataset* d,
+    double* const* oof,
+    const train_thresholds* th,
+    const validation_input* v,
+    const validation_pooled* p,
+    const kind_row* kinds,
+    int nkinds)
+{
+  char title[128];
+  snprintf(
+      title,
+      sizeof(title),
+      "Held-out validation (%s, seed %llu)",
+      o->by_collection ? "leave one collection out" : "group folds",
+      (unsigned long long) o->xgb.seed);
+  report_input in = {
+      d,
+      {0},
+      th->t,
+      th->n,
+      title,
+      o->version ? o->version : "",
+      "Every score comes from a model that never saw the file's collection "
+      "(malware) or package (benign): each fold's model scores its "
+      "held-out fold at the round count chosen on all folds.  The shipped "
+      "model is refitted on every file."};
+  for (int g = 0; g < MODELS; g++) in.score[g] = oof[g];
+  report_print(stdout, &in);
+  validation_print(stdout, v, p);
+  if (nkinds > 0)
+    kind_view_print(stdout, kinds, nkinds);
+  if (o->report_dir == NULL)
+    return 0;
+  int rc = report_write(&in, o->report_dir);
+  char path[4096];
+  snprintf(path, sizeof(path), "%s/validation.md", o->report_dir);
+  FILE* f = rc == 0 ? fopen(path, "w") : NULL;
+  if (f == NULL)
+    return -1;
+  validation_print(f, v, p);
+  if (nkinds > 0)
+    kind_view_print(f, kinds, nkinds);
+  return fclose(f) == 0 ? 0 : -1;
+}
+
+/* Everything after the data is loaded: split, weigh, fit and validate,
+ * choose the thresholds, write the model and the reports. */
+int train_run(
+    const train_options* o,
+    const dataset* d,
+    const char* dir,
+    cv_result* r)
+{
+  train_split sp = {.fold = NULL, .k = 0};
+  train_thresholds th = {.sum = NULL};
+  char paths[MODELS][4096];
+  double* oof[MODELS] = {NULL};
+  double groups[3] = {NAN, NAN, NAN};
+  kind_row kinds[16];
+  int nkinds = 0;
+  validation_pooled pooled;
+  int failed, rc = make_split(o, d, &sp);
+  float* weight = rc == 0 ? make_weights(o, d, &failed) : NULL;
+  rc = (rc == 0 && !failed) ? train_all(o, d, &sp, weight, dir, r, paths) : -1;
+  for (int g = 0; g < MODELS; g++) oof[g] = r[g].oof;
+  if (rc == 0)
+    rc = choose_thresholds(d, oof, &th);
+  validation_input v = {
+      d,
+      sp.fold,
+      sp.k,
+      sp.names,
+      oof[MALML_MODEL_ALL],
+      th.t,
+      th.score,
+      th.n,
+      1000,
+      o->xgb.seed};
+  if (rc == 0)
+    rc = validation_pooled_stats(&v, &pooled);
+  if (rc == 0 && o->by_collection && o->folds >= 2)
+    rc = group_view(o, d, weight, groups);
+  if (rc == 0 && o->kind_view)
+    rc = benign_kinds(o, d, weight, r, &th, kinds, &nkinds);
+  if (rc == 0)
+    rc = write_model(o, d, r, &th, validation_json(&v, &pooled), groups, paths);
+  if (rc == 0 && o->oof_path)
+    rc = scores_tsv_write(o->oof_path, d, oof, sp.fold);
+  if (rc == 0 && o->fold_dir)
+    rc = write_folds(o, d, &sp, r, &th);
+  if (rc == 0)
+    rc = report(o, d, oof, &th, &v, &pooled, kinds, nkinds);
+  free(weight);
+  free(sp.fold);
+  free(th.sum);
+  return rc;
+}
