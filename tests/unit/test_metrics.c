@@ -125,3 +125,51 @@ Test(metrics, roc_has_one_point_per_distinct_score)
     cr_assert(epsilon_eq(dbl, tpr[i], want_tpr[i], 1e-12), "point %zu", i);
   }
 }
+
+/* Rows of a statistic's sample, to see what the bootstrap drew. */
+static double count_rows(const double* s, const int* y, size_t n, void* ctx)
+{
+  return (double) n;
+}
+
+Test(metrics, group_bootstrap_draws_whole_groups)
+{
+  /* Group 0 has 3 rows, group 1 has 5: every replicate draws two groups,
+   * so it holds 6, 8 or 10 rows, never a count that splits a group. */
+  const double s[] = {0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8};
+  const int y[] = {0, 0, 0, 1, 1, 1, 1, 1};
+  const int g[] = {0, 0, 0, 1, 1, 1, 1, 1};
+  double ci[2];
+  cr_assert_eq(
+      metrics_group_bootstrap(s, y, g, 8, 2, 400, 7, count_rows, NULL, ci), 0);
+  cr_assert(ci[0] == 6 && ci[1] == 10, "interval %g..%g", ci[0], ci[1]);
+}
+
+static double auc_stat(const double* s, const int* y, size_t n, void* ctx)
+{
+  return metrics_auc(s, y, n);
+}
+
+Test(metrics, group_bootstrap_interval_brackets_the_estimate_and_repeats)
+{
+  /* 20 groups of 3 rows; malware (groups 10..19) mostly scores higher. */
+  double s[60];
+  int y[60], g[60];
+  for (int i = 0; i < 60; i++)
+  {
+    g[i] = i / 3;
+    y[i] = g[i] >= 10;
+    s[i] = 0.05 * (i % 7) + (y[i] ? 0.3 : 0.0);
+  }
+  double a[2], b[2], c[2], auc = metrics_auc(s, y, 60);
+  cr_assert_eq(
+      metrics_group_bootstrap(s, y, g, 60, 20, 500, 1, auc_stat, NULL, a), 0);
+  cr_assert_eq(
+      metrics_group_bootstrap(s, y, g, 60, 20, 500, 1, auc_stat, NULL, b), 0);
+  cr_assert_eq(
+      metrics_group_bootstrap(s, y, g, 60, 20, 500, 2, auc_stat, NULL, c), 0);
+  cr_assert(a[0] <= auc && auc <= a[1], "%g not in %g..%g", auc, a[0], a[1]);
+  cr_assert(a[0] < a[1], "a real spread, not one value");
+  cr_assert(a[0] == b[0] && a[1] == b[1], "same seed, same interval");
+  cr_assert(a[0] != c[0] || a[1] != c[1], "another seed, other draws");
+}
