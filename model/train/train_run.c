@@ -287,13 +287,11 @@ static int benign_kinds(
     int* nkinds)
 {
   unsigned char keep[MALML_FEATURE_COUNT];
-  const malml_threshold_spec* medium = malml_threshold_spec_find("medium");
-  const malml_threshold_spec* high = malml_threshold_spec_find("high");
   double cut[2] = {NAN, NAN};
   for (int i = 0; i < th->n; i++)
   {
-    cut[0] = strcmp(th->t[i].name, medium->name) == 0 ? th->t[i].value : cut[0];
-    cut[1] = strcmp(th->t[i].name, high->name) == 0 ? th->t[i].value : cut[1];
+    cut[0] = strcmp(th->t[i].name, "medium") == 0 ? th->t[i].value : cut[0];
+    cut[1] = strcmp(th->t[i].name, "high") == 0 ? th->t[i].value : cut[1];
   }
   make_keep(o, MALML_MODEL_ALL, keep);
   fprintf(
