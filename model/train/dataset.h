@@ -1,5 +1,5 @@
 /*
- * Private header: a labelled feature matrix for `malml train` and `malml
+ * a labelled feature matrix for `malml train` and `malml
  * eval`, read from `malml features` JSON lines or by scanning directories,
  * joined by sha256 with a labels file (TSV: sha256, label, group, family,
  * source; a header line is skipped).

@@ -1,5 +1,5 @@
 /*
- * Private header: the labels file of a corpus (labels.tsv: sha256, label,
+ * the labels file of a corpus (labels.tsv: sha256, label,
  * group, family, source), looked up by sha256.
  */
 #ifndef MALML_LABELS_H

@@ -1,5 +1,5 @@
 /*
- * Private header: binary-classifier metrics shared by `malml train` and
+ * binary-classifier metrics shared by `malml train` and
  * `malml eval`, so both report the same numbers the same way.
  *
  * Everywhere a file counts as detected when score >= threshold; labels are

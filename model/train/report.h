@@ -1,5 +1,5 @@
 /*
- * Private header: evaluation reports shared by `malml eval` (scores of a
+ * evaluation reports shared by `malml eval` (scores of a
  * model file) and `malml train` (out-of-fold scores): a summary on the
  * console and a Markdown report with SVG plots.
  */

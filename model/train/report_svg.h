@@ -1,5 +1,5 @@
 /*
- * Private header: the two plots of an evaluation report, written as plain
+ * the two plots of an evaluation report, written as plain
  * SVG 1.1 text (no library): ROC curves with a logarithmic FPR axis, where
  * the operating points of a malware detector live, and score histograms
  * per class.

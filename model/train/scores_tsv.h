@@ -1,5 +1,5 @@
 /*
- * Private header: per-file scores as TSV, written by `malml train -O`
+ * per-file scores as TSV, written by `malml train -O`
  * (out-of-fold scores) and `malml eval -O`, read back by `malml eval -S` to
  * report on scores computed elsewhere (e.g. out of fold) without a model.
  *

@@ -1,5 +1,5 @@
 /*
- * Private header: group-k-fold cross-validation and the final fit of one
+ * group-k-fold cross-validation and the final fit of one
  * sub-model for `malml train`.
  */
 #ifndef MALML_TRAIN_CV_H
@@ -31,7 +31,8 @@ typedef struct
  * final model is refitted on all rows for that many rounds.  weight: sample
  * weights that already balance the classes (NULL: none, and positives are
  * weighted by negatives / positives instead).  keep_folds: keep each
- * fold's model in out->fold_models.  Progress goes to log.  Returns 0, or -1 after a message on stderr.
+ * fold's model in out->fold_models.  Progress goes to log.  Returns 0, or -1
+ * after a message on stderr.
  */
 int train_cv_model(
     const dataset* d,

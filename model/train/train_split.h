@@ -1,5 +1,5 @@
 /*
- * Private header: group k-fold splits for `malml train`.  Files of one group
+ * group k-fold splits for `malml train`.  Files of one group
  * (a malware family or threat report, a benign package) always land in the
  * same fold, so validation never sees a sibling of a training file.
  */

@@ -1,5 +1,5 @@
 /*
- * Private header: toolchain-balanced sample weights for `malml train -B`.
+ * toolchain-balanced sample weights for `malml train -B`.
  *
  * The corpus classes differ in toolchain (benign rich in .NET and MinGW,
  * malware in MSVC, Delphi and VB; corpus README), so "MinGW means benign"

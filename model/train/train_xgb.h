@@ -1,5 +1,5 @@
 /*
- * Private header: the slice of XGBoost's C API that `malml train` uses,
+ * the slice of XGBoost's C API that `malml train` uses,
  * wrapped so that the training driver reads as a recipe.  All functions
  * return 0, or -1 after printing XGBoost's last error on stderr.
  */
