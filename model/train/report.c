@@ -11,10 +11,10 @@
 
 #define MODELS (MALML_GROUP_COUNT + 1)
 
+/* Row names: the sub-model's, "all (malml.score)" for the all-features. */
 static const char* model_name(int g)
 {
-  return g == MALML_GROUP_COUNT ? "all (malml.score)"
-                                : malml_schema_group((malml_group) g)->name;
+  return g == MALML_MODEL_ALL ? "all (malml.score)" : malml_model_name(g);
 }
 
 /* The scores a threshold cuts: one sub-model's, or the sub-score sum. */
@@ -50,7 +50,7 @@ static int confusion_at(
 
 static double* subscore_sum(const report_input* r)
 {
-  report_threshold t = {"sum", 0, 0, 1};
+  report_threshold t = {"sum", 0, 0, MALML_THRESHOLD_ON_SUM};
   return threshold_scores(r, &t);
 }
 
