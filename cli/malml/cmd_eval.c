@@ -168,9 +168,10 @@ static int evaluate(
       n,
       title,
       malml_model_version(m),
-      o->scores_in ? "Scores read from a file (for `malml train -O`: out of "
-                     "fold, each file scored by a model that never saw its "
-                     "group); thresholds from the model."
+      o->scores_in ? "Scores read from a file (for `malml train -O`: held "
+                     "out, each file scored by a model that never saw its "
+                     "malware collection or benign package); thresholds "
+                     "from the model."
                    : "Scores of the model file on this corpus.  If the model "
                      "was trained on any of these files the numbers are "
                      "in-sample and say nothing about new files."};

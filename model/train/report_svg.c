@@ -312,7 +312,16 @@ int svg_histogram(
         TOP,
         x,
         TOP + PH);
-    text(f, x + 3, TOP + 12 + 12 * i, "start", 10, m[i].label);
+    /* Near the right edge the label goes left of its line, clear of the
+     * legend; labels are stacked so cuts close together stay readable. */
+    int right = x > LEFT + 0.85 * PW;
+    text(
+        f,
+        right ? x - 3 : x + 3,
+        TOP + 12 + 12 * i,
+        right ? "end" : "start",
+        10,
+        m[i].label);
   }
   return end(f);
 }

@@ -4,7 +4,7 @@
 # stay quiet on most benign files.  The shipped model was trained on this
 # corpus, so these are in-sample numbers: the bounds check that the rules
 # and thresholds are wired right, not how well they generalise (that is the
-# out-of-fold report, model/README.md).  Skips (exit 77) without the corpus.
+# held-out report, model/README.md).  Skips (exit 77) without the corpus.
 set -u
 : "${srcdir:=.}"
 rules=$srcdir/rules/malml.yar
@@ -43,15 +43,16 @@ check()
   [ "$verdict" = ok ] || failures=$((failures + 1))
 }
 
-# Lower bounds: a little under each rule's out-of-fold detection in
-# model/README.md (high 16.5%, medium-not-high 41%, count 43%, imports rule
-# 36%): on its own training files the refitted model must do at least as
-# well as on held-out groups.  Upper bounds: the rule's target FPR.
-check malml_high_confidence 150 1
+# Lower bounds: a little under each rule's held-out detection in its meta
+# (high 20.7%, medium-not-high 35.8%, count 51.0%, packed 16.6%, imports
+# rule 22.2%: leave-one-collection-out, model/README.md): on its own
+# training files the refitted model must do at least as well as on
+# collections it never saw.  Upper bounds: the rule's target FPR.
+check malml_high_confidence 180 1
 check malml_suspicious 300 10
-check malml_count 400 10
-check malml_packed_suspicious 10 10
-check malml_injection_imports 300 10
+check malml_count 450 10
+check malml_packed_suspicious 150 10
+check malml_injection_imports 200 10
 
 # The tiers nest: nothing is both high-confidence and merely suspicious.
 both=$(awk '{print $2}' "$tmp/malware" "$tmp/benign" | sort | uniq -c |
