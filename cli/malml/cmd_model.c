@@ -29,7 +29,7 @@ static void print_text(const malml_model* m, const char* source)
   for (int i = 0; i < malml_model_threshold_count(m); i++)
   {
     const malml_model_threshold* t = malml_model_threshold_at(m, i);
-    printf("  %-8s %.6f  %g\n", t->name, t->value, t->target_fpr);
+    printf("  %-16s %.6f  %g\n", t->name, t->value, t->target_fpr);
   }
   printf("meta     %s\n", malml_model_meta(m));
 }
