@@ -9,6 +9,7 @@
 
 #include "cli/common/mapped.h"
 #include "cli/common/sha256.h"
+#include "cli/common/walk.h"
 #include "cli/common/workers.h"
 
 static const char extract_source[] = "import \"malml\"\n";
@@ -161,7 +162,7 @@ static void each_file(void* state, const char* path)
 
 static void each_walk_error(void* shared, const char* path, int err)
 {
-  each_fail(shared, path, strerror(err));
+  each_fail(shared, path, walk_strerror(err));
 }
 
 int extract_each(
@@ -183,7 +184,8 @@ int extract_each(
       .on_file = each_file,
       .thread_fini = each_fini,
       .on_walk_error = each_walk_error,
-      .shared = &s};
+      .shared = &s,
+      .report_special = 1};
   int rc = workers_run(targets, ntargets, &w);
   yr_rules_destroy(s.rules);
   if (rc < 0)

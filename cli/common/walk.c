@@ -233,7 +233,18 @@ static void visit(walker* w, char* path, int top)
   else if (S_ISDIR(st.st_mode) && (top || w->opts->recursive))
     enter_dir(w, path, &st);
   else
+  {
+    if (top && w->opts->report_special && !S_ISDIR(st.st_mode))
+      report(w, path, WALK_NOT_REGULAR);
     free(path); /* devices, fifos, sockets, and symlinks not followed */
+  }
+}
+
+const char* walk_strerror(int err)
+{
+  return err == WALK_NOT_REGULAR
+             ? "not a regular file (a device, FIFO or socket): not scanned"
+             : strerror(err);
 }
 
 /* Next entry name of d (owned by d or its stream), or NULL at the end. */

@@ -25,7 +25,19 @@ typedef struct
      at least `skip_larger` bytes go to on_skip instead of on_file. */
   long long skip_larger;
   void (*on_skip)(void* ctx, const char* path, long long size);
+  /* Optional.  A target (not an entry found inside a directory) that is
+     neither a regular file nor a directory (a device, FIFO or socket) goes
+     to on_error with WALK_NOT_REGULAR instead of being skipped: a program
+     given /dev/null or a pipe must say it scanned nothing.  Entries inside
+     directories are skipped, as YARA does. */
+  int report_special;
 } walk_options;
+
+/* The `err` of on_error for report_special; not an errno value. */
+#define WALK_NOT_REGULAR (-1)
+
+/* strerror(err), or the reason for WALK_NOT_REGULAR. */
+const char* walk_strerror(int err);
 
 /* Walks one target.  Returns the number of errors reported. */
 int walk_target(const char* target, const walk_options* opts);

@@ -98,6 +98,7 @@ void workers_add_target(workers_pool* p, const char* target)
       .always_slash = p->o->always_slash,
       .skip_larger = p->o->skip_larger,
       .on_skip = walk_skip,
+      .report_special = p->o->report_special,
   };
   p->errors += walk_target(target, &w);
 }

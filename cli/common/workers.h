@@ -22,6 +22,7 @@ typedef struct
   int always_slash;
   long long skip_larger;
   void (*on_skip)(void* shared, const char* path, long long size);
+  int report_special; /* see walk_options */
 } workers_options;
 
 /* Returns the number of walk errors, or -1 if the threads could not start. */

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -145,4 +146,59 @@ Test(features_cli, bad_paths_are_reported_and_the_walk_goes_on)
   cr_assert_eq(fscanf(p, "%d", &lines), 1);
   pclose(p);
   cr_assert_eq(lines, 1, "the good file is still printed");
+}
+
+/* Runs `malml features TARGET GOOD` (stdout counted in lines); returns the
+ * exit status and fills err with stderr. */
+static int features_on(const char* target, char* err, size_t size, int* lines)
+{
+  char cmd[8192], errfile[] = "/tmp/malml-err-XXXXXX";
+  int fd = mkstemp(errfile);
+  cr_assert_geq(fd, 0);
+  close(fd);
+  snprintf(
+      cmd,
+      sizeof(cmd),
+      "'%s' features '%s' '%s' 2>'%s' | wc -l",
+      getenv("MALML_BIN"),
+      target,
+      fixture("pe/gui-i686.exe"),
+      errfile);
+  FILE* p = popen(cmd, "r");
+  cr_assert_eq(fscanf(p, "%d", lines), 1);
+  int status = pclose(p);
+  FILE* e = fopen(errfile, "r");
+  size_t n = fread(err, 1, size - 1, e);
+  err[n] = '\0';
+  fclose(e);
+  unlink(errfile);
+  return status;
+}
+
+Test(features_cli, special_files_are_reported_not_skipped)
+{
+  char fifo[] = "/tmp/malml-fifo-XXXXXX", err[4096];
+  int lines;
+  cr_assert_not_null(mkdtemp(fifo));
+  strcat(fifo, "/pipe");
+  cr_assert_eq(mkfifo(fifo, 0600), 0);
+  const char* targets[] = {"/dev/null", fifo};
+  for (int i = 0; i < 2; i++)
+  {
+    /* The pipeline's status is wc's: read malml's from its message. */
+    features_on(targets[i], err, sizeof(err), &lines);
+    cr_assert_neq(strstr(err, targets[i]), NULL, "names it: %s", err);
+    cr_assert_neq(strstr(err, "not a regular file"), NULL, "says why: %s", err);
+    cr_assert_eq(lines, 1, "the good file is still printed");
+  }
+  char cmd[8192];
+  snprintf(
+      cmd,
+      sizeof(cmd),
+      "'%s' features /dev/null >/dev/null 2>&1",
+      getenv("MALML_BIN"));
+  cr_assert_eq(WEXITSTATUS(system(cmd)), 1, "exit status says so");
+  unlink(fifo);
+  *strrchr(fifo, '/') = '\0';
+  rmdir(fifo);
 }
