@@ -72,6 +72,28 @@ int extractor_run(extractor* x, const uint8_t* data, size_t size)
   return rc;
 }
 
+/* Why a scan of a mapped file failed, for the errors YARA's scan returns
+ * (yara itself prints only "error: N"). */
+static const char* scan_error_text(int rc)
+{
+  switch (rc)
+  {
+  case ERROR_COULD_NOT_MAP_FILE:
+    return "the file could not be read while it was scanned (it shrank or "
+           "changed under the scan, or the disk failed)";
+  case ERROR_INSUFFICIENT_MEMORY:
+    return "out of memory while scanning it";
+  case ERROR_SCAN_TIMEOUT:
+    return "the scan timed out";
+  case ERROR_TOO_MANY_MATCHES:
+    return "too many matches";
+  case ERROR_INVALID_MODULE_DATA:
+    return "the model given with -x malml=FILE is not valid";
+  default:
+    return "scan failed (libyara error)";
+  }
+}
+
 int extractor_file(
     extractor* x,
     const char* path,
@@ -79,7 +101,7 @@ int extractor_file(
     const char** why)
 {
   mapped_file m;
-  int err = mapped_open(path, &m);
+  int rc, err = mapped_open(path, &m);
   if (err != 0)
   {
     *why = strerror(err);
@@ -88,8 +110,8 @@ int extractor_file(
   *why = NULL;
   if (sha256_hex(m.data, m.size, sha) != 0)
     *why = "sha256 failed";
-  else if (extractor_run(x, m.data, m.size) != ERROR_SUCCESS)
-    *why = "scan failed";
+  else if ((rc = extractor_run(x, m.data, m.size)) != ERROR_SUCCESS)
+    *why = scan_error_text(rc);
   mapped_close(&m);
   return *why == NULL ? 0 : -1;
 }
