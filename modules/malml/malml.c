@@ -235,6 +235,13 @@ set_feature_int(YR_OBJECT* m, const malml_features* f, int i, const char* field)
     malml_set_integer_at(m, field, (int64_t) f->vector[i]);
 }
 
+/* An exact integer, or undefined where it is missing. */
+static void set_exact_int(YR_OBJECT* m, int64_t value, const char* field)
+{
+  if (value != MALML_PE_MISSING)
+    malml_set_integer_at(m, field, value);
+}
+
 static void set_fields(YR_OBJECT* m, const malml_features* f)
 {
   const float* v = f->vector;
@@ -242,10 +249,10 @@ static void set_fields(YR_OBJECT* m, const malml_features* f)
   set_string(malml_schema_hash(), m, "schema_hash");
   set_integer(MALML_FEATURE_COUNT, m, "number_of_features");
   set_float(f->entropy, m, "entropy");
-  set_feature_int(m, f, MALML_F_size_dif, "size_dif");
-  set_feature_int(m, f, MALML_F_stack_dif, "stack_dif");
-  set_feature_int(m, f, MALML_F_heap_dif, "heap_dif");
-  set_feature_int(m, f, MALML_F_overlay_size, "overlay_size");
+  set_exact_int(m, f->size_dif, "size_dif");
+  set_exact_int(m, f->stack_dif, "stack_dif");
+  set_exact_int(m, f->heap_dif, "heap_dif");
+  set_exact_int(m, f->overlay_size, "overlay_size");
   set_feature_int(m, f, MALML_F_number_of_imports, "number_of_imports");
   set_feature_int(m, f, MALML_F_imported_dlls, "number_of_imported_dlls");
   set_feature_int(m, f, MALML_F_number_of_exports, "number_of_exports");

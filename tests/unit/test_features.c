@@ -243,3 +243,39 @@ Test(fields, functions_find_buckets_and_tokens)
       "malml.number_of_wx_sections == 1",
       fixture("pe/rwx-x86_64.exe")));
 }
+
+static void put_le(uint8_t* p, uint64_t v, int bytes)
+{
+  for (int i = 0; i < bytes; i++) p[i] = (uint8_t) (v >> (8 * i));
+}
+
+/* Integers past float32's 2^24: the rule-visible value is pe's arithmetic
+ * to the unit, not the vector's rounded float. */
+Test(fields, large_integers_are_exact)
+{
+  FILE* f = fopen(fixture("pe/gui-x86_64.exe"), "rb");
+  cr_assert_not_null(f);
+  static uint8_t buf[4 << 20];
+  size_t n = fread(buf, 1, sizeof(buf), f);
+  fclose(f);
+  uint32_t lfanew = buf[0x3c] | buf[0x3d] << 8 | buf[0x3e] << 16;
+  uint8_t* opt = buf + lfanew + 24;
+  cr_assert_eq(opt[0] | opt[1] << 8, 0x20b, "a PE32+ fixture");
+  put_le(opt + 56, 0x10000011, 4);       /* SizeOfImage */
+  put_le(opt + 72, 0x123456789ULL, 8);   /* SizeOfStackReserve */
+  put_le(opt + 88, (1ULL << 40) + 1, 8); /* SizeOfHeapReserve */
+  char cond[1024];
+  snprintf(
+      cond,
+      sizeof(cond),
+      "import \"malml\" import \"pe\" rule r { condition: "
+      "malml.size_dif == 268435473 - %zu and "
+      "malml.size_dif == pe.size_of_image - filesize and "
+      "malml.stack_dif == 4886718345 - pe.size_of_stack_commit and "
+      "malml.stack_dif == pe.size_of_stack_reserve - pe.size_of_stack_commit "
+      "and malml.heap_dif == 1099511627777 - pe.size_of_heap_commit }",
+      n);
+  YR_RULES* rules = compile_rules(cond);
+  cr_assert(rule_matches_mem(rules, "r", buf, n));
+  yr_rules_destroy(rules);
+}

@@ -37,6 +37,13 @@ static float dif(int64_t a, int64_t b)
                                                           : (float) (a - b);
 }
 
+/* a - b, or MALML_PE_MISSING when either is. */
+static int64_t exact_dif(int64_t a, int64_t b)
+{
+  return (a == MALML_PE_MISSING || b == MALML_PE_MISSING) ? MALML_PE_MISSING
+                                                          : a - b;
+}
+
 static float ratio(double a, double b)
 {
   return b > 0 ? (float) (a / b) : NAN;
@@ -543,6 +550,12 @@ int malml_features_compute(
         sizeof(out->section_name[i]));
   }
 
+  out->size_dif = exact_dif(pe->size_of_image, (int64_t) size);
+  out->stack_dif =
+      exact_dif(pe->size_of_stack_reserve, pe->size_of_stack_commit);
+  out->heap_dif = exact_dif(pe->size_of_heap_reserve, pe->size_of_heap_commit);
+  out->overlay_size =
+      pe->overlay_size == MALML_PE_MISSING ? 0 : pe->overlay_size;
   fill f = {pe, scan, data, size, out->vector, 0, 0};
   fill_imports(&f, pe_obj); /* first: header and filetype use its counts */
   fill_header(&f);

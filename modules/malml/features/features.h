@@ -23,6 +23,10 @@ typedef struct
   double section_entropy[MALML_PE_MAX_SECTIONS]; /* NaN: no raw bytes */
   char section_name[MALML_PE_MAX_SECTIONS][9];
   malml_strings_stats strings;
+  /* Rule-visible integers as pe's arithmetic gives them: the vector's
+   * float32 rounds values past 2^24 (SizeOfImage 0x10000011 gave size_dif
+   * 268433392 for 268433399).  MALML_PE_MISSING when undefined. */
+  int64_t size_dif, stack_dif, heap_dif, overlay_size;
 } malml_features;
 
 /*
