@@ -33,10 +33,9 @@ static void usage(FILE* out)
   fprintf(
       out,
       "usage: malml eval -l LABELS [options] CORPUS...\n"
-      "CORPUS: directories to scan, or `malml features` output (*.jsonl, - "
-      "for\n"
-      "stdin); LABELS: TSV of sha256, label (1 malware), group, family, "
-      "source.\n"
+      "CORPUS: directories or files to scan, or `malml features` output\n"
+      "(*.jsonl, - for stdin); LABELS: TSV of sha256, label (1 malware),\n"
+      "group, family, source.\n"
       "  -m MODEL    model file (default: the model compiled in)\n"
       "  -R DIR      write report.md and SVG plots into DIR\n"
       "  -O FILE     write every file's scores as TSV\n"

@@ -25,10 +25,9 @@ static void usage(FILE* out)
   fprintf(
       out,
       "usage: malml train -l LABELS -o MODEL [options] CORPUS...\n"
-      "CORPUS: directories to scan, or `malml features` output (*.jsonl, - "
-      "for\n"
-      "stdin); LABELS: TSV of sha256, label (1 malware), group, family, "
-      "source.\n"
+      "CORPUS: directories or files to scan, or `malml features` output\n"
+      "(*.jsonl, - for stdin); LABELS: TSV of sha256, label (1 malware),\n"
+      "group, family, source.\n"
       "  -v SPLIT     validation: collections (default: each malware\n"
       "               collection held out whole with a package-disjoint\n"
       "               share of the benign packages) or groups (-k group\n"
@@ -66,7 +65,7 @@ static void usage(FILE* out)
       "-seedN)\n");
 }
 
-/* Long on purpose: one case per option, in the order usage() lists them. */
+/* Long on purpose: one case per option. */
 static int parse_options(int argc, char** argv, train_options* o)
 {
   int c;
