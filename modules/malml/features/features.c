@@ -22,19 +22,14 @@ typedef struct
   const uint8_t* data;
   size_t size;
   float* v;
-  int imports_vb; /* imports from msvbvm50/60 */
-  int nimports;   /* functions seen, ordinary and delayed */
+  malml_features* out; /* also receives the exact rule-visible integers */
+  int imports_vb;      /* imports from msvbvm50/60 */
+  int nimports;        /* functions seen, ordinary and delayed */
 } fill;
 
 static float num(int64_t x)
 {
   return x == MALML_PE_MISSING ? NAN : (float) x;
-}
-
-static float dif(int64_t a, int64_t b)
-{
-  return (a == MALML_PE_MISSING || b == MALML_PE_MISSING) ? NAN
-                                                          : (float) (a - b);
 }
 
 /* a - b, or MALML_PE_MISSING when either is. */
@@ -93,9 +88,14 @@ static void fill_header(fill* f)
   v[MALML_F_size_of_heap_reserve] = num(p->size_of_heap_reserve);
   v[MALML_F_size_of_heap_commit] = num(p->size_of_heap_commit);
   v[MALML_F_number_of_sections] = (float) p->number_of_sections;
-  v[MALML_F_size_dif] = dif(p->size_of_image, (int64_t) f->size);
-  v[MALML_F_stack_dif] = dif(p->size_of_stack_reserve, p->size_of_stack_commit);
-  v[MALML_F_heap_dif] = dif(p->size_of_heap_reserve, p->size_of_heap_commit);
+  f->out->size_dif = exact_dif(p->size_of_image, (int64_t) f->size);
+  f->out->stack_dif =
+      exact_dif(p->size_of_stack_reserve, p->size_of_stack_commit);
+  f->out->heap_dif = exact_dif(p->size_of_heap_reserve, p->size_of_heap_commit);
+  f->out->overlay_size = overlay;
+  v[MALML_F_size_dif] = num(f->out->size_dif);
+  v[MALML_F_stack_dif] = num(f->out->stack_dif);
+  v[MALML_F_heap_dif] = num(f->out->heap_dif);
   v[MALML_F_machine] = num(p->machine);
   v[MALML_F_characteristics] = num(p->characteristics);
   v[MALML_F_dll_characteristics] = num(p->dll_characteristics);
@@ -550,13 +550,7 @@ int malml_features_compute(
         sizeof(out->section_name[i]));
   }
 
-  out->size_dif = exact_dif(pe->size_of_image, (int64_t) size);
-  out->stack_dif =
-      exact_dif(pe->size_of_stack_reserve, pe->size_of_stack_commit);
-  out->heap_dif = exact_dif(pe->size_of_heap_reserve, pe->size_of_heap_commit);
-  out->overlay_size =
-      pe->overlay_size == MALML_PE_MISSING ? 0 : pe->overlay_size;
-  fill f = {pe, scan, data, size, out->vector, 0, 0};
+  fill f = {pe, scan, data, size, out->vector, out, 0, 0};
   fill_imports(&f, pe_obj); /* first: header and filetype use its counts */
   fill_header(&f);
   fill_sections(&f, out);

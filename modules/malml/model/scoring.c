@@ -117,16 +117,15 @@ void malml_scoring_set(
     return;
   set_string(malml_model_version(model), module_object, "model.version");
   set_string(malml_model_sha256(model), module_object, "model.sha256");
-  int n;
-  const malml_threshold_spec* spec = malml_threshold_specs(&n);
-  for (int i = 0; i < n; i++)
+  /* The model's thresholds that the module declares (malml.c declares one
+   * field per malml_threshold_specs entry); other names stay in the file. */
+  YR_OBJECT* declared = yr_object_lookup_field(module_object, "threshold");
+  for (int i = 0; declared && i < malml_model_threshold_count(model); i++)
   {
-    const malml_model_threshold* t =
-        malml_model_threshold_find(model, spec[i].name);
-    char path[64];
-    snprintf(path, sizeof(path), "threshold.%s", spec[i].name);
-    if (t != NULL)
-      malml_set_float_at(module_object, path, t->value);
+    const malml_model_threshold* t = malml_model_threshold_at(model, i);
+    YR_OBJECT* field = yr_object_lookup_field(declared, t->name);
+    if (field != NULL)
+      yr_object_set_float(t->value, field, NULL);
   }
   if (f == NULL || !f->is_pe)
     return;
