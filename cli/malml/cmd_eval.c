@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/common/extract.h"
 #include "cli/common/mapped.h"
 #include "cli/malml/commands.h"
 #include "model/train/dataset.h"
@@ -71,7 +72,8 @@ static int parse_options(int argc, char** argv, eval_options* o)
       o->scores_in = optarg;
       break;
     case 'p':
-      o->threads = atoi(optarg);
+      if ((o->threads = extract_threads_arg(optarg)) < 0)
+        return usage(stderr), -1;
       break;
     default:
       usage(c == 'h' ? stdout : stderr);

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli/common/extract.h"
 #include "cli/malml/commands.h"
 #include "config.h"
 #include "model/train/dataset.h"
@@ -88,7 +89,8 @@ static int parse_options(int argc, char** argv, train_options* o)
       o->xgb.seed = strtoull(optarg, NULL, 10);
       break;
     case 'p':
-      o->threads = o->xgb.nthread = atoi(optarg);
+      if ((o->threads = o->xgb.nthread = extract_threads_arg(optarg)) < 0)
+        return usage(stderr), -1;
       break;
     case 'r':
       o->xgb.max_rounds = atoi(optarg);

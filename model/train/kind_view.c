@@ -75,7 +75,7 @@ int kind_view(
       continue;
     cv_result cv;
     rc = train_cv_model(
-        d, fold, 1, keep, weight, &fixed, r->kind, 0, stderr, &cv);
+        d, fold, 1, keep, weight, &fixed, r->kind, CV_NO_FINAL, stderr, &cv);
     if (rc == 0)
     {
       measure(d, fold, cv.oof, cut, r);

@@ -205,25 +205,10 @@ static void md_thresholds(FILE* f, const report_input* r)
  * learned the toolchain instead of the behaviour shows up here as a slice
  * with many false positives or a slice it cannot detect. */
 static const char* const slices[] = {
-    "dotnet",
-    "mingw",
-    "rich_header",
-    "delphi",
-    "visual_basic",
-    "go",
-    "machine_i386",
-    "machine_amd64",
-    "machine_arm64",
-    "pe32plus",
-    "dll",
-    "driver",
-    "efi",
-    "nsis",
-    "inno",
-    "sfx_archive",
-    "upx",
-    "signed",
-    "overlay"};
+    "dotnet", "mingw",        "rich_header",   "delphi",        "visual_basic",
+    "go",     "machine_i386", "machine_amd64", "machine_arm64", "pe32plus",
+    "dll",    "exe",          "driver",        "efi",           "nsis",
+    "inno",   "sfx_archive",  "upx",           "signed",        "overlay"};
 
 static void md_slice_row(
     FILE* f,
@@ -467,6 +452,17 @@ md_families(FILE* f, const report_input* r, const report_threshold* th)
   free(groups);
 }
 
+/* The markers of the thresholds that cut sub-model `model`'s score (or the
+ * sum, MALML_THRESHOLD_ON_SUM), for its histogram; returns their number. */
+static int markers(const report_input* r, int model, svg_marker m[16])
+{
+  int nm = 0;
+  for (int i = 0; i < r->nthresholds && nm < 16; i++)
+    if (r->thresholds[i].model == model)
+      m[nm++] = (svg_marker){r->thresholds[i].name, r->thresholds[i].value};
+  return nm;
+}
+
 static int plots(const report_input* r, const double* sum, const char* dir)
 {
   const dataset* d = r->d;
@@ -484,9 +480,7 @@ static int plots(const report_input* r, const double* sum, const char* dir)
   }
   snprintf(path, sizeof(path), "%s/roc.svg", dir);
   rc = rc ? rc : svg_roc(path, "ROC curves", c, ROWS);
-  for (int i = 0; i < r->nthresholds && nm < 16; i++)
-    if (r->thresholds[i].model == MALML_MODEL_ALL)
-      m[nm++] = (svg_marker){r->thresholds[i].name, r->thresholds[i].value};
+  nm = markers(r, MALML_MODEL_ALL, m);
   snprintf(path, sizeof(path), "%s/histogram.svg", dir);
   rc = rc ? rc
           : svg_histogram(
@@ -499,10 +493,7 @@ static int plots(const report_input* r, const double* sum, const char* dir)
                 1,
                 m,
                 nm);
-  nm = 0;
-  for (int i = 0; i < r->nthresholds && nm < 16; i++)
-    if (r->thresholds[i].model == MALML_THRESHOLD_ON_SUM)
-      m[nm++] = (svg_marker){r->thresholds[i].name, r->thresholds[i].value};
+  nm = markers(r, MALML_THRESHOLD_ON_SUM, m);
   snprintf(path, sizeof(path), "%s/histogram-count.svg", dir);
   rc = rc ? rc
           : svg_histogram(

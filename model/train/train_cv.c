@@ -201,7 +201,7 @@ int train_cv_model(
     const float* weight,
     const xgb_params* p,
     const char* name,
-    int keep_folds,
+    unsigned flags,
     FILE* log,
     cv_result* out)
 {
@@ -218,8 +218,9 @@ int train_cv_model(
   int rc =
       xgb_matrix(d->x, d->y, weight, d->n, MALML_FEATURE_COUNT, keep, &all);
   if (rc == 0)
-    rc = cross_validate(d, weight, all, fold, k, p, name, keep_folds, log, out);
-  if (rc == 0)
+    rc = cross_validate(
+        d, weight, all, fold, k, p, name, flags & CV_KEEP_FOLDS, log, out);
+  if (rc == 0 && !(flags & CV_NO_FINAL))
     rc = xgb_train(
         all,
         p,

@@ -10,13 +10,16 @@
 #include "model/train/dataset.h"
 #include "model/train/train_xgb.h"
 
+#define CV_KEEP_FOLDS 1u
+#define CV_NO_FINAL   2u
+
 typedef struct
 {
   int rounds;          /* boosting rounds chosen on the validation folds */
   double cv_auc;       /* mean validation-fold AUC at that many rounds */
   double* oof;         /* n out-of-fold scores; caller frees */
   BoosterHandle final; /* fitted on every row; caller frees */
-  /* With keep_folds: each fold's model (k of them; caller frees them and
+  /* With CV_KEEP_FOLDS: each fold's model (k of them; caller frees them and
    * the array), to be cut at `rounds`. */
   BoosterHandle* fold_models;
   int nfolds;
@@ -30,9 +33,10 @@ typedef struct
  * the out-of-fold scores come from each fold's model cut there, and the
  * final model is refitted on all rows for that many rounds.  weight: sample
  * weights that already balance the classes (NULL: none, and positives are
- * weighted by negatives / positives instead).  keep_folds: keep each
- * fold's model in out->fold_models.  Progress goes to log.  Returns 0, or -1
- * after a message on stderr.
+ * weighted by negatives / positives instead).  flags: CV_KEEP_FOLDS keeps
+ * each fold's model in out->fold_models; CV_NO_FINAL skips the final fit
+ * (out->final stays NULL) when only the held-out scores are wanted.  Progress
+ * goes to log.  Returns 0, or -1 after a message on stderr.
  */
 int train_cv_model(
     const dataset* d,
@@ -42,7 +46,7 @@ int train_cv_model(
     const float* weight,
     const xgb_params* p,
     const char* name,
-    int keep_folds,
+    unsigned flags,
     FILE* log,
     cv_result* out);
 

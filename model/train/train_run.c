@@ -198,7 +198,7 @@ static int train_one(
           weight,
           &o->xgb,
           malml_model_name(g),
-          o->fold_dir != NULL,
+          o->fold_dir != NULL ? CV_KEEP_FOLDS : 0,
           stderr,
           r))
     return -1;
@@ -263,7 +263,16 @@ static int group_view(
         d->group, d->y, d->n, d->ngroups, o->folds, o->xgb.seed, sp.fold);
   if (rc == 0)
     rc = train_cv_model(
-        d, sp.fold, sp.k, keep, weight, &o->xgb, "groups", 0, stderr, &r);
+        d,
+        sp.fold,
+        sp.k,
+        keep,
+        weight,
+        &o->xgb,
+        "groups",
+        CV_NO_FINAL,
+        stderr,
+        &r);
   if (rc == 0)
   {
     out[0] = metrics_auc(r.oof, d->y, d->n);
@@ -319,6 +328,32 @@ static const char* weighting_text(train_weighting w)
              : "classes balanced (scale_pos_weight = benign / malware)";
 }
 
+/* One model file from six XGBoost JSON models and the chosen thresholds:
+ * the shipped model and each fold's model are written the same way. */
+static int build_model_file(
+    const char* const paths[MODELS],
+    const train_thresholds* th,
+    const char* version,
+    const char* meta,
+    const char* out)
+{
+  model_threshold mt[MALML_MODEL_MAX_THRESHOLDS];
+  char err[256];
+  for (int i = 0; i < th->n; i++)
+    mt[i] =
+        (model_threshold){th->t[i].name, th->t[i].value, th->t[i].target_fpr};
+  if (meta == NULL)
+    snprintf(err, sizeof(err), "out of memory");
+  else if (
+      model_build(paths, mt, th->n, version, meta, out, err, sizeof(err)) == 0)
+  {
+    fprintf(stderr, "wrote %s\n", out);
+    return 0;
+  }
+  fprintf(stderr, "malml train: %s: %s\n", out, err);
+  return -1;
+}
+
 static int write_model(
     const train_options* o,
     const dataset* d,
@@ -329,12 +364,8 @@ static int write_model(
     char paths[MODELS][4096])
 {
   const char* p[MODELS];
-  model_threshold mt[MALML_MODEL_MAX_THRESHOLDS];
-  char version[128], err[256];
+  char version[128];
   for (int g = 0; g < MODELS; g++) p[g] = paths[g];
-  for (int i = 0; i < th->n; i++)
-    mt[i] =
-        (model_threshold){th->t[i].name, th->t[i].value, th->t[i].target_fpr};
   snprintf(
       version,
       sizeof(version),
@@ -356,21 +387,8 @@ static int write_model(
       validation,
       groups};
   char* meta = train_meta_json(&m);
-  int rc = meta ? model_build(
-                      p,
-                      mt,
-                      th->n,
-                      o->version ? o->version : version,
-                      meta,
-                      o->out,
-                      err,
-                      sizeof(err))
-                : -1;
-  if (rc != 0)
-    fprintf(
-        stderr, "malml train: %s: %s\n", o->out, meta ? err : "out of memory");
-  else
-    fprintf(stderr, "wrote %s\n", o->out);
+  int rc =
+      build_model_file(p, th, o->version ? o->version : version, meta, o->out);
   free(meta);
   return rc;
 }
@@ -385,9 +403,8 @@ static int write_fold(
     const train_thresholds* th,
     int f)
 {
-  char paths[MODELS][4096], out[4096], version[160], err[256];
+  char paths[MODELS][4096], out[4096], version[160];
   const char* p[MODELS];
-  model_threshold mt[MALML_MODEL_MAX_THRESHOLDS];
   int rc = 0;
   for (int g = 0; rc == 0 && g < MODELS; g++)
   {
@@ -401,9 +418,6 @@ static int write_fold(
     p[g] = paths[g];
     rc = xgb_save_rounds(r[g].fold_models[f], r[g].rounds, paths[g]);
   }
-  for (int i = 0; i < th->n; i++)
-    mt[i] =
-        (model_threshold){th->t[i].name, th->t[i].value, th->t[i].target_fpr};
   snprintf(
       version,
       sizeof(version),
@@ -412,12 +426,8 @@ static int write_fold(
       sp->k,
       sp->names[f]);
   snprintf(out, sizeof(out), "%s/fold-%d.malml", o->fold_dir, f + 1);
-  if (rc == 0 &&
-      model_build(p, mt, th->n, version, "{}", out, err, sizeof(err)) != 0)
-  {
-    fprintf(stderr, "malml train: %s: %s\n", out, err);
-    rc = -1;
-  }
+  if (rc == 0)
+    rc = build_model_file(p, th, version, "{}", out);
   snprintf(out, sizeof(out), "%s/fold-%d.txt", o->fold_dir, f + 1);
   FILE* list = rc == 0 ? fopen(out, "w") : NULL;
   for (size_t i = 0; list && i < d->n; i++)
