@@ -1,7 +1,8 @@
 #include "cli/common/extract.h"
 
 #include <errno.h>
-#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,6 +95,31 @@ static const char* scan_error_text(int rc)
   }
 }
 
+/* A file that shrinks while it is mapped raises SIGBUS on the next read.
+ * libyara guards its own scan; the hash is read outside it, so it gets its
+ * own guard.  Workers are single-threaded processes (supervise.h), so one
+ * static jump buffer is enough. */
+static sigjmp_buf bus_jump;
+
+static void on_bus(int sig)
+{
+  siglongjmp(bus_jump, 1);
+}
+
+static int sha256_guarded(const uint8_t* data, size_t size, char sha[65])
+{
+  struct sigaction sa, old;
+  memset(&sa, 0, sizeof(sa));
+  sa.sa_handler = on_bus;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGBUS, &sa, &old);
+  int rc = -2;
+  if (sigsetjmp(bus_jump, 1) == 0)
+    rc = sha256_hex(data, size, sha);
+  sigaction(SIGBUS, &old, NULL);
+  return rc;
+}
+
 int extractor_file(
     extractor* x,
     const char* path,
@@ -108,7 +134,9 @@ int extractor_file(
     return -1;
   }
   *why = NULL;
-  if (sha256_hex(m.data, m.size, sha) != 0)
+  if ((rc = sha256_guarded(m.data, m.size, sha)) == -2)
+    *why = scan_error_text(ERROR_COULD_NOT_MAP_FILE);
+  else if (rc != 0)
     *why = "sha256 failed";
   else if ((rc = extractor_run(x, m.data, m.size)) != ERROR_SUCCESS)
     *why = scan_error_text(rc);
@@ -116,12 +144,19 @@ int extractor_file(
   return *why == NULL ? 0 : -1;
 }
 
+/* What a worker ships to the supervisor for on_features. */
+typedef struct
+{
+  char sha[65];
+  malml_features f;
+} shipped;
+
 typedef struct
 {
   const extract_each_options* o;
   YR_RULES* rules;
-  pthread_mutex_t lock;
-  int failures; /* under lock */
+  int failures;
+  shipped row; /* the supervisor's copy of the last row */
 } each_shared;
 
 typedef struct
@@ -129,57 +164,83 @@ typedef struct
   each_shared* shared;
   extractor x;
   void* state;
-} each_thread;
+  shipped row;
+} each_worker;
 
-static void each_fail(each_shared* s, const char* path, const char* why)
-{
-  pthread_mutex_lock(&s->lock);
-  fprintf(stderr, "%s: %s: %s\n", s->o->who, path, why);
-  s->failures++;
-  pthread_mutex_unlock(&s->lock);
-}
+/* ---- in each worker process ---- */
 
 static void* each_init(void* shared)
 {
   each_shared* s = shared;
-  each_thread* t = calloc(1, sizeof(*t));
+  each_worker* t = calloc(1, sizeof(*t));
   if (t == NULL)
     return NULL;
   t->shared = s;
   t->state = s->o->shared;
-  if (extractor_init(&t->x, s->rules) != ERROR_SUCCESS)
-  {
-    free(t);
-    return NULL;
-  }
-  if (s->o->thread_init != NULL &&
-      (t->state = s->o->thread_init(s->o->shared, &t->x)) == NULL)
-  {
-    extractor_fini(&t->x);
-    free(t);
-    return NULL;
-  }
+  if (extractor_init(&t->x, s->rules) != ERROR_SUCCESS ||
+      (s->o->worker_init != NULL &&
+       (t->state = s->o->worker_init(s->o->shared, &t->x)) == NULL))
+    return NULL; /* the process is about to end: nothing to free */
   return t;
 }
 
-static void each_fini(void* state)
+static void
+each_work(void* state, const char* path, long long arg, supervise_reply* r)
 {
-  each_thread* t = state;
-  if (t->shared->o->thread_fini != NULL)
-    t->shared->o->thread_fini(t->state);
-  extractor_fini(&t->x);
-  free(t);
+  each_worker* t = state;
+  const extract_each_options* o = t->shared->o;
+  const char* why;
+  if (extractor_file(&t->x, path, t->row.sha, &why) != 0)
+  {
+    fputs(why, stderr);
+    supervise_reply_status(r, -1, 0);
+    return;
+  }
+  if (o->on_file != NULL)
+    o->on_file(t->state, path, t->row.sha, &t->x.features);
+  if (o->on_features != NULL)
+  {
+    t->row.f = t->x.features;
+    if (supervise_reply_data(r, &t->row, sizeof(t->row)) != 0)
+    {
+      fputs(strerror(ENOMEM), stderr);
+      supervise_reply_status(r, -1, 0);
+    }
+  }
 }
 
-static void each_file(void* state, const char* path)
+/* ---- in the supervisor ---- */
+
+static void each_fail(each_shared* s, const char* path, const char* why)
 {
-  each_thread* t = state;
-  char sha[65];
-  const char* why;
-  if (extractor_file(&t->x, path, sha, &why) != 0)
-    each_fail(t->shared, path, why);
-  else
-    t->shared->o->on_file(t->state, path, sha, &t->x.features);
+  fflush(stdout);
+  fprintf(stderr, "%s: %s: %s\n", s->o->who, path, why);
+  s->failures++;
+}
+
+static void
+each_result(void* shared, const char* path, const supervise_result* r)
+{
+  each_shared* s = shared;
+  fwrite(r->out, 1, r->out_len, stdout);
+  if (r->status != 0)
+  {
+    char why[512];
+    snprintf(why, sizeof(why), "%.*s", (int) r->err_len, r->err);
+    each_fail(s, path, why);
+    return;
+  }
+  fwrite(r->err, 1, r->err_len, stderr);
+  if (s->o->on_features != NULL && r->data_len == sizeof(s->row))
+  {
+    memcpy(&s->row, r->data, sizeof(s->row));
+    s->o->on_features(s->o->shared, path, s->row.sha, &s->row.f);
+  }
+}
+
+static void each_lost(void* shared, const char* path, const char* why)
+{
+  each_fail(shared, path, why);
 }
 
 static void each_walk_error(void* shared, const char* path, int err)
@@ -192,30 +253,38 @@ int extract_each(
     int ntargets,
     const extract_each_options* o)
 {
-  each_shared s = {o, NULL, PTHREAD_MUTEX_INITIALIZER, 0};
-  if (extractor_rules(&s.rules) != ERROR_SUCCESS)
+  each_shared* s = calloc(1, sizeof(*s));
+  if (s == NULL || extractor_rules(&s->rules) != ERROR_SUCCESS)
   {
     fprintf(stderr, "%s: cannot compile the extraction rule\n", o->who);
+    free(s);
     return -1;
   }
+  s->o = o;
   workers_options w = {
-      .threads = o->threads,
+      .scan =
+          {.workers = o->threads,
+           .timeout = o->timeout > 0 ? o->timeout : EXTRACT_DEFAULT_TIMEOUT,
+           .memory_limit = EXTRACT_MEMORY_LIMIT,
+           .shared = s,
+           .worker_init = each_init,
+           .work = each_work,
+           .on_result = each_result,
+           .on_lost = each_lost},
       .recursive = 1,
       .follow_symlinks = o->follow_symlinks,
-      .thread_init = each_init,
-      .on_file = each_file,
-      .thread_fini = each_fini,
       .on_walk_error = each_walk_error,
-      .shared = &s,
       .report_special = 1};
   int rc = workers_run(targets, ntargets, &w);
-  yr_rules_destroy(s.rules);
+  yr_rules_destroy(s->rules);
+  int failures = s->failures;
+  free(s);
   if (rc < 0)
   {
-    fprintf(stderr, "%s: cannot start the scanning threads\n", o->who);
+    fprintf(stderr, "%s: cannot start the scanning processes\n", o->who);
     return -1;
   }
-  return s.failures;
+  return failures;
 }
 
 int extract_threads_arg(const char* text)
@@ -232,4 +301,14 @@ int extract_default_threads(void)
 {
   long cores = sysconf(_SC_NPROCESSORS_ONLN);
   return cores > 0 ? (int) cores : 1;
+}
+
+double extract_timeout_arg(const char* text)
+{
+  char* end;
+  errno = 0;
+  long n = strtol(text, &end, 10);
+  if (errno != 0 || end == text || *end != '\0' || n < 1 || n > 1000000)
+    return -1;
+  return (double) n;
 }

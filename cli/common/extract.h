@@ -44,25 +44,39 @@ int extractor_file(
 /*
  * The one "scan these files with the extractor" loop of the programs
  * (`malml features`, `malml score`, the training set): walks `targets`
- * (directories recursively) with `threads` threads, each with its own
- * extractor, and calls on_file for every file that was scanned (PE or not:
- * see f->is_pe).  A file or directory that cannot be read or scanned is
- * reported on stderr as "WHO: PATH: REASON" and counted; the walk goes on.
+ * (directories recursively) and scans the files in `threads` worker
+ * processes (supervise.h), each with its own extractor.  A file or
+ * directory that cannot be read or scanned, or whose scan overran
+ * `timeout` or crashed, is reported on stderr as "WHO: PATH: REASON" and
+ * counted; the walk goes on.
  */
+#define EXTRACT_DEFAULT_TIMEOUT 60.0 /* seconds per file */
+/* What one worker may allocate: far above a normal file's needs (tens of
+ * MB), far below what a memory bomb asks for. */
+#define EXTRACT_MEMORY_LIMIT (1024LL << 20)
+
 typedef struct
 {
   const char* who; /* error prefix, e.g. "malml features" */
-  int threads;     /* >= 1 */
+  int threads;     /* worker processes, >= 1 (-p) */
+  double timeout;  /* seconds per file (-a); 0: EXTRACT_DEFAULT_TIMEOUT */
   int follow_symlinks;
   void* shared;
-  /* Optional: per-thread state made after the thread's extractor (so it
-   * may set x->on_pe); NULL means the thread cannot run. */
-  void* (*thread_init)(void* shared, extractor* x);
-  void (*thread_fini)(void* thread_state);
-  /* From a worker thread: thread_state is thread_init's result, or
-   * `shared` without thread_init. */
+  /* Optional, in each worker process after its extractor is made (so it may
+     set x->on_pe): the state on_file gets; NULL means it cannot run. */
+  void* (*worker_init)(void* shared, extractor* x);
+  /* Optional, in the worker, for every file scanned (PE or not: see
+     f->is_pe).  What it prints on stdout is written by the supervisor, whole
+     and in one piece.  `state` is worker_init's result, or `shared`. */
   void (*on_file)(
-      void* thread_state,
+      void* state,
+      const char* path,
+      const char sha[65],
+      const malml_features* f);
+  /* Optional, in the supervisor (the calling process), for every file
+     scanned: for callers that keep the vectors. */
+  void (*on_features)(
+      void* shared,
       const char* path,
       const char sha[65],
       const malml_features* f);
@@ -77,6 +91,10 @@ int extract_each(
 
 /* Parses a -p THREADS argument: a whole number from 1 to 256; -1 if not. */
 int extract_threads_arg(const char* text);
+
+/* Parses a -a SECONDS argument: a whole number from 1 to 1000000; -1 if
+ * not. */
+double extract_timeout_arg(const char* text);
 
 /* The default of -p: the number of cores. */
 int extract_default_threads(void);

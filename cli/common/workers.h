@@ -1,22 +1,20 @@
 /*
- * Runs a function on every file under the scan targets with N threads: the
- * calling thread walks the targets and feeds a bounded queue.
+ * Runs a job on every file under the scan targets in worker processes
+ * (supervise.h): the calling process walks the targets and hands each file
+ * to the next free worker.
  */
 #ifndef MALML_WORKERS_H
 #define MALML_WORKERS_H
 
+#include "cli/common/supervise.h"
+
 typedef struct
 {
-  int threads;
+  supervise_options scan; /* the workers and each file's job */
   int recursive;
   int follow_symlinks;
-  /* Per thread: make its state (e.g. a YR_SCANNER), run files, free it. */
-  void* (*thread_init)(void* shared);
-  void (*on_file)(void* thread_state, const char* path);
-  void (*thread_fini)(void* thread_state);
-  /* A target or directory entry that could not be read. */
+  /* Called in the supervisor, with scan.shared: */
   void (*on_walk_error)(void* shared, const char* path, int err);
-  void* shared;
   /* Optional, see walk_options: YARA's "dir/name" joining, and files inside
      directories of at least skip_larger bytes handed to on_skip instead. */
   int always_slash;
@@ -25,7 +23,7 @@ typedef struct
   int report_special; /* see walk_options */
 } workers_options;
 
-/* Returns the number of walk errors, or -1 if the threads could not start. */
+/* Returns the number of walk errors, or -1 if no worker could start. */
 int workers_run(
     const char* const* targets,
     int ntargets,
@@ -33,16 +31,15 @@ int workers_run(
 
 /*
  * The same in steps, for callers whose targets arrive one by one (a scan
- * list read line by line): start the threads, add files (queued as they
- * are, not walked) or targets (walked), then finish, which waits for the
- * threads and returns the number of walk errors.
+ * list read line by line): start the workers, add files (scanned as they
+ * are, not walked) or targets (walked), then finish, which waits for every
+ * file and returns the number of walk errors.
  */
 typedef struct workers_pool workers_pool;
 
-/* Returns NULL if no thread could start. */
+/* Returns NULL if no worker could start. */
 workers_pool* workers_start(const workers_options* o);
-/* Takes ownership of `path` (malloc'd). */
-void workers_add_file(workers_pool* p, char* path);
+void workers_add_file(workers_pool* p, const char* path);
 void workers_add_target(workers_pool* p, const char* target);
 int workers_finish(workers_pool* p);
 

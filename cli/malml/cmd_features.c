@@ -1,13 +1,12 @@
 /*
  * `malml features PATH...`: one JSON object per file on stdout, for training
- * and for checking what the module sees.  Several threads; a file that cannot
- * be read is reported on stderr and the walk goes on; the exit status is 1 if
- * anything failed.
+ * and for checking what the module sees.  Several worker processes; a file
+ * that cannot be read, or whose scan overruns -a or crashes, is reported on
+ * stderr and the walk goes on; the exit status is 1 if anything failed.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,9 +15,6 @@
 #include "cli/common/extract.h"
 #include "cli/common/features_json.h"
 #include "cli/malml/commands.h"
-
-/* stdout is shared by the scanning threads: one line at a time. */
-static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void emit(
     void* shared,
@@ -33,10 +29,8 @@ static void emit(
   json_object_update(obj, features);
   json_decref(features);
   char* text = json_dumps(obj, JSON_COMPACT | JSON_REAL_PRECISION(9));
-  pthread_mutex_lock(&out_lock);
   if (text != NULL)
     printf("%s\n", text);
-  pthread_mutex_unlock(&out_lock);
   free(text);
   json_decref(obj);
 }
@@ -45,12 +39,16 @@ static void usage(FILE* out)
 {
   fprintf(
       out,
-      "usage: malml features [-p THREADS] [-N] PATH...\n"
+      "usage: malml features [-p THREADS] [-a SECONDS] [-N] PATH...\n"
       "Prints one JSON object per file (directories are walked\n"
       "recursively): path, sha256, is_pe, schema, named features and the\n"
       "vector of each group.\n"
-      "  -p THREADS  scanning threads (default: number of cores)\n"
-      "  -N          do not follow symlinks inside directories\n");
+      "  -p THREADS  files scanned at once, each in its own process\n"
+      "              (default: number of cores)\n"
+      "  -a SECONDS  time limit per file (default %.0f); a file that\n"
+      "              overruns it is reported and the scan goes on\n"
+      "  -N          do not follow symlinks inside directories\n",
+      EXTRACT_DEFAULT_TIMEOUT);
 }
 
 int cmd_features(int argc, char** argv)
@@ -62,9 +60,11 @@ int cmd_features(int argc, char** argv)
       .on_file = emit};
   int c;
   optind = 1;
-  while ((c = getopt(argc, argv, "p:Nh")) != -1)
+  while ((c = getopt(argc, argv, "p:a:Nh")) != -1)
   {
     if (c == 'p' && (o.threads = extract_threads_arg(optarg)) > 0)
+      continue;
+    if (c == 'a' && (o.timeout = extract_timeout_arg(optarg)) > 0)
       continue;
     if (c == 'N')
       o.follow_symlinks = 0;

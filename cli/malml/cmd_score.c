@@ -8,7 +8,6 @@
  */
 #include <getopt.h>
 #include <jansson.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +24,6 @@ typedef struct
   const malml_model* model;
   int json;
   int ntop;
-  pthread_mutex_t out_lock; /* one file's output at a time */
 } score_state;
 
 /* The extractor's `pe` hook collects the import names behind hashed
@@ -36,7 +34,7 @@ typedef struct
   bucket_names names;
   double scratch[MALML_FEATURE_COUNT];
   explanation e[MALML_MODEL_COUNT];
-} score_thread;
+} score_worker;
 
 /* The strictest named threshold the score reaches, or "none". */
 static const char* level(const malml_model* m, double score)
@@ -52,7 +50,7 @@ static const char* level(const malml_model* m, double score)
 }
 
 static json_t*
-result_json(const score_thread* t, const char* path, const char* sha, int is_pe)
+result_json(const score_worker* t, const char* path, const char* sha, int is_pe)
 {
   const malml_model* m = t->shared->model;
   json_t* obj = json_pack(
@@ -90,7 +88,7 @@ result_json(const score_thread* t, const char* path, const char* sha, int is_pe)
 
 static void print_text(
     FILE* out,
-    const score_thread* t,
+    const score_worker* t,
     const char* path,
     const char* sha,
     int is_pe)
@@ -130,33 +128,21 @@ static void print_text(
   fprintf(out, "\n");
 }
 
-static void emit(score_thread* t, const char* path, const char* sha, int is_pe)
+static void emit(score_worker* t, const char* path, const char* sha, int is_pe)
 {
   score_state* s = t->shared;
   if (s->json)
   {
     json_t* obj = result_json(t, path, sha, is_pe);
     char* text = json_dumps(obj, JSON_COMPACT | JSON_REAL_PRECISION(9));
-    pthread_mutex_lock(&s->out_lock);
     if (text != NULL)
       printf("%s\n", text);
-    pthread_mutex_unlock(&s->out_lock);
     free(text);
     json_decref(obj);
     return;
   }
-  /* One file's lines together, not interleaved with another thread's. */
-  char* buf = NULL;
-  size_t len = 0;
-  FILE* mem = open_memstream(&buf, &len);
-  if (mem == NULL)
-    return;
-  print_text(mem, t, path, sha, is_pe);
-  fclose(mem);
-  pthread_mutex_lock(&s->out_lock);
-  fwrite(buf, 1, len, stdout);
-  pthread_mutex_unlock(&s->out_lock);
-  free(buf);
+  /* The supervisor writes one file's output whole (supervise.h). */
+  print_text(stdout, t, path, sha, is_pe);
 }
 
 /* Runs while the scan's pe object is alive: the import names behind the
@@ -174,7 +160,7 @@ static void on_file(
     const char sha[65],
     const malml_features* f)
 {
-  score_thread* t = state;
+  score_worker* t = state;
   if (f->is_pe)
   {
     bucket_names_add_sections(&t->names, f);
@@ -191,9 +177,10 @@ static void on_file(
   bucket_names_clear(&t->names);
 }
 
-static void* thread_init(void* shared, extractor* x)
+/* Once per worker process, which ends without freeing it. */
+static void* worker_init(void* shared, extractor* x)
 {
-  score_thread* t = calloc(1, sizeof(*t));
+  score_worker* t = calloc(1, sizeof(*t));
   if (t == NULL)
     return NULL;
   t->shared = shared;
@@ -202,18 +189,12 @@ static void* thread_init(void* shared, extractor* x)
   return t;
 }
 
-static void thread_fini(void* state)
-{
-  score_thread* t = state;
-  bucket_names_free(&t->names);
-  free(t);
-}
-
 static void usage(FILE* out)
 {
   fprintf(
       out,
-      "usage: malml score [-m MODEL] [-j] [-n TOP] [-p THREADS] [-N] "
+      "usage: malml score [-m MODEL] [-j] [-n TOP] [-p THREADS] [-a SECONDS] "
+      "[-N] "
       "PATH...\n"
       "Prints the scores of each PE file (directories are walked\n"
       "recursively) and, for each score, the features that moved it\n"
@@ -222,9 +203,13 @@ static void usage(FILE* out)
       "  -m MODEL    model file (default: the model compiled in)\n"
       "  -j, --json  one JSON object per file\n"
       "  -n TOP      features shown per score (default 5, at most %d)\n"
-      "  -p THREADS  scanning threads (default: number of cores)\n"
+      "  -p THREADS  files scanned at once, each in its own process\n"
+      "              (default: number of cores)\n"
+      "  -a SECONDS  time limit per file (default %.0f); a file that\n"
+      "              overruns it is reported and the scan goes on\n"
       "  -N          do not follow symlinks inside directories\n",
-      EXPLAIN_MAX_TOP);
+      EXPLAIN_MAX_TOP,
+      EXTRACT_DEFAULT_TIMEOUT);
 }
 
 int cmd_score(int argc, char** argv)
@@ -233,19 +218,18 @@ int cmd_score(int argc, char** argv)
       {"json", no_argument, NULL, 'j'},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
-  score_state s = {.ntop = 5, .out_lock = PTHREAD_MUTEX_INITIALIZER};
+  score_state s = {.ntop = 5};
   extract_each_options o = {
       .who = "malml score",
       .threads = extract_default_threads(),
       .follow_symlinks = 1,
       .shared = &s,
-      .thread_init = thread_init,
-      .thread_fini = thread_fini,
+      .worker_init = worker_init,
       .on_file = on_file};
   const char* model_path = NULL;
   int c;
   optind = 1;
-  while ((c = getopt_long(argc, argv, "m:jn:p:Nh", longopts, NULL)) != -1)
+  while ((c = getopt_long(argc, argv, "m:jn:p:a:Nh", longopts, NULL)) != -1)
   {
     if (c == 'm')
       model_path = optarg;
@@ -254,6 +238,8 @@ int cmd_score(int argc, char** argv)
     else if (c == 'n')
       s.ntop = atoi(optarg);
     else if (c == 'p' && (o.threads = extract_threads_arg(optarg)) > 0)
+      continue;
+    else if (c == 'a' && (o.timeout = extract_timeout_arg(optarg)) > 0)
       continue;
     else if (c == 'N')
       o.follow_symlinks = 0;

@@ -40,6 +40,7 @@
 static yara_config cfg = {
     .follow_symlinks = true,
     .timeout = 1000000,
+    .worker_memory = 2048,
     .stack_size = DEFAULT_STACK_SIZE,
     .threads = YR_MAX_THREADS,
     .max_strings_per_rule = DEFAULT_MAX_STRINGS_PER_RULE,
@@ -119,6 +120,12 @@ static yopt options[] = {
       "progress",
       &cfg.progress,
       "show progress on stderr when it is a terminal [malml]"),
+    I(0,
+      "worker-memory",
+      &cfg.worker_memory,
+      "MiB each scanning process may allocate (default=2048, 0=no "
+      "limit) [malml]",
+      "MIB"),
     B('r', "recursive", &cfg.recursive, "recursively search directories"),
     B(0,
       "scan-list",
@@ -168,7 +175,7 @@ static void print_help(void)
       "\nDifferences from YARA %s (see yara(1) of this package):\n"
       "  - the malml module is compiled in (import \"malml\"); -x "
       "malml=MODEL loads a model;\n"
-      "  - --output-format=json and --progress are ours;\n"
+      "  - --output-format=json, --progress and --worker-memory are ours;\n"
       "  - a directory reached twice (symlink loops, bind mounts) is "
       "scanned once;\n"
       "  - a directory that cannot be listed is reported on stderr "
@@ -176,7 +183,11 @@ static void print_help(void)
       "  - when any file or directory of a directory scan could not be "
       "scanned, the\n    scan goes on and the exit status is 1 "
       "(YARA exits 0);\n"
-      "  - -p 0 scans nothing and returns (YARA may hang).\n"
+      "  - -p 0 scans nothing and returns (YARA may hang);\n"
+      "  - files are scanned in worker processes: -a limits each file "
+      "(YARA: the whole\n    directory scan; -a 0: no limit), a file that "
+      "overruns it or crashes a\n    parser is reported and the scan goes "
+      "on.\n"
       "\nReport bugs in the malml build to the malml project; YARA itself: "
       "vmalvarez@virustotal.com.\n",
       MALML_LIBYARA_VERSION);
@@ -396,13 +407,10 @@ scan(YR_RULES* rules, const module_data* m, int nm, const char* target)
   sh.mdata = m;
   sh.nmdata = nm;
   sh.flags = cfg.fast_scan ? SCAN_FLAGS_FAST_MODE : 0;
-  sh.deadline = time(NULL) + (time_t) cfg.timeout;
   pthread_mutex_init(&sh.out_lock, NULL);
   if (cfg.show_stats)
     print_stats(rules);
-  int rc = yara_run(&sh, target);
-  pthread_mutex_destroy(&sh.out_lock);
-  return rc;
+  return yara_run(&sh, target);
 }
 
 int main(int argc, char** argv)

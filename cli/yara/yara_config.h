@@ -1,6 +1,6 @@
 /*
  * Private to yara: the options of one run, filled by the argument parser and
- * read-only once scanning starts (the scanning threads share it).
+ * read-only once scanning starts (the scanning processes inherit it).
  */
 #ifndef MALML_YARA_CONFIG_H
 #define MALML_YARA_CONFIG_H
@@ -47,6 +47,7 @@ typedef struct
   long long threads;
   long long max_strings_per_rule;
   long long max_process_memory_chunk;
+  long long worker_memory; /* MiB per scanning process; 0: no limit */
 } yara_config;
 
 #endif

@@ -1,5 +1,7 @@
 #include "cli/yara/yara_json.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/yara/yara_output.h"
@@ -99,4 +101,25 @@ json_rule(const yara_config* cfg, YR_SCAN_CONTEXT* context, const YR_RULE* rule)
   if (cfg->show_strings || cfg->show_string_length)
     json_object_set_new(j, "strings", json_strings(cfg, context, rule));
   return j;
+}
+
+void json_print_lost(const char* path, const char* why)
+{
+  int code = strncmp(why, "scanning timed out", 18) == 0
+                 ? ERROR_SCAN_TIMEOUT
+                 : ERROR_INTERNAL_FATAL_ERROR;
+  json_t* obj = json_pack(
+      "{s:o, s:[], s:s, s:i}",
+      "path",
+      json_text(path),
+      "matches",
+      "error",
+      why,
+      "error_code",
+      code);
+  char* line = json_dumps(obj, JSON_COMPACT | JSON_ENSURE_ASCII);
+  if (line != NULL)
+    printf("%s\n", line);
+  free(line);
+  json_decref(obj);
 }

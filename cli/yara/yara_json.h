@@ -11,7 +11,9 @@
  * rules that did not match); "strings" is there with -s or -L, "data" with
  * -s, rendered exactly as the text output renders it.  With -c the object
  * has "count" instead of "matches".  A file that could not be scanned has
- * "error" (YARA's message) and "error_code" (libyara's number).  Text that is
+ * "error" (YARA's message) and "error_code" (libyara's number); one whose
+ * scanning process overran -a or crashed has "error" saying so and
+ * "error_code" 26 (timeout) or 1 (anything else: libyara's fatal error).  Text that is
  * not UTF-8 (paths, metadata) is written with YARA's metadata escapes instead.
  */
 #ifndef MALML_YARA_JSON_H
@@ -30,5 +32,8 @@ json_t* json_rule(
 
 /* A JSON string for `s`, escaped as -m escapes it when not UTF-8. */
 json_t* json_text(const char* s);
+
+/* Prints the line of a file whose scanning process was lost (supervise.h). */
+void json_print_lost(const char* path, const char* why);
 
 #endif

@@ -1,16 +1,21 @@
 #include "cli/yara/yara_run.h"
-#include <stdatomic.h>
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "cli/common/workers.h"
+#include "cli/yara/yara_json.h"
 #include "cli/yara/yara_progress.h"
 #include "cli/yara/yara_rules.h"
+
+/* A worker killed at -a plus this is stuck where libyara checks no timeout
+   (inside a module's parse); libyara's own timeout fires at -a elsewhere. */
+#define KILL_GRACE_SECONDS 1.0
 
 static bool is_directory(const char* path)
 {
@@ -18,38 +23,69 @@ static bool is_directory(const char* path)
   return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-static void* thread_init(void* shared)
+/* ---- in each scanning process ---- */
+
+static void* worker_init(void* shared)
 {
+  scan_shared* sh = shared;
   scan_thread* t = malloc(sizeof(*t));
   if (t == NULL)
     return NULL;
-  int rc = scan_thread_init(t, shared);
+  int rc = scan_thread_init(t, sh);
   if (rc != ERROR_SUCCESS)
-  {
-    rules_print_error(rc);
-    scan_thread_fini(t);
-    free(t);
-    return NULL;
-  }
+    return NULL; /* the process ends: nothing to free */
+  yr_scanner_set_timeout(t->scanner, (int) sh->cfg->timeout);
   return t;
 }
 
-static void thread_fini(void* state)
-{
-  scan_thread_fini(state);
-  free(state);
-}
-
-/* A directory scan stops starting files at the -a deadline, as YARA's
-   threads do; the file being scanned gets what is left of it. */
-static void on_file(void* state, const char* path)
+/* `arg` is the supervisor's match count, so -l counts over all files. */
+static void
+work(void* state, const char* path, long long arg, supervise_reply* r)
 {
   scan_thread* t = state;
-  time_t now = time(NULL);
-  if (now >= t->sh->deadline)
-    return;
-  yr_scanner_set_timeout(t->scanner, (int) (t->sh->deadline - now));
-  scan_file(t, path, true);
+  atomic_store(&t->sh->total_count, arg);
+  int rc = scan_file(t, path, t->sh->in_dir);
+  supervise_reply_status(r, rc, t->current_count);
+}
+
+/* ---- in the supervisor ---- */
+
+static long long job_arg(void* shared)
+{
+  return atomic_load(&((scan_shared*) shared)->total_count);
+}
+
+static void on_result(void* shared, const char* path, const supervise_result* r)
+{
+  scan_shared* sh = shared;
+  pthread_mutex_lock(&sh->out_lock);
+  fwrite(r->out, 1, r->out_len, stdout);
+  if (r->err_len > 0)
+  {
+    /* stdout first, so a terminal shows the error after the results. */
+    fflush(stdout);
+    fwrite(r->err, 1, r->err_len, stderr);
+  }
+  pthread_mutex_unlock(&sh->out_lock);
+  atomic_fetch_add(&sh->total_count, r->aux);
+  atomic_fetch_add(&sh->files_done, 1);
+  if (r->status != ERROR_SUCCESS)
+    atomic_fetch_add(&sh->errors, 1);
+}
+
+/* A file whose process overran -a or crashed: said like any scan error
+   (and in JSON output, a line with the error, as for any failed file). */
+static void on_lost(void* shared, const char* path, const char* why)
+{
+  scan_shared* sh = shared;
+  pthread_mutex_lock(&sh->out_lock);
+  if (sh->cfg->json)
+    json_print_lost(path, why);
+  fflush(stdout);
+  fprintf(stderr, "error scanning %s: %s\n", path, why);
+  pthread_mutex_unlock(&sh->out_lock);
+  atomic_fetch_add(&sh->files_done, 1);
+  atomic_fetch_add(&sh->errors, 1);
 }
 
 /*
@@ -101,46 +137,58 @@ static int feed_scan_list(workers_pool* p, const char* list)
     if (is_directory(line))
       workers_add_target(p, line);
     else
-    {
-      char* copy = strdup(line);
-      if (copy != NULL)
-        workers_add_file(p, copy);
-    }
+      workers_add_file(p, line);
   }
   free(line);
   fclose(f);
   return 0;
 }
 
-static int run_threads(scan_shared* sh, const char* target)
+static workers_options run_options(scan_shared* sh, int workers)
 {
   const yara_config* cfg = sh->cfg;
   workers_options o = {
-      .threads = (int) cfg->threads,
+      .scan =
+          {.workers = workers,
+           /* -a 0 is libyara's "no timeout" */
+           .timeout = cfg->timeout > 0
+                          ? (double) cfg->timeout + KILL_GRACE_SECONDS
+                          : 0,
+           .memory_limit = cfg->worker_memory * (1LL << 20),
+           .shared = sh,
+           .worker_init = worker_init,
+           .job_arg = job_arg,
+           .work = work,
+           .on_result = on_result,
+           .on_lost = on_lost},
       .recursive = cfg->recursive,
       .follow_symlinks = cfg->follow_symlinks,
-      .thread_init = thread_init,
-      .on_file = on_file,
-      .thread_fini = thread_fini,
       .on_walk_error = on_walk_error,
-      .shared = sh,
       .always_slash = 1,
       .skip_larger = cfg->skip_larger,
       .on_skip = on_skip,
   };
-  /* YARA 4.2 starts no scanning thread for -p 0 or less: nothing is
-     scanned (and it hangs past 64 files); we just scan nothing. */
-  if (cfg->threads < 1)
-    return EXIT_SUCCESS;
+  return o;
+}
+
+/* A single target (a file or a pid) is scanned in a worker too, so -a
+   holds for it as for the files of a directory. */
+static int run(scan_shared* sh, const char* target, bool in_dir)
+{
+  const yara_config* cfg = sh->cfg;
+  sh->in_dir = in_dir;
+  workers_options o = run_options(sh, in_dir ? (int) cfg->threads : 1);
   workers_pool* p = workers_start(&o);
   if (p == NULL)
   {
     fprintf(stderr, "error: %d\n", ERROR_INTERNAL_FATAL_ERROR);
     return EXIT_FAILURE;
   }
-  progress* pr = cfg->progress ? progress_start(sh) : NULL;
+  progress* pr = cfg->progress && in_dir ? progress_start(sh) : NULL;
   int rc = 0;
-  if (cfg->scan_list)
+  if (!in_dir)
+    workers_add_file(p, target);
+  else if (cfg->scan_list)
     rc = feed_scan_list(p, target);
   else
     workers_add_target(p, target);
@@ -155,22 +203,6 @@ static int run_threads(scan_shared* sh, const char* target)
   return rc == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
 
-static int run_single(scan_shared* sh, const char* target)
-{
-  scan_thread t;
-  int rc = scan_thread_init(&t, sh);
-  if (rc != ERROR_SUCCESS)
-  {
-    fprintf(stderr, "error: %d\n", rc);
-    scan_thread_fini(&t);
-    return EXIT_FAILURE;
-  }
-  yr_scanner_set_timeout(t.scanner, (int) sh->cfg->timeout);
-  rc = scan_file(&t, target, false);
-  scan_thread_fini(&t);
-  return rc == ERROR_SUCCESS ? EXIT_SUCCESS : EXIT_FAILURE;
-}
-
 int yara_run(scan_shared* sh, const char* target)
 {
   bool dir = is_directory(target);
@@ -179,7 +211,9 @@ int yara_run(scan_shared* sh, const char* target)
     fprintf(stderr, "error: cannot use a directory as scan list.\n");
     return EXIT_FAILURE;
   }
-  if (sh->cfg->scan_list || dir)
-    return run_threads(sh, target);
-  return run_single(sh, target);
+  /* YARA 4.2 starts no scanning thread for -p 0 or less: nothing is
+     scanned (and it hangs past 64 files); we just scan nothing. */
+  if ((sh->cfg->scan_list || dir) && sh->cfg->threads < 1)
+    return EXIT_SUCCESS;
+  return run(sh, target, sh->cfg->scan_list || dir);
 }

@@ -58,11 +58,9 @@ static void on_imported(scan_thread* t, YR_OBJECT* object)
 {
   if (!t->sh->cfg->show_module_data)
     return;
-  pthread_mutex_lock(&t->sh->out_lock);
   outbuf_flush(&t->out);
   yr_object_print_data(object, 0, 1);
   printf("\n");
-  pthread_mutex_unlock(&t->sh->out_lock);
 }
 
 static int
@@ -261,17 +259,8 @@ int scan_file(scan_thread* t, const char* path, bool in_dir)
     outbuf_printf(&t->out, "%s: %d\n", path, t->current_count);
   else if (cfg->count_only && rc == ERROR_SUCCESS)
     outbuf_printf(&t->out, "%d\n", t->current_count);
-  pthread_mutex_lock(&t->sh->out_lock);
   outbuf_flush(&t->out);
   if (rc != ERROR_SUCCESS)
-  {
-    /* stdout first, so a terminal shows the error after the results. */
-    fflush(stdout);
     scan_print_error(t, path, rc);
-  }
-  pthread_mutex_unlock(&t->sh->out_lock);
-  atomic_fetch_add(&t->sh->files_done, 1);
-  if (rc != ERROR_SUCCESS)
-    atomic_fetch_add(&t->sh->errors, 1);
   return rc;
 }

@@ -22,22 +22,25 @@ typedef struct
   YR_MAPPED_FILE file;
 } module_data;
 
-/* What all scanning threads share; only the atomics and the lock change. */
+/* What the supervisor and its scanning processes (copies made by fork)
+ * share; only the counters change. */
 typedef struct
 {
   const yara_config* cfg;
   YR_RULES* rules;
   const module_data* mdata;
   int nmdata;
-  int flags;       /* SCAN_FLAGS_* */
-  time_t deadline; /* directory scans stop starting files after it */
-  pthread_mutex_t out_lock;
-  atomic_llong total_count; /* matches over all files, for -l */
-  atomic_llong files_done;  /* for --progress */
-  atomic_llong errors;
+  int flags;   /* SCAN_FLAGS_* */
+  bool in_dir; /* the files come from a directory or a scan list */
+  /* Matches over all files, for -l: kept by the supervisor, and in a
+     worker set to the supervisor's count when a file is handed to it. */
+  atomic_llong total_count;
+  atomic_llong files_done;  /* supervisor: for --progress */
+  atomic_llong errors;      /* supervisor */
+  pthread_mutex_t out_lock; /* supervisor: results vs the progress line */
 } scan_shared;
 
-/* One scanning thread. */
+/* One scanning process's state. */
 typedef struct
 {
   scan_shared* sh;
@@ -54,10 +57,11 @@ int scan_thread_init(scan_thread* t, scan_shared* sh);
 void scan_thread_fini(scan_thread* t);
 
 /*
- * Scans one file and prints its results.  `in_dir`: the file came from a
- * directory or a scan list, so -c prints "path: count" and errors do not end
- * the run; otherwise a numeric target that is not a file is scanned as a
- * process id, as YARA does.  Returns the libyara result.
+ * Scans one file and prints its results on stdout and its error on stderr
+ * (in a worker process, both are captured for the supervisor).  `in_dir`:
+ * the file came from a directory or a scan list, so -c prints "path: count";
+ * otherwise a numeric target that is not a file is scanned as a process
+ * id, as YARA does.  Returns the libyara result.
  */
 int scan_file(scan_thread* t, const char* path, bool in_dir);
 

@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <jansson.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,14 +23,12 @@ typedef struct
   item* items;
   size_t n, cap;
   size_t not_pe, failures;
-  pthread_mutex_t lock;
 } collector;
 
 /* Takes ownership of v. */
 static int collect(collector* c, const char* sha, float* v)
 {
   int rc = 0;
-  pthread_mutex_lock(&c->lock);
   if (c->n == c->cap)
   {
     size_t cap = c->cap ? c->cap * 2 : 1024;
@@ -51,15 +48,7 @@ static int collect(collector* c, const char* sha, float* v)
   }
   else
     free(v);
-  pthread_mutex_unlock(&c->lock);
   return rc;
-}
-
-static void count(collector* c, size_t* what)
-{
-  pthread_mutex_lock(&c->lock);
-  (*what)++;
-  pthread_mutex_unlock(&c->lock);
 }
 
 /* ---- JSON lines ----------------------------------------------------- */
@@ -125,7 +114,7 @@ static void scan_file(
   collector* c = shared;
   if (!f->is_pe)
   {
-    count(c, &c->not_pe);
+    c->not_pe++;
     return;
   }
   float* v = malloc(sizeof(f->vector));
@@ -134,7 +123,7 @@ static void scan_file(
   if (v == NULL || collect(c, sha, v) != 0)
   {
     fprintf(stderr, "malml: %s: out of memory\n", path);
-    count(c, &c->failures);
+    c->failures++;
   }
 }
 
@@ -147,7 +136,7 @@ static int scan_paths(collector* c, const char** paths, int n, int threads)
       .threads = threads > 0 ? threads : 1,
       .follow_symlinks = 1,
       .shared = c,
-      .on_file = scan_file};
+      .on_features = scan_file};
   int failures = extract_each(paths, n, &o);
   if (failures < 0)
     return -1;
@@ -271,7 +260,7 @@ int dataset_load(
     const char* labels_path,
     int threads)
 {
-  collector c = {.lock = PTHREAD_MUTEX_INITIALIZER};
+  collector c = {0};
   label_table t = {NULL, 0};
   const char** scan = calloc(ntargets + 1, sizeof(char*));
   int nscan = 0, rc = scan ? labels_read(labels_path, &t) : -1;

@@ -236,7 +236,11 @@ both -rs strings.yar t
 both -r -l 2 -p 1 strings.yar t/flat
 both -l 1 -p 1 strings.yar t/flat
 both -l 1 strings.yar t/text.txt
-both -a 0 -r strings.yar t
+both -a 0 strings.yar t/text.txt
+# -a limits each file here (yara(1)); -a 0 is libyara's "no limit", so a
+# directory is scanned whole, where YARA 4.2 starts no file at all.
+same "yara -a 0 -r strings.yar t (per-file -a)" "$ours" -a 0 -r strings.yar t @@ \
+  "$up" -r strings.yar t
 
 # Trailing slashes are kept as YARA keeps them ("t//text.txt").
 both -r strings.yar t/
