@@ -12,6 +12,7 @@
 #include <yara/hash.h>
 #include <yara/mem.h>
 #include <yara/modules.h>
+#include <yara/stopwatch.h>
 
 #include "modules/malml/features/features.h"
 #include "modules/malml/features/schema.h"
@@ -203,6 +204,7 @@ int module_initialize(YR_MODULE* module)
 int module_finalize(YR_MODULE* module)
 {
   malml_scoring_finalize();
+  malml_features_thread_done();
   return ERROR_SUCCESS;
 }
 
@@ -272,6 +274,15 @@ static void set_fields(YR_OBJECT* m, const malml_features* f)
   set_strings(m, &f->strings);
 }
 
+/* The scan's own timeout (yara -a), asked inside the pass over the bytes so
+ * a huge file cannot outrun it; the clock is the one YARA's scan loop reads.
+ */
+static int scan_expired(void* ctx)
+{
+  YR_SCAN_CONTEXT* context = ctx;
+  return yr_stopwatch_elapsed_ns(&context->stopwatch) > context->timeout;
+}
+
 int module_load(
     YR_SCAN_CONTEXT* context,
     YR_OBJECT* module_object,
@@ -283,11 +294,17 @@ int module_load(
   YR_MEMORY_BLOCK* block = first_memory_block(context);
   const uint8_t* data = block != NULL ? block->fetch_data(block) : NULL;
 
-  malml_features* f = yr_malloc(sizeof(*f));
+  malml_features* f = malml_features_acquire();
   if (f == NULL)
     return ERROR_INSUFFICIENT_MEMORY;
   module_object->data = f;
-  if (malml_features_compute(pe, data, data ? block->size : 0, f) != 0)
+  malml_pass how = {malml_pass_best(), NULL, context};
+  if (context->timeout > 0)
+    how.expired = scan_expired;
+  int rc = malml_features_compute(pe, data, data ? block->size : 0, &how, f);
+  if (rc == MALML_BYTESCAN_EXPIRED)
+    return ERROR_SCAN_TIMEOUT;
+  if (rc != 0)
     return ERROR_INSUFFICIENT_MEMORY;
 
   set_integer(f->is_pe, module_object, "is_pe");
@@ -302,7 +319,7 @@ int module_load(
 
 int module_unload(YR_OBJECT* module_object)
 {
-  yr_free(module_object->data);
+  malml_features_release(module_object->data);
   module_object->data = NULL;
   return ERROR_SUCCESS;
 }

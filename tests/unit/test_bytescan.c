@@ -7,6 +7,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <time.h>
 
 #include "modules/malml/features/bytescan.h"
 #include "modules/malml/features/string_stats.h"
@@ -184,35 +186,17 @@ Test(strings, runs_cross_range_boundaries)
   free(b);
 }
 
-/* The SIMD block path and the byte loop agree on every statistic, on data
- * mixing text, UTF-16 text, zeros and noise, fed from every alignment. */
-static void feed_all(
-    malml_strings* s,
-    const uint8_t* d,
-    size_t n,
-    int reference,
-    size_t cut)
+/* Mixed data: text, UTF-16 text, zeros, "MZ", padding and noise in pieces
+ * of 1-40 bytes (or 100-200 bytes of one value), from a fixed seed. */
+static uint8_t* mixed(size_t n, uint32_t seed)
 {
-  malml_strings_init(s, d, n);
-  if (reference)
-    malml_strings_feed_reference(s, 0, n);
-  else
-  {
-    malml_strings_feed(s, 0, cut);
-    malml_strings_feed(s, cut, n);
-  }
-  malml_strings_finish(s);
-}
-
-Test(strings, simd_blocks_agree_with_byte_loop)
-{
-  const size_t n = 1 << 16;
   uint8_t* b = malloc(n);
-  uint32_t seed = 12345;
+  cr_assert_not_null(b);
   for (size_t i = 0; i < n;)
   {
     seed = seed * 1103515245 + 12345;
-    uint32_t kind = (seed >> 16) % 5, len = 1 + (seed >> 8) % 40;
+    uint32_t kind = (seed >> 16) % 6, len = 1 + (seed >> 8) % 40;
+    len = kind == 5 ? 100 + len * 3 : len;
     for (uint32_t k = 0; k < len && i < n; k++, i++)
     {
       seed = seed * 1103515245 + 12345;
@@ -221,27 +205,171 @@ Test(strings, simd_blocks_agree_with_byte_loop)
              : kind == 1 ? (k & 1 ? 0 : (uint8_t) ('a' + r % 26)) /* wide */
              : kind == 2 ? 0                                      /* zeros */
              : kind == 3 ? (uint8_t) (r % 2 ? 'M' : 'Z')          /* MZ */
-                         : r;                                     /* noise */
+             : kind == 4 ? r                                      /* noise */
+                         : (uint8_t) (seed >> 28);                /* pad */
     }
   }
-  for (size_t cut = 0; cut < 40; cut += 3)
+  return b;
+}
+
+/* Strings statistics and histogram of d[0..n), fed in two calls split at
+ * `cut`, at `level`. */
+static void feed_all(
+    malml_strings* s,
+    uint64_t hist[256],
+    const uint8_t* d,
+    size_t n,
+    int level,
+    size_t cut)
+{
+  uint32_t t[4][256];
+  memset(t, 0, sizeof(t));
+  malml_strings_init(s, d, n);
+  malml_strings_feed_counting(s, 0, cut, t, level);
+  malml_strings_feed_counting(s, cut, n, t, level);
+  malml_strings_finish(s);
+  for (int v = 0; v < 256; v++)
+    hist[v] = (uint64_t) t[0][v] + t[1][v] + t[2][v] + t[3][v];
+}
+
+/* Every block implementation the CPU has agrees with the byte loop on every
+ * statistic and every count, fed from many alignments. */
+Test(strings, simd_blocks_agree_with_byte_loop)
+{
+  const size_t n = (1 << 16) + 77;
+  uint8_t* b = mixed(n, 12345);
+  malml_strings ref;
+  uint64_t ref_hist[256], hist[256];
+  feed_all(&ref, ref_hist, b, n, MALML_PASS_BYTES, 0);
+  cr_assert_gt(ref.stats.strings, 100);
+  cr_assert_gt(ref.stats.wide_strings, 10);
+  cr_assert_gt(ref.stats.embedded_pe + ref.stats.max_length, 0);
+  for (int level = MALML_PASS_SSE2; level <= malml_pass_best(); level++)
+    for (size_t cut = 0; cut < 140; cut += 3)
+    {
+      malml_strings a;
+      feed_all(&a, hist, b, n, level, cut);
+      cr_assert_eq(
+          memcmp(&a.stats, &ref.stats, sizeof(a.stats)),
+          0,
+          "level %d cut %zu: strings %lu/%lu wide %lu/%lu len %lu/%lu",
+          level,
+          cut,
+          a.stats.strings,
+          ref.stats.strings,
+          a.stats.wide_strings,
+          ref.stats.wide_strings,
+          a.stats.total_length,
+          ref.stats.total_length);
+      cr_assert_eq(memcmp(hist, ref_hist, sizeof(hist)), 0, "level %d", level);
+    }
+  free(b);
+}
+
+/* The same through the whole pass, with overlapping ranges: every output
+ * field bit-identical to the byte loop's. */
+static void assert_same_scan(
+    const malml_bytescan* a,
+    const malml_bytescan* ref,
+    int nranges,
+    int level)
+{
+  cr_assert_eq(
+      memcmp(a->histogram, ref->histogram, sizeof(a->histogram)),
+      0,
+      "%d",
+      level);
+  cr_assert_eq(memcmp(&a->entropy, &ref->entropy, sizeof(double)), 0);
+  cr_assert_eq(
+      memcmp(a->range_entropy, ref->range_entropy, nranges * sizeof(double)),
+      0,
+      "level %d",
+      level);
+  cr_assert_eq(
+      memcmp(&a->strings, &ref->strings, sizeof(a->strings)), 0, "%d", level);
+}
+
+Test(bytescan, every_level_matches_the_byte_loop)
+{
+  static malml_bytescan ref, got;
+  const size_t n = 3 * 65536 + 13;
+  uint8_t* b = mixed(n, 777);
+  malml_range r[] = {
+      {0, 1024},
+      {1000, 70001},
+      {1001, 3},
+      {65536, 65536},
+      {100000, 1 << 30},
+      {0, 1024},
+      {n, 5},
+  };
+  for (int level = MALML_PASS_SSE2; level <= malml_pass_best(); level++)
   {
-    malml_strings a, ref;
-    feed_all(&a, b, n, 0, cut);
-    feed_all(&ref, b, n, 1, 0);
-    cr_assert_gt(ref.stats.strings, 100);
-    cr_assert_gt(ref.stats.wide_strings, 10);
-    cr_assert_eq(
-        memcmp(&a.stats, &ref.stats, sizeof(a.stats)),
-        0,
-        "cut %zu: strings %lu/%lu wide %lu/%lu len %lu/%lu",
-        cut,
-        a.stats.strings,
-        ref.stats.strings,
-        a.stats.wide_strings,
-        ref.stats.wide_strings,
-        a.stats.total_length,
-        ref.stats.total_length);
+    malml_pass slow = {MALML_PASS_BYTES, NULL, NULL},
+               fast = {level, NULL, NULL};
+    cr_assert_eq(malml_bytescan_run_with(b, n, r, 7, &slow, &ref), 0);
+    cr_assert_eq(malml_bytescan_run_with(b, n, r, 7, &fast, &got), 0);
+    assert_same_scan(&got, &ref, 7, level);
   }
   free(b);
+}
+
+/* The deadline is asked every MALML_CHECK_BYTES bytes, and the pass stops
+ * when it says so. */
+static int calls;
+static int expire_at_third(void* ctx)
+{
+  (void) ctx;
+  return ++calls >= 3;
+}
+
+Test(bytescan, stops_when_the_deadline_passes)
+{
+  static malml_bytescan out;
+  size_t n = 10 * MALML_CHECK_BYTES + 5;
+  uint8_t* b = calloc(n, 1);
+  cr_assert_not_null(b);
+  malml_pass how = {malml_pass_best(), expire_at_third, NULL};
+  calls = 0;
+  cr_assert_eq(
+      malml_bytescan_run_with(b, n, NULL, 0, &how, &out),
+      MALML_BYTESCAN_EXPIRED);
+  cr_assert_eq(calls, 3, "asked at 4, 8 and 12 MiB");
+  how.expired = NULL;
+  cr_assert_eq(malml_bytescan_run_with(b, n, NULL, 0, &how, &out), 0);
+  cr_assert_eq(out.histogram[0], n);
+  free(b);
+}
+
+static double seconds(void)
+{
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+static double deadline;
+static int past_deadline(void* ctx)
+{
+  (void) ctx;
+  return seconds() > deadline;
+}
+
+/* 3 GiB of mapped zeros (the zero page: no memory) cannot outrun a 50 ms
+ * limit by more than one check interval. */
+Test(bytescan, a_huge_input_stops_in_time)
+{
+  static malml_bytescan out;
+  size_t n = (size_t) 3 << 30;
+  uint8_t* b = mmap(
+      NULL, n, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  cr_assert_neq(b, MAP_FAILED);
+  malml_pass how = {malml_pass_best(), past_deadline, NULL};
+  double t0 = seconds();
+  deadline = t0 + 0.05;
+  int rc = malml_bytescan_run_with(b, n, NULL, 0, &how, &out);
+  double took = seconds() - t0;
+  cr_assert_eq(rc, MALML_BYTESCAN_EXPIRED, "whole 3 GiB in %.3f s", took);
+  cr_assert_lt(took, 0.5, "%.3f s", took);
+  munmap(b, n);
 }

@@ -1,8 +1,10 @@
 /*
  * The single pass over a file's bytes.  Section ranges may overlap or repeat
- * (hostile files do both), so the file is cut at every range boundary into
- * segments; each segment's histogram is counted once and added to every
- * range that covers it.  Work is O(file size + segments * ranges * 256).
+ * (hostile files do both), so the file is cut at every range edge into
+ * segments; each segment's bytes are counted once (in the same loop as the
+ * strings statistics, string_stats.c) and its histogram added to every range
+ * that covers it.  The edges are sorted once and swept, so the work is
+ * O(file size + edges log edges + segments * covering ranges * 256).
  */
 #include "modules/malml/features/bytescan.h"
 
@@ -12,8 +14,9 @@
 
 #include "modules/malml/features/string_stats.h"
 
-/* Strings are fed in chunks that stay in L2 after the histogram loop. */
-#define CHUNK (64 * 1024)
+/* Bytes fed per call: a table of the segment's counts sees at most this many
+ * (uint32 cannot overflow) and the deadline is asked between chunks. */
+#define CHUNK ((size_t) 1 << 20)
 
 double malml_entropy(const uint64_t histogram[256], uint64_t total)
 {
@@ -31,48 +34,149 @@ double malml_entropy(const uint64_t histogram[256], uint64_t total)
   return entropy;
 }
 
-static int cmp_u64(const void* a, const void* b)
+/* Where a range starts (open = 1) or ends, clamped to the data. */
+typedef struct
 {
-  uint64_t x = *(const uint64_t*) a, y = *(const uint64_t*) b;
+  uint64_t at;
+  int range;
+  int open;
+} edge;
+
+static int cmp_edge(const void* a, const void* b)
+{
+  uint64_t x = ((const edge*) a)->at, y = ((const edge*) b)->at;
   return (x > y) - (x < y);
 }
 
-/* Sorted, unique cut points: 0, size, and every clamped range edge. */
+/* The edges of the non-empty clamped ranges, sorted; returns how many. */
 static size_t
-cut_points(size_t size, const malml_range* ranges, int n, uint64_t* cuts)
+sorted_edges(size_t size, const malml_range* ranges, int n, edge* e)
 {
   size_t k = 0;
-  cuts[k++] = 0;
-  cuts[k++] = size;
   for (int r = 0; r < n; r++)
   {
     uint64_t a = ranges[r].offset < size ? ranges[r].offset : size;
     uint64_t len = ranges[r].size;
     uint64_t b = len < size - a ? a + len : size;
-    cuts[k++] = a;
-    cuts[k++] = b;
+    if (a < b)
+    {
+      e[k++] = (edge){a, r, 1};
+      e[k++] = (edge){b, r, 0};
+    }
   }
-  qsort(cuts, k, sizeof(cuts[0]), cmp_u64);
-  size_t u = 0;
-  for (size_t i = 0; i < k; i++)
-    if (u == 0 || cuts[i] != cuts[u - 1])
-      cuts[u++] = cuts[i];
-  return u;
+  qsort(e, k, sizeof(e[0]), cmp_edge);
+  return k;
 }
 
-/* Counts the bytes of p[0..len) into hist with four interleaved tables, which
- * avoids the store-to-load stall of runs of one byte value. */
-static void count_bytes(const uint8_t* p, size_t len, uint32_t hist[4][256])
+/* One pass in progress. */
+typedef struct
 {
-  size_t i = 0;
-  for (; i + 4 <= len; i += 4)
+  const uint8_t* data;
+  const malml_pass* how;
+  size_t unchecked; /* bytes since the deadline was last asked */
+  malml_strings strings;
+  malml_bytescan* out;
+} pass;
+
+/* Counts and feeds data[a..b) into seg; MALML_BYTESCAN_EXPIRED when the
+ * deadline passed. */
+static int scan_segment(pass* p, uint64_t a, uint64_t b, uint64_t seg[256])
+{
+  uint32_t t[4][256];
+  for (uint64_t pos = a; pos < b; pos += CHUNK)
   {
-    hist[0][p[i]]++;
-    hist[1][p[i + 1]]++;
-    hist[2][p[i + 2]]++;
-    hist[3][p[i + 3]]++;
+    size_t len = (size_t) (b - pos < CHUNK ? b - pos : CHUNK);
+    memset(t, 0, sizeof(t));
+    malml_strings_feed_counting(
+        &p->strings, (size_t) pos, (size_t) pos + len, t, p->how->level);
+    for (int v = 0; v < 256; v++)
+      seg[v] += (uint64_t) t[0][v] + t[1][v] + t[2][v] + t[3][v];
+    p->unchecked += len;
+    if (p->unchecked >= MALML_CHECK_BYTES && p->how->expired != NULL)
+    {
+      p->unchecked = 0;
+      if (p->how->expired(p->how->ctx))
+        return MALML_BYTESCAN_EXPIRED;
+    }
   }
-  for (; i < len; i++) hist[0][p[i]]++;
+  return 0;
+}
+
+/* Adds a segment's counts to the file's and to every range in `active`. */
+static void add_segment(
+    malml_bytescan* out,
+    const uint64_t seg[256],
+    const uint64_t active[2])
+{
+  for (int v = 0; v < 256; v++) out->histogram[v] += seg[v];
+  for (int w = 0; w < 2; w++)
+    for (uint64_t bits = active[w]; bits != 0; bits &= bits - 1)
+    {
+      uint64_t* h = out->range_histogram[64 * w + __builtin_ctzll(bits)];
+      for (int v = 0; v < 256; v++) h[v] += seg[v];
+    }
+}
+
+/* The sweep: between consecutive edges the set of covering ranges is
+ * fixed. */
+static int sweep(pass* p, size_t size, const edge* e, size_t nedges)
+{
+  uint64_t active[2] = {0, 0};
+  uint64_t seg[256];
+  size_t k = 0;
+  for (uint64_t pos = 0; pos < size;)
+  {
+    for (; k < nedges && e[k].at <= pos; k++)
+    {
+      uint64_t bit = 1ull << (e[k].range & 63);
+      active[e[k].range >> 6] = e[k].open ? active[e[k].range >> 6] | bit
+                                          : active[e[k].range >> 6] & ~bit;
+    }
+    uint64_t next = k < nedges ? e[k].at : size;
+    memset(seg, 0, sizeof(seg));
+    int rc = scan_segment(p, pos, next, seg);
+    if (rc != 0)
+      return rc;
+    add_segment(p->out, seg, active);
+    pos = next;
+  }
+  return 0;
+}
+
+int malml_bytescan_run_with(
+    const uint8_t* data,
+    size_t size,
+    const malml_range* ranges,
+    int nranges,
+    const malml_pass* how,
+    malml_bytescan* out)
+{
+  edge edges[2 * MALML_MAX_RANGES];
+  pass p = {data, how, 0, {0}, out};
+
+  if (nranges > MALML_MAX_RANGES)
+    nranges = MALML_MAX_RANGES;
+  if (nranges < 0)
+    nranges = 0;
+  memset(out->histogram, 0, sizeof(out->histogram));
+  memset(out->range_histogram, 0, nranges * sizeof(out->range_histogram[0]));
+  malml_strings_init(&p.strings, data, size);
+
+  size_t nedges = sorted_edges(size, ranges, nranges, edges);
+  int rc = sweep(&p, size, edges, nedges);
+  if (rc != 0)
+    return rc;
+  malml_strings_finish(&p.strings);
+  out->strings = p.strings.stats;
+  out->entropy = malml_entropy(out->histogram, size);
+  for (int r = 0; r < nranges; r++)
+  {
+    uint64_t total = 0;
+    for (int v = 0; v < 256; v++) total += out->range_histogram[r][v];
+    out->range_entropy[r] =
+        total ? malml_entropy(out->range_histogram[r], total) : NAN;
+  }
+  return 0;
 }
 
 int malml_bytescan_run(
@@ -82,53 +186,6 @@ int malml_bytescan_run(
     int nranges,
     malml_bytescan* out)
 {
-  uint64_t cuts[2 * MALML_MAX_RANGES + 2];
-  uint32_t seg[4][256];
-  malml_strings strings;
-
-  if (nranges > MALML_MAX_RANGES)
-    nranges = MALML_MAX_RANGES;
-  uint64_t(*range_hist)[256] =
-      calloc(nranges > 0 ? nranges : 1, sizeof(*range_hist));
-  if (range_hist == NULL)
-    return -1;
-
-  memset(out, 0, sizeof(*out));
-  malml_strings_init(&strings, data, size);
-  size_t ncuts = cut_points(size, ranges, nranges, cuts);
-
-  for (size_t c = 0; c + 1 < ncuts; c++)
-  {
-    uint64_t a = cuts[c], b = cuts[c + 1];
-    memset(seg, 0, sizeof(seg));
-    for (uint64_t pos = a; pos < b; pos += CHUNK)
-    {
-      size_t len = (size_t) (b - pos < CHUNK ? b - pos : CHUNK);
-      count_bytes(data + pos, len, seg);
-      malml_strings_feed(&strings, (size_t) pos, (size_t) pos + len);
-    }
-    int covering[MALML_MAX_RANGES];
-    int ncover = 0;
-    for (int r = 0; r < nranges; r++)
-      if (ranges[r].offset <= a && ranges[r].size >= b - ranges[r].offset)
-        covering[ncover++] = r;
-    for (int v = 0; v < 256; v++)
-    {
-      uint64_t total = (uint64_t) seg[0][v] + seg[1][v] + seg[2][v] + seg[3][v];
-      out->histogram[v] += total;
-      for (int k = 0; k < ncover; k++) range_hist[covering[k]][v] += total;
-    }
-  }
-  malml_strings_finish(&strings);
-  out->strings = strings.stats;
-  out->entropy = malml_entropy(out->histogram, size);
-
-  for (int r = 0; r < nranges; r++)
-  {
-    uint64_t total = 0;
-    for (int v = 0; v < 256; v++) total += range_hist[r][v];
-    out->range_entropy[r] = total ? malml_entropy(range_hist[r], total) : NAN;
-  }
-  free(range_hist);
-  return 0;
+  malml_pass how = {malml_pass_best(), NULL, NULL};
+  return malml_bytescan_run_with(data, size, ranges, nranges, &how, out);
 }

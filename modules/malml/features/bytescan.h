@@ -63,17 +63,46 @@ typedef struct
   double entropy;                         /* whole file, as math.entropy */
   double range_entropy[MALML_MAX_RANGES]; /* NAN for an empty range */
   malml_strings_stats strings;
+  /* Work space: each range's histogram.  Only the rows of the ranges asked
+   * for are touched, so a reused malml_bytescan costs nothing to clear. */
+  uint64_t range_histogram[MALML_MAX_RANGES][256];
 } malml_bytescan;
 
+/* How to make the pass: which implementation (MALML_PASS_*, string_stats.h)
+ * and when to give up.  `expired` (may be NULL) is asked about every
+ * MALML_CHECK_BYTES bytes; when it returns nonzero the pass stops. */
+typedef struct
+{
+  int level;
+  int (*expired)(void* ctx);
+  void* ctx;
+} malml_pass;
+
+#define MALML_CHECK_BYTES ((size_t) 4 << 20)
+
+/* What malml_bytescan_run_with returns when `expired` stopped it. */
+#define MALML_BYTESCAN_EXPIRED (-2)
+
 /*
- * Scans `data[0..size)` once.  Ranges are clamped to the data; at most
- * MALML_MAX_RANGES are used.  Returns 0, or -1 when out of memory.
+ * Scans `data[0..size)` once, with the fastest implementation and no time
+ * limit.  Ranges are clamped to the data; at most MALML_MAX_RANGES are used.
+ * Returns 0.
  */
 int malml_bytescan_run(
     const uint8_t* data,
     size_t size,
     const malml_range* ranges,
     int nranges,
+    malml_bytescan* out);
+
+/* The same, as `how` says; returns 0 or MALML_BYTESCAN_EXPIRED (and `out`
+ * is then incomplete). */
+int malml_bytescan_run_with(
+    const uint8_t* data,
+    size_t size,
+    const malml_range* ranges,
+    int nranges,
+    const malml_pass* how,
     malml_bytescan* out);
 
 /* Shannon entropy in bits per byte of a histogram over `total` bytes, summed

@@ -5,6 +5,7 @@
 #include "modules/malml/features/features.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -513,30 +514,95 @@ static int byte_ranges(const malml_pe* p, malml_range* r)
   return n + 1;
 }
 
+/* A thread's scratch space, reused from file to file: the pe view and the
+ * bytescan (with its range histograms) are too big for a scanning thread's
+ * stack, and a malloc per file showed in profiles.  `spare` is a feature
+ * block module_unload gave back. */
+typedef struct
+{
+  malml_pe pe;
+  malml_bytescan scan;
+  malml_features* spare;
+} arena;
+
+static pthread_key_t arena_key;
+static pthread_once_t arena_once = PTHREAD_ONCE_INIT;
+
+static void arena_free(void* p)
+{
+  arena* a = p;
+  if (a != NULL)
+    free(a->spare);
+  free(a);
+}
+
+static void arena_key_create(void)
+{
+  if (pthread_key_create(&arena_key, arena_free) != 0)
+    abort(); /* only when the process is out of keys: nothing would work */
+}
+
+/* The calling thread's arena, made on first use; NULL when out of memory. */
+static arena* thread_arena(void)
+{
+  pthread_once(&arena_once, arena_key_create);
+  arena* a = pthread_getspecific(arena_key);
+  if (a == NULL && (a = calloc(1, sizeof(*a))) != NULL &&
+      pthread_setspecific(arena_key, a) != 0)
+  {
+    free(a);
+    a = NULL;
+  }
+  return a;
+}
+
+malml_features* malml_features_acquire(void)
+{
+  arena* a = thread_arena();
+  malml_features* f = a != NULL ? a->spare : NULL;
+  if (f != NULL)
+    a->spare = NULL;
+  return f != NULL ? f : malloc(sizeof(*f));
+}
+
+void malml_features_release(malml_features* f)
+{
+  arena* a = f != NULL ? thread_arena() : NULL;
+  if (a != NULL && a->spare == NULL)
+    a->spare = f;
+  else
+    free(f);
+}
+
+void malml_features_thread_done(void)
+{
+  pthread_once(&arena_once, arena_key_create);
+  arena_free(pthread_getspecific(arena_key));
+  pthread_setspecific(arena_key, NULL);
+}
+
 int malml_features_compute(
     YR_OBJECT* pe_obj,
     const uint8_t* data,
     size_t size,
+    const malml_pass* how,
     malml_features* out)
 {
-  malml_pe* pe = malloc(sizeof(*pe));
-  malml_bytescan* scan = malloc(sizeof(*scan));
   malml_range ranges[MALML_MAX_RANGES];
-  int rc = -1;
+  arena* a = thread_arena();
 
   memset(out, 0, sizeof(*out));
-  if (pe == NULL || scan == NULL)
-    goto done;
-  rc = 0;
+  if (a == NULL)
+    return -1;
+  malml_pe* pe = &a->pe;
+  malml_bytescan* scan = &a->scan;
   if (data == NULL || !malml_pe_read(pe_obj, pe))
-    goto done;
+    return 0;
 
   int nranges = byte_ranges(pe, ranges);
-  if (malml_bytescan_run(data, size, ranges, nranges, scan) != 0)
-  {
-    rc = -1;
-    goto done;
-  }
+  int rc = malml_bytescan_run_with(data, size, ranges, nranges, how, scan);
+  if (rc != 0)
+    return rc;
   out->is_pe = 1;
   out->entropy = scan->entropy;
   out->strings = scan->strings;
@@ -556,9 +622,5 @@ int malml_features_compute(
   fill_sections(&f, out);
   fill_filetype(&f);
   fill_strings(&f);
-
-done:
-  free(pe);
-  free(scan);
-  return rc;
+  return 0;
 }

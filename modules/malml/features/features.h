@@ -30,16 +30,29 @@ typedef struct
 } malml_features;
 
 /*
- * Computes the features of `data[0..size)` whose `pe` module object is `pe`.
- * Sets out->is_pe to 0 and returns 0 for input that pe does not parse as a
- * PE; returns -1 only when out of memory.  `out` is owned by the caller;
- * nothing in it points into `pe` or `data`.
+ * Computes the features of `data[0..size)` whose `pe` module object is `pe`,
+ * making the pass over the bytes as `how` says.  Sets out->is_pe to 0 and
+ * returns 0 for input that pe does not parse as a PE; returns -1 when out of
+ * memory and MALML_BYTESCAN_EXPIRED when how->expired stopped the pass.
+ * `out` is owned by the caller; nothing in it points into `pe` or `data`.
+ * Allocates nothing after a thread's first call (the thread's arena).
  */
 int malml_features_compute(
     YR_OBJECT* pe,
     const uint8_t* data,
     size_t size,
+    const malml_pass* how,
     malml_features* out);
+
+/* A feature block, from the calling thread's arena when it holds one (the
+ * one the thread released last), else malloc'ed; NULL when out of memory.
+ * Release it with malml_features_release, on any thread. */
+malml_features* malml_features_acquire(void);
+void malml_features_release(malml_features* f);
+
+/* Frees the calling thread's arena (module_finalize: the main thread's arena
+ * has no thread exit to free it). */
+void malml_features_thread_done(void);
 
 /* Called for each token of the import bags, in file order: a dll's token
  * when the walk reaches a new dll (index in the dll_bucket block), then each

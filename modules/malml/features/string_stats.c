@@ -3,10 +3,13 @@
  * registry keys, paths, commands...), embedded PE headers and long base64 or
  * hex runs.
  *
- * Speed matters: this runs over every byte of every scanned file.  On x86-64
- * 16 bytes at a time are classified with SSE2 and runs are tracked with bit
- * arithmetic; elsewhere (and for the rare block where a UTF-16 string ends)
- * a branch-light byte loop does the same work.  A finished run
+ * Speed matters: this runs over every byte of every scanned file, and the
+ * byte histogram is counted in the same loop (the one pass of bytescan.c).
+ * On x86-64, 64 bytes at a time are classified into bit masks (SSE2, or AVX2
+ * or AVX-512BW when the CPU has them, chosen at run time) and runs are found
+ * by bit arithmetic; elsewhere, and for the ends of a range, a branch-light
+ * byte loop does the same work and is the reference the tests compare the
+ * blocks with.  A finished run
  * is examined once: its text is lower-cased into a buffer and every position
  * is checked only against the patterns that start with that character.
  * First version (per-pattern search of each run) cost ~3.9 ms per corpus
@@ -15,6 +18,7 @@
 #include "modules/malml/features/string_stats.h"
 
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 enum
@@ -132,8 +136,28 @@ static uint8_t by_first[256][MAX_PER_CHAR]; /* pattern indices + 1, 0 ends */
 static uint8_t first_two[65536 / 8];
 static uint8_t pattern_len[NPATTERNS];
 
+static int cpu_level(void);
+static int best_level; /* malml_pass_best(), set with the tables */
+
+/* MALML_PASS=bytes|sse2|avx2|avx512 in the environment caps the level: how
+ * the corpus test runs the reference over every file, and how to time one
+ * level against another. */
+static int level_cap(void)
+{
+  static const char* const names[MALML_PASS_LEVELS] = {
+      "bytes", "sse2", "avx2", "avx512"};
+  const char* want = getenv("MALML_PASS");
+  for (int i = 0; want != NULL && i < MALML_PASS_LEVELS; i++)
+    if (strcmp(want, names[i]) == 0)
+      return i;
+  return MALML_PASS_LEVELS - 1;
+}
+
 static void build_tables(void)
 {
+  int cap = level_cap();
+  best_level = cpu_level();
+  best_level = best_level < cap ? best_level : cap;
   for (int c = 0; c < 256; c++)
   {
     uint8_t k = 0;
@@ -348,120 +372,317 @@ feed_bytes(malml_strings* s, feed_state* st, size_t begin, size_t end)
   }
 }
 
-#ifdef __SSE2__
-#include <emmintrin.h>
-
-/* Bits 0, 2, 4... of x (16 bits) packed into 8 bits. */
-static inline uint32_t even_bits(uint32_t x)
+/* The histogram half of the reference: one table, one byte at a time. */
+static void count_bytes(const uint8_t* p, size_t len, uint32_t hist[4][256])
 {
-  x &= 0x5555;
-  x = (x | x >> 1) & 0x3333;
-  x = (x | x >> 2) & 0x0f0f;
-  return (x | x >> 4) & 0x00ff;
+  for (size_t i = 0; i < len; i++) hist[0][p[i]]++;
 }
 
-/* Leading (most significant) ones of the low `width` bits of x. */
-static inline uint32_t top_ones(uint32_t x, int width)
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+
+#define EVEN_BITS 0x5555555555555555ull
+#define ODD_BITS  0xaaaaaaaaaaaaaaaaull
+
+/* What the block loop needs of 64 bytes, one bit per byte. */
+typedef struct
 {
-  uint32_t inv = ~(x << (32 - width));
-  return inv == 0 ? (uint32_t) width : (uint32_t) __builtin_clz(inv);
+  uint64_t print; /* 0x20..0x7e or '\t' */
+  uint64_t zero;  /* 0x00 */
+  uint64_t m;     /* 'M' */
+  uint64_t z;     /* 'Z' */
+  uint64_t same;  /* equal to the block's first byte */
+} block_masks;
+
+#define ALWAYS_INLINE static inline __attribute__((always_inline))
+
+ALWAYS_INLINE uint32_t masks16(__m128i v, __m128i eq, int which)
+{
+  __m128i x;
+  switch (which)
+  {
+  case 0: /* printable: v - 0x20 <= 0x5e unsigned, or a tab */
+    x = _mm_sub_epi8(v, _mm_set1_epi8(0x20));
+    x = _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(0x5e)), x);
+    x = _mm_or_si128(x, _mm_cmpeq_epi8(v, _mm_set1_epi8('\t')));
+    break;
+  case 1:
+    x = _mm_cmpeq_epi8(v, _mm_setzero_si128());
+    break;
+  case 2:
+    x = _mm_cmpeq_epi8(v, _mm_set1_epi8('M'));
+    break;
+  case 3:
+    x = _mm_cmpeq_epi8(v, _mm_set1_epi8('Z'));
+    break;
+  default:
+    x = _mm_cmpeq_epi8(v, eq);
+  }
+  return (uint32_t) _mm_movemask_epi8(x) & 0xffff;
+}
+
+ALWAYS_INLINE void masks_sse2(const uint8_t* p, block_masks* b)
+{
+  uint64_t r[5] = {0, 0, 0, 0, 0};
+  __m128i first = _mm_set1_epi8((char) p[0]);
+  for (int k = 0; k < 4; k++)
+  {
+    __m128i v = _mm_loadu_si128((const __m128i*) (p + 16 * k));
+    for (int w = 0; w < 5; w++)
+      r[w] |= (uint64_t) masks16(v, first, w) << (16 * k);
+  }
+  b->print = r[0], b->zero = r[1], b->m = r[2], b->z = r[3], b->same = r[4];
+}
+
+__attribute__((target("avx2"))) ALWAYS_INLINE uint64_t
+movemask32x2(__m256i lo, __m256i hi)
+{
+  return (uint32_t) _mm256_movemask_epi8(lo) |
+         (uint64_t) (uint32_t) _mm256_movemask_epi8(hi) << 32;
+}
+
+__attribute__((target("avx2"))) ALWAYS_INLINE void masks_avx2(
+    const uint8_t* p,
+    block_masks* b)
+{
+  __m256i v[2] = {
+      _mm256_loadu_si256((const __m256i*) p),
+      _mm256_loadu_si256((const __m256i*) (p + 32))};
+  __m256i pr[2], ze[2], m[2], z[2], same[2];
+  __m256i first = _mm256_set1_epi8((char) p[0]);
+  for (int k = 0; k < 2; k++)
+  {
+    __m256i x = _mm256_sub_epi8(v[k], _mm256_set1_epi8(0x20));
+    pr[k] = _mm256_or_si256(
+        _mm256_cmpeq_epi8(_mm256_min_epu8(x, _mm256_set1_epi8(0x5e)), x),
+        _mm256_cmpeq_epi8(v[k], _mm256_set1_epi8('\t')));
+    ze[k] = _mm256_cmpeq_epi8(v[k], _mm256_setzero_si256());
+    m[k] = _mm256_cmpeq_epi8(v[k], _mm256_set1_epi8('M'));
+    z[k] = _mm256_cmpeq_epi8(v[k], _mm256_set1_epi8('Z'));
+    same[k] = _mm256_cmpeq_epi8(v[k], first);
+  }
+  b->print = movemask32x2(pr[0], pr[1]);
+  b->zero = movemask32x2(ze[0], ze[1]);
+  b->m = movemask32x2(m[0], m[1]);
+  b->z = movemask32x2(z[0], z[1]);
+  b->same = movemask32x2(same[0], same[1]);
+}
+
+__attribute__((target("avx512f,avx512bw"))) ALWAYS_INLINE void masks_avx512(
+    const uint8_t* p,
+    block_masks* b)
+{
+  __m512i v = _mm512_loadu_si512((const void*) p);
+  __m512i x = _mm512_sub_epi8(v, _mm512_set1_epi8(0x20));
+  b->print = _mm512_cmple_epu8_mask(x, _mm512_set1_epi8(0x5e)) |
+             _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('\t'));
+  b->zero = _mm512_cmpeq_epi8_mask(v, _mm512_setzero_si512());
+  b->m = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('M'));
+  b->z = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('Z'));
+  b->same = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8((char) p[0]));
+}
+
+/* Ones at the top of a word for a run of `n` bits ending just before it:
+ * the previous block's bits as far as a count can tell them. */
+ALWAYS_INLINE uint64_t top_ones(uint64_t n)
+{
+  return n >= 64 ? ~0ull : ~(~0ull >> n);
+}
+
+/* Leading (most significant) ones of x. */
+ALWAYS_INLINE uint64_t leading_ones(uint64_t x)
+{
+  return ~x == 0 ? 64 : (uint64_t) __builtin_clzll(~x);
+}
+
+/* ASCII runs of >= MALML_MIN_STRING ending in the block at i.  Bit j of L
+ * says bytes j-5..j-1 are printable, the previous block's bytes taken from
+ * the run count. */
+ALWAYS_INLINE void
+ascii_block(malml_strings* s, feed_state* st, size_t i, uint64_t P)
+{
+  uint64_t in = st->run, prev = top_ones(in);
+  uint64_t L = ~0ull;
+#pragma GCC unroll 5
+  for (int k = 1; k <= MALML_MIN_STRING; k++) L &= P << k | prev >> (64 - k);
+  for (uint64_t E = L & ~P; E != 0; E &= E - 1)
+  {
+    int j = __builtin_ctzll(E);
+    uint64_t below = ~P & ((1ull << j) - 1);
+    size_t len = below ? (size_t) (j - (63 - __builtin_clzll(below)) - 1)
+                       : (size_t) j + in;
+    ascii_run(s, i + (size_t) j, len);
+  }
+  st->run = ~P == 0 ? in + 64 : leading_ones(P);
+}
+
+/* UTF-16LE runs: the same over the (printable, 0x00) pairs, two bits apart,
+ * each parity its own chain.  Bit j of W: a pair whose 0x00 is at j. */
+ALWAYS_INLINE void
+wide_block(malml_strings* s, feed_state* st, size_t i, uint64_t W)
+{
+  uint64_t prev = (top_ones(2 * st->wide[0]) & EVEN_BITS) |
+                  (top_ones(2 * st->wide[1]) & ODD_BITS);
+  uint64_t L = ~0ull;
+#pragma GCC unroll 5
+  for (int k = 1; k <= MALML_MIN_STRING; k++)
+    L &= W << 2 * k | prev >> (64 - 2 * k);
+  for (uint64_t E = L & ~W; E != 0; E &= E - 1)
+  {
+    int j = __builtin_ctzll(E);
+    uint64_t same = (j & 1) ? ODD_BITS : EVEN_BITS;
+    uint64_t below = ~W & same & ((1ull << j) - 1);
+    size_t len = below ? (size_t) ((j - (63 - __builtin_clzll(below))) / 2 - 1)
+                       : (size_t) (j >> 1) + st->wide[j & 1];
+    wide_run(s, i + (size_t) j - 1, len);
+  }
+  for (int q = 0; q < 2; q++)
+  {
+    uint64_t gaps = ~W & (q ? ODD_BITS : EVEN_BITS);
+    st->wide[q] = gaps == 0
+                      ? st->wide[q] + 32
+                      : (size_t) (62 + q - (63 - __builtin_clzll(gaps))) / 2;
+  }
+}
+
+/* Adds the 64 bytes at p to the four tables; a block of one value (padding,
+ * zeros) in one add. */
+ALWAYS_INLINE void
+count_block(const uint8_t* p, uint64_t same, uint32_t hist[4][256])
+{
+  if (~same == 0)
+  {
+    hist[0][p[0]] += 64;
+    return;
+  }
+  for (int k = 0; k < 64; k += 8)
+  {
+    uint64_t w;
+    memcpy(&w, p + k, 8);
+    hist[0][w & 0xff]++;
+    hist[1][(w >> 8) & 0xff]++;
+    hist[2][(w >> 16) & 0xff]++;
+    hist[3][(w >> 24) & 0xff]++;
+    hist[0][(w >> 32) & 0xff]++;
+    hist[1][(w >> 40) & 0xff]++;
+    hist[2][(w >> 48) & 0xff]++;
+    hist[3][w >> 56]++;
+  }
 }
 
 /*
- * The same as feed_bytes over the 16 bytes at i (i even), with SSE2 masks
- * and bit arithmetic instead of a loop.  Returns 0 when done, or 1 without
- * touching the state when a wide string ends inside the block (rare): the
- * caller then runs feed_bytes over it.  Long on purpose: the hot loop of
- * the byte pass, kept in one function so the compiler keeps the masks in
- * registers.
+ * The fused pass over data[i..end) in 64-byte blocks, i even (a UTF-16
+ * chain's parity is then the bit's): byte classes as bit masks, runs by bit
+ * arithmetic, the histogram from the same bytes while they are in L1.
+ * Returns where the blocks stopped.  `masks` is inlined into each caller,
+ * which is compiled for its instruction set.
  */
-static int
-feed_block(malml_strings* s, feed_state* st, size_t i, uint32_t* prev_p)
+ALWAYS_INLINE size_t feed_blocks(
+    malml_strings* s,
+    feed_state* st,
+    size_t i,
+    size_t end,
+    uint32_t hist[4][256],
+    void (*masks)(const uint8_t*, block_masks*))
 {
   const uint8_t* d = s->data;
-  __m128i v = _mm_loadu_si128((const __m128i*) (d + i));
-  __m128i x = _mm_sub_epi8(v, _mm_set1_epi8(0x20)); /* printable: x <= 0x5e */
-  __m128i pr = _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(0x5e)), x);
-  pr = _mm_or_si128(pr, _mm_cmpeq_epi8(v, _mm_set1_epi8('\t')));
-  uint32_t P = (uint32_t) _mm_movemask_epi8(pr);
-  uint32_t Z =
-      (uint32_t) _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_setzero_si128()));
-  uint32_t M =
-      (uint32_t) _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('M')));
-  uint32_t W = Z & ((P << 1) | *prev_p) & 0xffff;
-
-  /* Wide chains, per parity: bail out if one of >= 5 pairs ends here.  Most
-   * blocks hold no pair at all (70% of corpus blocks): then chains from
-   * before the block simply end. */
-  size_t wide_out[2] = {0, 0};
-  if (W == 0)
+  for (; end - i >= 64; i += 64)
   {
-    if (st->wide[0] >= MALML_MIN_STRING || st->wide[1] >= MALML_MIN_STRING)
-      return 1;
-  }
-  else
-  {
-    for (int q = 0; q < 2; q++)
+    block_masks b;
+    masks(d + i, &b);
+    uint64_t prev_print = st->run > 0;
+    ascii_block(s, st, i, b.print);
+    wide_block(s, st, i, b.zero & (b.print << 1 | prev_print));
+    /* "MZ" whose 'Z' is in the next block is checked byte by byte. */
+    for (uint64_t mz = b.m & (b.z >> 1 | 1ull << 63); mz != 0; mz &= mz - 1)
     {
-      uint32_t c = even_bits(W >> q);
-      uint32_t from_carry = (uint32_t) __builtin_ctz(~c); /* 8 if c == 0xff */
-      if (from_carry < 8 && st->wide[q] + from_carry >= MALML_MIN_STRING)
-        return 1;
-      if (c & c >> 1 & c >> 2 & c >> 3 & c >> 4 & ~(c >> 5) & 0x07)
-        return 1;
-      wide_out[q] = c == 0xff ? st->wide[q] + 8 : top_ones(c, 8);
+      size_t at = i + (size_t) __builtin_ctzll(mz);
+      if (at + 1 < s->size && d[at + 1] == 'Z' && is_embedded_pe(s, at))
+        s->stats.embedded_pe++;
     }
+    count_block(d + i, b.same, hist);
   }
-  *prev_p = P >> 15;
+  return i;
+}
 
-  /* ASCII runs of >= 5 ending in the block: bit j of L says bytes j-5..j-1
-   * are printable (X holds 5 bits of the run before the block below P). */
-  size_t in = st->run;
-  uint32_t carry = in >= 5 ? 0x1f : (0x1fu << (5 - in)) & 0x1f;
-  uint32_t X = P << 5 | carry;
-  uint32_t L = X & X >> 1 & X >> 2 & X >> 3 & X >> 4;
-  for (uint32_t E = L & ~P & 0xffff; E != 0; E &= E - 1)
-  {
-    int j = __builtin_ctz(E);
-    uint32_t zeros_below = ~P & ((1u << j) - 1);
-    size_t len = zeros_below
-                     ? (size_t) (j - (31 - __builtin_clz(zeros_below)) - 1)
-                     : j + in;
-    ascii_run(s, i + (size_t) j, len);
-  }
-  st->run = P == 0xffff ? in + 16 : top_ones(P, 16);
-  st->wide[0] = wide_out[0];
-  st->wide[1] = wide_out[1];
+static size_t feed_sse2(
+    malml_strings* s,
+    feed_state* st,
+    size_t i,
+    size_t end,
+    uint32_t hist[4][256])
+{
+  return feed_blocks(s, st, i, end, hist, masks_sse2);
+}
 
-  for (; M != 0; M &= M - 1)
-  {
-    size_t at = i + (size_t) __builtin_ctz(M);
-    if (at + 1 < s->size && d[at + 1] == 'Z' && is_embedded_pe(s, at))
-      s->stats.embedded_pe++;
-  }
-  return 0;
+__attribute__((target("avx2"))) static size_t feed_avx2(
+    malml_strings* s,
+    feed_state* st,
+    size_t i,
+    size_t end,
+    uint32_t hist[4][256])
+{
+  return feed_blocks(s, st, i, end, hist, masks_avx2);
+}
+
+__attribute__((target("avx512f,avx512bw"))) static size_t feed_avx512(
+    malml_strings* s,
+    feed_state* st,
+    size_t i,
+    size_t end,
+    uint32_t hist[4][256])
+{
+  return feed_blocks(s, st, i, end, hist, masks_avx512);
+}
+
+static int cpu_level(void)
+{
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512bw"))
+    return MALML_PASS_AVX512;
+  if (__builtin_cpu_supports("avx2"))
+    return MALML_PASS_AVX2;
+  return MALML_PASS_SSE2;
+}
+#else
+static int cpu_level(void)
+{
+  return MALML_PASS_BYTES;
 }
 #endif
 
-void malml_strings_feed(malml_strings* s, size_t begin, size_t end)
+int malml_pass_best(void)
+{
+  malml_strings_global_init();
+  return best_level;
+}
+
+void malml_strings_feed_counting(
+    malml_strings* s,
+    size_t begin,
+    size_t end,
+    uint32_t hist[4][256],
+    int level)
 {
   feed_state st = {s->run_len, {s->wide_len[0], s->wide_len[1]}};
   size_t i = begin;
-#ifdef __SSE2__
-  if (i < end && (i & 1))
-    feed_bytes(s, &st, i, i + 1), i++;
-  /* Printable bit of the byte before the block, carried from block to block. */
-  uint32_t prev_p = i > 0 ? (classes[s->data[i - 1]] & C_PRINT) : 0;
-  for (; i + 16 <= end; i += 16)
+  level = level < best_level ? level : best_level;
+#if defined(__x86_64__) && defined(__GNUC__)
+  if (level > MALML_PASS_BYTES && i < end && (i & 1))
   {
-    if (feed_block(s, &st, i, &prev_p))
-    {
-      feed_bytes(s, &st, i, i + 16);
-      prev_p = classes[s->data[i + 15]] & C_PRINT;
-    }
+    feed_bytes(s, &st, i, i + 1);
+    count_bytes(s->data + i, 1, hist);
+    i++;
   }
+  if (level == MALML_PASS_AVX512)
+    i = feed_avx512(s, &st, i, end, hist);
+  else if (level == MALML_PASS_AVX2)
+    i = feed_avx2(s, &st, i, end, hist);
+  else if (level == MALML_PASS_SSE2)
+    i = feed_sse2(s, &st, i, end, hist);
 #endif
   feed_bytes(s, &st, i, end);
+  count_bytes(s->data + i, end - i, hist);
   s->run_len = st.run;
   s->wide_len[0] = st.wide[0];
   s->wide_len[1] = st.wide[1];

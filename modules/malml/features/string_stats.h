@@ -26,10 +26,35 @@ void malml_strings_global_init(void);
 
 void malml_strings_init(malml_strings* s, const uint8_t* data, size_t size);
 
-/* Feeds data[begin..end); calls must cover the file in order. */
-void malml_strings_feed(malml_strings* s, size_t begin, size_t end);
+/* Ways to make the pass, slowest first: the byte loop (the reference), then
+ * 64-byte blocks classified with SSE2, AVX2 or AVX-512BW. */
+enum
+{
+  MALML_PASS_BYTES,
+  MALML_PASS_SSE2,
+  MALML_PASS_AVX2,
+  MALML_PASS_AVX512,
+  MALML_PASS_LEVELS
+};
 
-/* The byte-by-byte loop alone: what the SIMD path must agree with (tests). */
+/* The fastest level this CPU runs (MALML_PASS_BYTES off x86-64), capped by
+ * MALML_PASS=bytes|sse2|avx2|avx512 in the environment (tests, benchmarks). */
+int malml_pass_best(void);
+
+/*
+ * Feeds data[begin..end) and counts each of its bytes into one of the four
+ * tables of hist (the caller sums them; a table may not see more than 2^32
+ * bytes).  Calls must cover the file in order.  `level` is clamped to
+ * malml_pass_best(); every level gives the same statistics and sums.
+ */
+void malml_strings_feed_counting(
+    malml_strings* s,
+    size_t begin,
+    size_t end,
+    uint32_t hist[4][256],
+    int level);
+
+/* The byte-by-byte loop alone, without counting: the strings reference. */
 void malml_strings_feed_reference(malml_strings* s, size_t begin, size_t end);
 
 /* Ends the runs still open at the end of the file. */
