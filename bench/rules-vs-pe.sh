@@ -1,46 +1,95 @@
 #!/bin/sh
-# bench/rules-vs-pe.sh DIR [ROUNDS] [RULES...]
+# bench/rules-vs-pe.sh [-n ROUNDS] [-b BUILD_DIR] [-o OLD_BUILD_DIR] [DIR]
 #
-# End-to-end cost of malml with the yara built here: `yara -r` over DIR with
-# a pe-only rule and with each RULES file (default: bench/malml-features.yar
-# and rules/malml.yar), alternating within each round so all see the same
-# machine load.  Prints median wall time, files/s and MB/s of each, and the
-# ratio to the pe-only run.  Threads as yara's default; set YARA_FLAGS to
-# change (e.g. YARA_FLAGS="-p 1").  Numbers, not a test.
+# What malml costs a scan, measured against Debian's yara on a pe-only rule:
+# for the same files, in the same run, each round runs four whole `yara -r`
+# processes one after the other (so all see the same machine load):
+#
+#   debian-pe    /usr/bin/yara   bench/pe-only.yar         (the baseline)
+#   ours-pe      BUILD/yara      bench/pe-only.yar
+#   ours-feat    BUILD/yara      bench/malml-features.yar  (features only)
+#   ours-malml   BUILD/yara      rules/malml.yar           (features + scores)
+#
+# (and with -o, old-malml: OLD_BUILD/yara with rules/malml.yar, to compare
+# two builds in the same run) and prints the median CPU seconds (user + sys, children included) and wall
+# time of each, the three ratios of CPU to debian-pe, and the peak RSS of
+# each: over the rounds, and once more with -p 1 (the memory one scanning
+# thread needs).  DIR defaults to the built fixtures (make check builds
+# them).  YARA_FLAGS adds flags to every run (e.g. "-p 2").  Needs GNU time
+# (/usr/bin/time).  Numbers, not a test.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
-dir=${1:?usage: rules-vs-pe.sh DIR [ROUNDS] [RULES...]}
-rounds=${2:-5}
-[ $# -ge 2 ] && shift 2 || shift $#
-yara=${YARA:-$here/../build/yara}
-[ -x "$yara" ] || { echo "no yara at $yara (build first, or set YARA)" >&2; exit 2; }
-set -- "$here/pe-only.yar" "${@:-$here/malml-features.yar}"
-[ $# -gt 2 ] || [ ! -f "$here/../rules/malml.yar" ] || set -- "$@" "$here/../rules/malml.yar"
+src=$(dirname "$here")
+rounds=5
+build=.
+old=""
+while getopts n:b:o: o; do
+  case $o in
+  n) rounds=$OPTARG ;;
+  b) build=$OPTARG ;;
+  o) old=$OPTARG ;;
+  *) sed -n '2,21p' "$0"; exit 2 ;;
+  esac
+done
+shift $((OPTIND - 1))
+dir=${1:-$build/tests/built-fixtures}
+ours=$build/yara
+up=${YARA_UPSTREAM:-/usr/bin/yara}
+gtime=${GNU_TIME:-/usr/bin/time}
+for f in "$ours" "$up" "$gtime"; do
+  [ -x "$f" ] || { echo "rules-vs-pe: no $f (build first, or -b BUILD_DIR)" >&2; exit 2; }
+done
+[ -d "$dir" ] || { echo "rules-vs-pe: no directory $dir" >&2; exit 2; }
+
+names="debian-pe ours-pe ours-feat ours-malml${old:+ old-malml}"
+# prog NAME / rules NAME: what each configuration runs.
+prog() { case $1 in debian-pe) echo "$up" ;; old-*) echo "$old/yara" ;; *) echo "$ours" ;; esac; }
+rules() {
+  case $1 in
+  *-pe) echo "$here/pe-only.yar" ;;
+  ours-feat) echo "$here/malml-features.yar" ;;
+  *-malml) echo "$src/rules/malml.yar" ;;
+  esac
+}
 
 files=$(find -L "$dir" -type f | wc -l)
-mb=$(du -L -s -m "$dir" | cut -f1)
+bytes=$(find -L "$dir" -type f -printf '%s\n' | awk '{s += $1} END {printf "%d", s}')
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-echo "dir: $dir ($files files, $mb MB), rounds: $rounds, yara: $yara ${YARA_FLAGS:-}"
-cat $(find -L "$dir" -type f) > /dev/null 2>&1 || true   # warm the page cache
+echo "dir: $dir ($files files, $((bytes / 1048576)) MB); $rounds rounds; $(nproc) CPUs; flags: ${YARA_FLAGS:-(none)}"
+echo "ours: $ours; upstream: $up ($("$up" --version))"
+
+# measure NAME FILE [FLAGS]: appends "wall cpu maxrss_kb" of one scan to FILE.
+measure() {
+  # shellcheck disable=SC2086
+  "$gtime" -f '%e %U %S %M' -o "$tmp/t" \
+    "$(prog "$1")" ${YARA_FLAGS:-} ${3:-} -r "$(rules "$1")" "$dir" > /dev/null 2>&1 || true
+  awk '{ printf "%s %.3f %s\n", $1, $2 + $3, $4 }' "$tmp/t" >> "$2"
+}
+
+for n in $names; do measure "$n" "$tmp/warm"; done # page cache, model pages
 r=1
-while [ $r -le "$rounds" ]; do
-  i=0
-  for rules in "$@"; do
-    start=$(date +%s.%N)
-    "$yara" ${YARA_FLAGS:-} -r "$rules" "$dir" > /dev/null 2>&1 || true
-    end=$(date +%s.%N)
-    awk -v s="$start" -v e="$end" 'BEGIN { print e - s }' >> "$tmp/$i"
-    i=$((i + 1))
+while [ "$r" -le "$rounds" ]; do
+  line="round $r:"
+  for n in $names; do
+    measure "$n" "$tmp/$n"
+    line="$line $n $(tail -1 "$tmp/$n" | cut -d' ' -f2)s"
   done
+  echo "$line (CPU)"
   r=$((r + 1))
 done
-median() { sort -n "$1" | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
-base=$(median "$tmp/0")
-i=0
-for rules in "$@"; do
-  m=$(median "$tmp/$i")
-  awk -v n="$(basename "$rules")" -v m="$m" -v b="$base" -v f="$files" -v s="$mb" \
-    'BEGIN { printf "%-22s median %7.3f s  %8.1f files/s  %7.1f MB/s  x%.3f of pe-only (%+.1f%%)\n", n, m, f / m, s / m, m / b, 100 * (m / b - 1) }'
-  i=$((i + 1))
+for n in $names; do measure "$n" "$tmp/$n.p1" "-p 1"; done
+
+median() { cut -d' ' -f"$2" "$1" | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+base=$(median "$tmp/debian-pe" 2)
+printf '%-11s %9s %9s %9s %10s %12s %12s\n' scan "CPU s" "wall s" "MB/CPU-s" "CPU ratio" "peak RSS MB" "-p 1 RSS MB"
+for n in $names; do
+  cpu=$(median "$tmp/$n" 2)
+  wall=$(median "$tmp/$n" 1)
+  rss=$(cut -d' ' -f3 "$tmp/$n" | sort -n | tail -1)
+  rss1=$(cut -d' ' -f3 "$tmp/$n.p1")
+  awk -v n="$n" -v c="$cpu" -v w="$wall" -v b="$base" -v by="$bytes" -v r="$rss" -v r1="$rss1" \
+    'BEGIN { printf "%-11s %9.2f %9.2f %9.1f %10.3f %12.1f %12.1f\n", n, c, w, by / 1048576 / c, c / b, r / 1024, r1 / 1024 }'
 done
+echo "CPU ratios are medians over debian-pe's median; targets: ours-pe <= 1.05, ours-malml <= 1.25 (goal 1.15)"
+if [ -x "$build/bench/model-load" ]; then "$build/bench/model-load" "$src/model/default.malml"; fi
