@@ -267,7 +267,8 @@ static void set_fields(YR_OBJECT* m, const malml_features* f)
       (int64_t) v[MALML_F_unnamed_sections], m, "number_of_unnamed_sections");
   for (int i = 0; i < f->nsections; i++)
   {
-    set_string(f->section_name[i], m, "sections[%i].name", i);
+    set_sized_string(
+        f->section_name[i], f->section_name_len[i], m, "sections[%i].name", i);
     if (!isnan(f->section_entropy[i]))
       set_float(f->section_entropy[i], m, "sections[%i].entropy", i);
   }

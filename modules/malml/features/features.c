@@ -614,6 +614,7 @@ int malml_features_compute(
         out->section_name[i],
         pe->sections[i].name,
         sizeof(out->section_name[i]));
+    out->section_name_len[i] = pe->sections[i].name_len;
   }
 
   fill f = {pe, scan, data, size, out->vector, out, 0, 0};

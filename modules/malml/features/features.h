@@ -21,7 +21,10 @@ typedef struct
   double entropy;                    /* whole file, double as math.entropy */
   int nsections;
   double section_entropy[MALML_PE_MAX_SECTIONS]; /* NaN: no raw bytes */
+  /* As pe gives it, NULs inside included ("\x0b\x01\x0e\x00\x00\x02" when
+   * the table overlaps the optional header): a C string would cut it. */
   char section_name[MALML_PE_MAX_SECTIONS][9];
+  size_t section_name_len[MALML_PE_MAX_SECTIONS];
   malml_strings_stats strings;
   /* Rule-visible integers as pe's arithmetic gives them: the vector's
    * float32 rounds values past 2^24 (SizeOfImage 0x10000011 gave size_dif
