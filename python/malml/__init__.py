@@ -1,0 +1,206 @@
+"""malml for Python pipelines, on Debian's yara-python.
+
+malml is a YARA module; yara-python reaches it through the malml-enabled
+libyara.so.9 this project builds (installed in /usr/lib/malml by default,
+never over the system library).  This package loads that library before
+``yara`` is imported, so a pipeline needs no wrapper::
+
+    import malml
+    scanner = malml.Scanner()                      # shipped rules, default model
+    for result in scanner.scan_path("/srv/share"):
+        print(result["path"], result["score"], result["level"])
+
+Each result is a dict (see ``Scanner.scan_file``).  Explanations (which
+features moved each score) come from the ``malml score`` command, on request.
+"""
+
+import ctypes
+import hashlib
+import json
+import os
+import subprocess
+
+__all__ = ["Scanner", "load_library", "LibraryError", "LEVELS"]
+
+# Where `make install` puts the library (pkglibdir), and the build tree's.
+_DEFAULT_LIBDIRS = ("/usr/local/lib/malml", "/usr/lib/malml")
+
+LEVELS = ("high", "medium", "low")  # strictest first; below all: "none"
+
+_SCORE_FIELDS = ("score", "header_score", "imports_score", "sections_score",
+                 "filetype_score", "strings_score")
+
+_loaded = None
+
+
+class LibraryError(RuntimeError):
+    """The malml-enabled libyara could not be loaded, or yara lacks malml."""
+
+
+def _candidates(path):
+    if path:
+        yield path
+    if os.environ.get("MALML_LIBDIR"):
+        yield os.path.join(os.environ["MALML_LIBDIR"], "libyara.so.9")
+    for d in _DEFAULT_LIBDIRS:
+        yield os.path.join(d, "libyara.so.9")
+
+
+def load_library(path=None):
+    """Loads the malml-enabled libyara.so.9 and returns the ``yara`` module.
+
+    Must run before anything imports ``yara``: the dynamic loader then binds
+    yara-python to this library (same soname) instead of the system's.
+    Looks at ``path``, then $MALML_LIBDIR, then /usr/local/lib/malml and
+    /usr/lib/malml.  Raises LibraryError when no library loads or when the
+    loaded ``yara`` cannot compile ``import "malml"``.
+    """
+    global _loaded
+    if _loaded is None:
+        tried = []
+        for candidate in _candidates(path):
+            if os.path.isfile(candidate):
+                ctypes.CDLL(candidate, mode=ctypes.RTLD_GLOBAL)
+                _loaded = candidate
+                break
+            tried.append(candidate)
+        if _loaded is None:
+            raise LibraryError("no malml-enabled libyara.so.9 in: "
+                               + ", ".join(tried))
+    import yara
+    try:
+        yara.compile(source='import "malml"')
+    except yara.SyntaxError as e:
+        raise LibraryError(
+            "yara was bound to a libyara without malml (was yara imported "
+            "before malml?): %s" % e)
+    return yara
+
+
+def _text(v):
+    return v.decode("utf-8", "replace") if isinstance(v, bytes) else v
+
+
+def _level(data):
+    thresholds = data.get("threshold", {})
+    for name in LEVELS:
+        if name in thresholds and data.get("score", -1) >= thresholds[name]:
+            return name
+    return "none"
+
+
+def _result(path, sha256, matches, data, error=None):
+    r = {"path": path, "sha256": sha256, "is_pe": bool(data.get("is_pe")),
+         "matches": [{"rule": m.rule, "namespace": m.namespace,
+                      "tags": list(m.tags), "meta": dict(m.meta)}
+                     for m in matches]}
+    if data.get("is_pe") and "score" in data:
+        r["score"] = data["score"]
+        r["level"] = _level(data)
+        r["scores"] = {k: data[k] for k in _SCORE_FIELDS if k in data}
+        r["thresholds"] = dict(data.get("threshold", {}))
+        model = data.get("model", {})
+        r["model"] = {k: _text(v) for k, v in model.items()}
+    if error is not None:
+        r["error"] = error
+    return r
+
+
+class Scanner:
+    """Scans files or bytes with rules that import malml.
+
+    rules: a rule file's path, or None for the shipped rules/malml.yar when
+        found next to the package (else a one-line ``import "malml"`` rule).
+    source: rule text instead of a file.
+    model: a model file for ``-x malml=MODEL`` (None: the compiled-in model).
+    timeout: seconds per file (YARA's own timeout: string matching and
+        conditions; a parser that loops is only stopped by the ``yara``
+        command's worker processes, or by running this in a Dask worker).
+    library: path of the malml-enabled libyara.so.9 (see load_library).
+    """
+
+    def __init__(self, rules=None, source=None, model=None, timeout=60,
+                 library=None):
+        self._yara = load_library(library)
+        if source is None and rules is None:
+            rules = _shipped_rules()
+        if source is None and rules is None:
+            source = 'import "malml"\n'
+        self._rules = (self._yara.compile(source=source) if source is not None
+                       else self._yara.compile(filepath=rules))
+        self._modules_data = None
+        if model is not None:
+            with open(model, "rb") as f:
+                self._modules_data = {"malml": f.read()}
+        self.timeout = timeout
+
+    def _match(self, **target):
+        data = {}
+
+        def on_module(d):
+            if d.get("module") == "malml":
+                data.update(d)
+            return self._yara.CALLBACK_CONTINUE
+
+        kw = {"modules_callback": on_module, "timeout": self.timeout}
+        if self._modules_data is not None:
+            kw["modules_data"] = self._modules_data
+        return self._rules.match(**target, **kw), data
+
+    def scan_bytes(self, buf, name="<bytes>"):
+        """The result dict for ``buf`` (bytes), reported under ``name``."""
+        sha = hashlib.sha256(buf).hexdigest()
+        try:
+            matches, data = self._match(data=buf)
+        except self._yara.Error as e:
+            return _result(name, sha, [], {}, error=str(e))
+        return _result(name, sha, matches, data)
+
+    def scan_file(self, path):
+        """The result dict of one file: path, sha256, is_pe, matches (rule,
+        namespace, tags, meta) and, for a PE, score (0-1), level ("high",
+        "medium", "low" or "none"), scores (each sub-score), thresholds and
+        model (version, sha256); "error" (text) when it could not be scanned.
+        """
+        try:
+            with open(path, "rb") as f:
+                buf = f.read()
+        except OSError as e:
+            return _result(path, None, [], {}, error=e.strerror or str(e))
+        return self.scan_bytes(buf, name=path)
+
+    def scan_path(self, path):
+        """Yields the result of every regular file under ``path`` (walked
+        recursively, symlinked directories not followed)."""
+        if not os.path.isdir(path):
+            yield self.scan_file(path)
+            return
+        for root, dirs, files in os.walk(path):
+            dirs.sort()
+            for name in sorted(files):
+                full = os.path.join(root, name)
+                if os.path.isfile(full):
+                    yield self.scan_file(full)
+
+
+def explain(path, top=5, model=None, malml="malml"):
+    """What moved each score of one file, from ``malml score --json``: a dict
+    with "explanations" per score (bias, margin and the top contributions in
+    log-odds).  Raises RuntimeError with malml's message when it fails."""
+    cmd = [malml, "score", "--json", "-p", "1", "-n", str(top)]
+    if model is not None:
+        cmd += ["-m", model]
+    p = subprocess.run(cmd + [path], capture_output=True, text=True)
+    if p.returncode != 0 or not p.stdout.strip():
+        raise RuntimeError(p.stderr.strip() or "malml score failed")
+    return json.loads(p.stdout.splitlines()[0])
+
+
+def _shipped_rules():
+    here = os.path.dirname(os.path.abspath(__file__))
+    for candidate in (os.path.join(here, "..", "..", "rules", "malml.yar"),
+                      "/usr/local/share/malml/rules/malml.yar",
+                      "/usr/share/malml/rules/malml.yar"):
+        if os.path.isfile(candidate):
+            return os.path.normpath(candidate)
+    return None

@@ -1,0 +1,57 @@
+"""yara-python (Debian's python3-yara) with the malml-enabled libyara, two
+ways: bare yara-python under malml-env, and the project's malml package.
+
+usage: check_python.py MALML_BIN RULES FILE...   (prints one line per file:
+"path score" from the package, after checking it against `malml score`)
+Exits 1 on the first disagreement, saying what disagreed.
+"""
+import json
+import os
+import subprocess
+import sys
+
+import malml  # before yara: it loads the malml-enabled library
+
+malml_bin, rules_path, files = sys.argv[1], sys.argv[2], sys.argv[3:]
+
+
+def fail(why):
+    print("check_python: " + why, file=sys.stderr)
+    sys.exit(1)
+
+
+yara = malml.load_library()
+# Bare yara-python: the rules compile and the module's data arrives in the
+# modules callback, as any yara-python pipeline would read it.
+rules = yara.compile(filepath=rules_path)
+scanner = malml.Scanner(rules=rules_path)
+for path in files:
+    seen = {}
+
+    def on_module(data):
+        if data.get("module") == "malml":
+            seen.update(data)
+        return yara.CALLBACK_CONTINUE
+
+    rules.match(path, modules_callback=on_module)
+    result = scanner.scan_file(path)
+    cli = json.loads(subprocess.run(
+        [malml_bin, "score", "--json", "-p", "1", path], check=True,
+        capture_output=True, text=True).stdout)
+    if result.get("error"):
+        fail("%s: %s" % (path, result["error"]))
+    if result["is_pe"] != cli["is_pe"] or bool(seen.get("is_pe")) != cli["is_pe"]:
+        fail("%s: is_pe differs" % path)
+    if not cli["is_pe"]:
+        print(path, "not-pe")
+        continue
+    for name, want in cli["scores"].items():
+        got = result["scores"][name]
+        if abs(got - want) > 1e-7 or abs(seen[name] - want) > 1e-7:
+            fail("%s: %s %r (package) %r (callback) vs %r (malml score)"
+                 % (path, name, got, seen[name], want))
+    if result["level"] != cli["level"]:
+        fail("%s: level %s vs %s" % (path, result["level"], cli["level"]))
+    if result["model"]["sha256"] != cli["model"]["sha256"]:
+        fail("%s: model differs" % path)
+    print(path, "%.6f" % result["score"], result["level"])

@@ -1,0 +1,102 @@
+#!/bin/sh
+# Programs built on the system's libyara 4.2 get malml from the malml-enabled
+# libyara.so.9 (libyara/ in the build) without being rebuilt:
+#   - it exports exactly the symbols of the system library;
+#   - Debian's unmodified /usr/bin/yara, through malml-env, prints what our
+#     yara prints for malml rules (-D: every field of malml and pe), on the
+#     fixtures and, when present, 300 corpus files;
+#   - Debian's python3-yara compiles `import "malml"`, matches, and reads
+#     the scores through its modules callback; the project's Python package
+#     (python/malml) gives the scores `malml score` gives;
+#   - a go-yara program built against Debian's go-yara with no special flag
+#     prints, through malml-env, what our yara prints.
+# Environment: MALML_BIN (the built malml; yara, malml-env and libyara/ are
+# beside it), MALML_FIXTURES, MALML_CORPUS.
+set -u
+srcdir=${srcdir:-$(dirname "$0")/../..}
+srcdir=$(cd "$srcdir" && pwd)
+bindir=$(cd "$(dirname "${MALML_BIN:-./malml}")" && pwd)
+ours=$bindir/yara
+env=$bindir/malml-env
+MALML_LIBDIR=$bindir/libyara
+export MALML_LIBDIR
+fixtures=${MALML_FIXTURES:?MALML_FIXTURES is not set}
+work=$(mktemp -d "${TMPDIR:-/tmp}/pipelines.XXXXXX")
+trap 'rm -rf "$work"' EXIT INT TERM
+failed=0
+passed=0
+fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
+pass() { passed=$((passed + 1)); }
+
+# 1. The same symbols as the system library, no more, no fewer.
+nm -D --defined-only "$MALML_LIBDIR/libyara.so.9" | awk '{print $3}' | sort > "$work/ours.sym"
+nm -D --defined-only /usr/lib/x86_64-linux-gnu/libyara.so.9 | awk '{print $3}' | sort > "$work/system.sym"
+if [ -s "$work/ours.sym" ] && cmp -s "$work/ours.sym" "$work/system.sym"; then pass; else
+  fail "exported symbols differ from the system libyara.so.9:"
+  diff "$work/system.sym" "$work/ours.sym" | head -n 5
+fi
+
+# 2. Debian's yara: first without the library (it must not know malml, or
+#    this test proves nothing), then with it.
+printf 'import "malml"\nimport "pe"\nrule pe_file { condition: malml.is_pe == 1 and pe.number_of_sections >= 0 }\n' > "$work/dump.yar"
+if /usr/bin/yara "$work/dump.yar" "$fixtures/pe/gui-i686.exe" > /dev/null 2>&1; then
+  fail "Debian's yara knows malml without malml-env: the comparison is void"
+else pass; fi
+for f in "$fixtures"/pe/* "$fixtures"/broken/* "$fixtures"/notpe/*; do
+  "$ours" -D "$work/dump.yar" "$f" > "$work/a" 2>&1
+  "$env" /usr/bin/yara -D "$work/dump.yar" "$f" > "$work/b" 2>&1
+  if cmp -s "$work/a" "$work/b" && grep -q 'malml' "$work/a"; then pass; else
+    fail "yara -D on $f differs between ours and Debian's under malml-env"
+    diff "$work/a" "$work/b" | head -n 6
+  fi
+done
+list=$work/list
+find "$fixtures" -type f > "$list"
+corpus=${MALML_CORPUS:-}
+if [ -n "$corpus" ] && [ -d "$corpus" ]; then
+  find "$corpus" -type f ! -name labels.tsv | sort | awk 'NR % 16 == 0' | head -n 300 >> "$list"
+else
+  echo "## pipelines: no corpus: Debian's yara compared on the fixtures only"
+fi
+"$ours" -p 2 --scan-list "$srcdir/rules/malml.yar" "$list" | sort > "$work/a"
+"$env" /usr/bin/yara -p 2 --scan-list "$srcdir/rules/malml.yar" "$list" | sort > "$work/b"
+if cmp -s "$work/a" "$work/b"; then pass; else
+  fail "rules/malml.yar over $(wc -l < "$list") files: Debian's yara differs"
+  diff "$work/a" "$work/b" | head -n 6
+fi
+echo "## pipelines: rules/malml.yar matched $(wc -l < "$work/a") times over $(wc -l < "$list") files in both"
+
+# 3. Python: Debian's interpreter (python3-yara is built for it).
+py=/usr/bin/python3
+if PYTHONPATH=$srcdir/python "$py" "$srcdir/tests/pipelines/check_python.py" \
+  "$bindir/malml" "$work/dump.yar" "$fixtures"/pe/* "$fixtures"/notpe/* > "$work/py" 2>&1; then
+  pass
+else
+  fail "python3-yara: $(tail -n 3 "$work/py")"
+fi
+
+# 4. Go, in GOPATH mode against Debian's source package (its documented use).
+printf 'import "malml"\nimport "console"\nrule scored { condition: malml.is_pe == 1 and console.log("malml.score=", malml.score) }\n' > "$work/score.yar"
+mkdir -p "$work/go/src/scan"
+cp "$srcdir/tests/pipelines/scan.go" "$work/go/src/scan/"
+if (cd "$work/go/src/scan" && HOME=$work GOCACHE=$work/gocache GO111MODULE=off \
+      GOPATH=$work/go:/usr/share/gocode GOFLAGS= go build -o "$work/scan-go" . ) > "$work/gobuild" 2>&1; then
+  "$env" "$work/scan-go" "$work/score.yar" "$fixtures"/pe/* > "$work/b" 2>&1
+  for f in "$fixtures"/pe/*; do "$ours" "$work/score.yar" "$f"; done > "$work/a" 2>&1
+  if cmp -s "$work/a" "$work/b" && grep -q '^malml.score=' "$work/b"; then pass; else
+    fail "go-yara program differs from our yara"
+    diff "$work/a" "$work/b" | head -n 6
+  fi
+else
+  fail "go-yara program did not build: $(tail -n 3 "$work/gobuild")"
+fi
+
+# 5. malml-env says where it looked when the library is not there.
+if MALML_LIBDIR=$work/none "$env" true 2> "$work/err"; then
+  fail "malml-env ran without a library"
+elif grep -q "libyara.so.9 is missing" "$work/err"; then pass; else
+  fail "malml-env's message: $(cat "$work/err")"
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
