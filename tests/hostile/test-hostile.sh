@@ -1,0 +1,189 @@
+#!/bin/sh
+# The hostile-input suite (issue 10): builds every file with make-hostile.py
+# into the build tree, then asserts, for each one, that
+#   (a) yara -a LIMIT with a rule reading every malml field finishes within
+#       LIMIT + SLACK seconds, and a file that overruns is reported by name;
+#   (b) every rule-visible malml integer equals pe's/math's value on the
+#       same file (exact.yar, one rule per equality), pe's parse equals
+#       Debian's yara's (-D), and malml.number_of_imports equals the
+#       functions Debian's pe lists;
+#   (c) malml features/score on the whole directory print every file that
+#       is not slow, name the slow ones on stderr and exit 1;
+#   (d) yara -r over a tree (hostile files, a FIFO, symlink loops and a
+#       normal fixture) prints the fixture, names the slow file, exits 1;
+#   and that a FIFO, /dev/null and a symlink loop given as targets are
+#   reported with exit 1, never a hang.
+# Every command runs under timeout(1), so a hang fails instead of stalling.
+# HOSTILE_LIMIT (seconds, default 5) and HOSTILE_SLACK (default 10) are
+# raised for slow builds (ASan, valgrind).
+set -u
+: "${srcdir:=.}"
+here=$srcdir/tests/hostile
+malml=${MALML_BIN:?MALML_BIN not set}
+yara=${MALML_YARA:-$(dirname "$malml")/yara}
+oracle=${MALML_ORACLE_YARA:-/usr/bin/yara} # Debian's yara 4.2.3
+fx=${MALML_FIXTURES:?MALML_FIXTURES not set}
+limit=${HOSTILE_LIMIT:-5}
+slack=${HOSTILE_SLACK:-10}
+work=${HOSTILE_DIR:-$PWD/tests/hostile-built}
+[ -x "$yara" ] || { echo "FAIL: no yara at $yara"; exit 1; }
+[ -x "$oracle" ] || { echo "FAIL: no Debian yara at $oracle (scripts/deps.sh)"; exit 1; }
+[ -d "$fx/pe" ] || { echo "FAIL: no fixtures in $fx"; exit 1; }
+
+rm -rf "$work"
+python3 "$here/make-hostile.py" "$work" || { echo "FAIL: generator"; exit 1; }
+files=$work/files
+tmp=$work/tmp
+mkdir "$tmp"
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+
+# expectation FILE: ok, slow or hang from the MANIFEST (fixtures: ok).
+expectation()
+{
+  e=$(awk -F '\t' -v n="$(basename "$1")" '$1 == n { print $2 }' "$work/MANIFEST")
+  echo "${e:-ok}"
+}
+
+# timed_out FILE ERRFILE: the error names the file and says it timed out.
+timed_out() { grep -F "$1" "$2" | grep -q "timed out"; }
+
+eq_rules=$(sed -n 's/^rule \(eq_[a-z_]*\).*/\1/p' "$here/exact.yar")
+[ -n "$eq_rules" ] || { echo "FAIL: no eq_ rules in exact.yar"; exit 1; }
+
+# (b) the rule-visible values, from the matches of exact.yar.
+check_exact()
+{
+  f=$1
+  grep -qx reads_all "$tmp/matched" || fail "$f: reads_all did not match"
+  if grep -qx is_pe_file "$tmp/matched"; then
+    for r in $eq_rules; do
+      grep -qx "$r" "$tmp/matched" || fail "$f: $r: malml differs from pe/math"
+    done
+  else
+    grep -qx not_pe "$tmp/matched" || fail "$f: not a PE, but malml set fields"
+  fi
+}
+
+# (b) pe's parse equals Debian's, and malml counts the functions pe lists.
+pe_rule=$tmp/pe.yar
+echo 'import "pe" import "malml" rule dump { condition: true }' > "$pe_rule"
+echo 'import "pe" rule dump { condition: true }' > "$tmp/pe-only.yar"
+check_oracle()
+{
+  f=$1
+  timeout $((limit + slack)) "$oracle" -D "$tmp/pe-only.yar" "$f" > "$tmp/debian" 2>&1 ||
+    { fail "$f: Debian's yara failed: $(tail -n 1 "$tmp/debian")"; return; }
+  timeout $((limit + slack)) "$yara" -D "$pe_rule" "$f" > "$tmp/ours" 2>&1 ||
+    { fail "$f: yara -D failed"; return; }
+  sed -n '/^pe$/,/^[a-oq-z]/p' "$tmp/ours" | sed '$d' > "$tmp/ours-pe"
+  sed '$d' "$tmp/debian" | cmp -s - "$tmp/ours-pe" ||
+    fail "$f: pe's values differ from Debian's yara"
+  listed=$(awk '/^\t(delay_)?import_details$/ { on = 1; next }
+                /^\t[a-z]/ { on = 0 }
+                on && /^\t\t\t\t\[[0-9]+\]$/ { n++ }
+                END { print n + 0 }' "$tmp/debian")
+  ours=$(sed -n '/^malml$/,$s/^\tnumber_of_imports = //p' "$tmp/ours")
+  if grep -q '^	is_pe = 1' "$tmp/debian" && [ "$ours" != "$listed" ]; then
+    fail "$f: malml.number_of_imports $ours, Debian's pe lists $listed"
+  fi
+}
+
+# (a) and (b), one file at a time.
+for f in "$files"/* "$fx"/pe/* "$fx"/notpe/*; do
+  expect=$(expectation "$f")
+  start=$(date +%s)
+  timeout $((limit + slack)) "$yara" -a "$limit" "$here/exact.yar" "$f" \
+    > "$tmp/out" 2> "$tmp/err"
+  rc=$?
+  took=$(($(date +%s) - start))
+  awk '{ print $1 }' "$tmp/out" > "$tmp/matched"
+  if [ $rc -eq 124 ]; then
+    fail "$f: yara -a $limit still running after $((limit + slack)) s"
+  elif [ $rc -ne 0 ]; then
+    if [ "$expect" = ok ]; then
+      fail "$f: yara exited $rc: $(head -n 2 "$tmp/err")"
+    elif ! timed_out "$f" "$tmp/err"; then
+      fail "$f: exit $rc without a 'timed out' naming it: $(head -n 2 "$tmp/err")"
+    else
+      echo "ok: $(basename "$f") ($expect): reported as timed out after ${took} s"
+    fi
+  elif [ "$expect" = hang ]; then
+    fail "$f: expected a timeout, yara exited 0"
+  else
+    [ -s "$tmp/err" ] && fail "$f: stderr: $(head -n 2 "$tmp/err")"
+    check_exact "$f"
+    [ "$expect" = ok ] && check_oracle "$f"
+    echo "ok: $(basename "$f") ($expect): scanned in ${took} s"
+  fi
+done
+
+# Files each whole-directory run must print, and those it must name.
+must_print=$(awk -F '\t' '$2 == "ok" { print $1 }' "$work/MANIFEST")
+must_name=$(awk -F '\t' '$2 == "hang" { print $1 }' "$work/MANIFEST")
+nslow=$(awk -F '\t' '$2 != "ok"' "$work/MANIFEST" | wc -l)
+dir_limit=$((nslow * limit + 60 + slack))
+
+# check_dir WHAT RC OUTFILE ERRFILE PATTERN: PATTERN (with %s for the name)
+# finds a file's result in OUTFILE.
+check_dir()
+{
+  what=$1 rc=$2 out=$3 err=$4
+  [ "$rc" -eq 124 ] && { fail "$what: still running after $dir_limit s"; return; }
+  [ "$rc" -eq 1 ] || fail "$what: exit $rc, expected 1 (a file timed out)"
+  for n in $must_print; do
+    grep -qF "$files/$n" "$out" || fail "$what: no result for $n"
+  done
+  for n in $must_name; do
+    timed_out "$files/$n" "$err" || fail "$what: $n not reported as timed out"
+  done
+  for n in $(awk -F '\t' '$2 == "slow" { print $1 }' "$work/MANIFEST"); do
+    grep -qF "$files/$n" "$out" || timed_out "$files/$n" "$err" ||
+      fail "$what: $n neither printed nor reported"
+  done
+  echo "ok: $what: $(wc -l < "$out") results, exit $rc"
+}
+
+# (c) malml features and score on the whole directory.
+timeout "$dir_limit" "$malml" features -a "$limit" "$files" > "$tmp/feat" 2> "$tmp/feat.err"
+check_dir "malml features DIR" $? "$tmp/feat" "$tmp/feat.err"
+python3 -c 'import json, sys
+for line in open(sys.argv[1]): json.loads(line)' "$tmp/feat" ||
+  fail "malml features DIR: output is not JSON lines"
+timeout "$dir_limit" "$malml" score -j -a "$limit" "$files" > "$tmp/score" 2> "$tmp/score.err"
+check_dir "malml score DIR" $? "$tmp/score" "$tmp/score.err"
+
+# (d) a tree: the hostile files, the special ones and a normal fixture.
+cp "$fx/pe/gui-x86_64.exe" "$files/normal-fixture.exe"
+echo 'import "malml" rule scored { condition: malml.score >= 0 }' > "$tmp/scored.yar"
+timeout "$dir_limit" "$yara" -r -a "$limit" "$tmp/scored.yar" "$work" \
+  > "$tmp/tree" 2> "$tmp/tree.err"
+rc=$?
+grep -qxF "scored $files/normal-fixture.exe" "$tmp/tree" ||
+  fail "yara -r: no result for the normal fixture"
+must_print=$(echo "$must_print" | grep -v -e '^tiny' -e '^lfanew-')  # not PE
+check_dir "yara -r TREE" $rc "$tmp/tree" "$tmp/tree.err"
+
+# Special targets: reported by name, exit 1, never a hang.
+for t in "$work/special/fifo" "$work/special/self-loop" /dev/null; do
+  for cmd in "$malml features" "$malml score"; do
+    timeout $((limit + slack)) $cmd -a "$limit" "$t" > "$tmp/out" 2> "$tmp/err"
+    rc=$?
+    name=$(basename "$(echo "$cmd" | cut -d ' ' -f 2)")
+    if [ $rc -eq 124 ]; then fail "$name $t: hung"
+    elif [ $rc -ne 1 ] || ! grep -qF "$t" "$tmp/err"; then
+      fail "$name $t: exit $rc, stderr '$(head -n 1 "$tmp/err")'"
+    else echo "ok: $name $t: $(head -n 1 "$tmp/err")"; fi
+  done
+  timeout $((limit + slack)) "$yara" -a "$limit" "$tmp/scored.yar" "$t" > "$tmp/out" 2> "$tmp/err"
+  rc=$?
+  if [ $rc -eq 124 ]; then fail "yara $t: hung"
+  elif [ "$t" = /dev/null ]; then echo "ok: yara /dev/null: exit $rc (scanned as empty, as YARA)"
+  elif [ $rc -ne 1 ] || ! grep -qF "$t" "$tmp/err"; then
+    fail "yara $t: exit $rc, stderr '$(head -n 1 "$tmp/err")'"
+  else echo "ok: yara $t: $(head -n 1 "$tmp/err")"; fi
+done
+
+echo "$failures failure(s)"
+[ "$failures" -eq 0 ] && rm -rf "$work"
+[ "$failures" -eq 0 ]
