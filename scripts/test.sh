@@ -1,7 +1,8 @@
 #!/bin/sh
 # scripts/test.sh: installs what the tests need (Debian packages), builds,
 # lays out the labelled corpus when ../shared/corpus is there (first time
-# ~7 minutes), and runs `make check`.  .ci/run calls this.
+# ~7 minutes), runs `make check`, then the ASan+UBSan tree
+# (scripts/test-asan.sh) and a short fuzz run of each target.  .ci/run calls this.
 set -eu
 cd "$(dirname "$0")/.."
 . scripts/deps.sh
@@ -31,4 +32,24 @@ if [ "$status" -ne 0 ]; then
   done
 fi
 echo "${pass:-0} passed, $(( ${fail:-0} + ${error:-0} )) failed, ${skip:-0} skipped"
+
+# Sanitizers and fuzzing (issue 10): the fixture and hostile tests again in
+# an ASan+UBSan tree (a few minutes), then a short run of each libFuzzer
+# target on the hostile seeds.
+cd ..
+start=$(date +%s)
+if sh scripts/test-asan.sh > build/asan.log 2>&1; then
+  echo "asan: passed ($(($(date +%s) - start)) s)"
+else
+  status=1
+  echo "asan: FAILED ($(($(date +%s) - start)) s)"; tail -n 80 build/asan.log
+  for log in $(grep -l -E '^(FAIL|ERROR)' build-asan/tests/*/*.trs 2>/dev/null | sed 's/\.trs$/.log/'); do
+    echo "== $log"; tail -n 60 "$log"
+  done
+fi
+if make -C build fuzz-short FUZZ_SECONDS=60 > build/fuzz.log 2>&1; then
+  echo "fuzz: passed"; grep -E '^(fuzz_|stat::number_of_executed)' build/fuzz.log
+else
+  status=1; echo "fuzz: FAILED"; tail -n 60 build/fuzz.log
+fi
 exit "$status"
