@@ -104,9 +104,14 @@ static yopt options[] = {
       "output-format",
       &cfg.output_format,
       1,
-      "text (default) or json: one JSON object per file [malml]",
+      "text (default) or json: one JSON object per file, with its sha256 "
+      "and malml's scores when the rules import malml [malml]",
       "FORMAT"),
     B('m', "print-meta", &cfg.show_meta, "print metadata"),
+    B(0,
+      "print-scores",
+      &cfg.print_scores,
+      "after each rule, print malml's score, level and model [malml]"),
     B('D', "print-module-data", &cfg.show_module_data, "print module data"),
     B('e', "print-namespace", &cfg.show_namespace, "print rules' namespace"),
     B('S', "print-stats", &cfg.show_stats, "print rules' statistics"),
@@ -175,7 +180,8 @@ static void print_help(void)
       "\nDifferences from YARA %s (see yara(1) of this package):\n"
       "  - the malml module is compiled in (import \"malml\"); -x "
       "malml=MODEL loads a model;\n"
-      "  - --output-format=json, --progress and --worker-memory are ours;\n"
+      "  - --output-format=json, --print-scores, --progress and "
+      "--worker-memory are ours;\n"
       "  - a directory reached twice (symlink loops, bind mounts) is "
       "scanned once;\n"
       "  - a directory that cannot be listed is reported on stderr "
@@ -215,13 +221,11 @@ static int check_arguments(yara_config* c, int nargs)
         stderr, "error: unknown output format \"%s\" (text or json).\n", fmt);
     return EXIT_FAILURE;
   }
-  /* Both print plain text on stdout, which would break the JSON lines. */
-  if (c->json && (c->show_module_data || c->show_stats))
+  /* -S prints plain text on stdout, which would break the JSON lines;
+     -D's data goes into each file's object instead (yara_dump.h). */
+  if (c->json && c->show_stats)
   {
-    fprintf(
-        stderr,
-        "error: -D and -S cannot be used with "
-        "--output-format=json.\n");
+    fprintf(stderr, "error: -S cannot be used with --output-format=json.\n");
     return EXIT_FAILURE;
   }
   return -1;

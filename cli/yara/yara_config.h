@@ -38,7 +38,8 @@ typedef struct
   bool fail_on_warnings;
   bool compiled_rules;
   bool progress;
-  bool json; /* derived from output_format */
+  bool print_scores; /* --print-scores: malml's score after each rule */
+  bool json;         /* derived from output_format */
 
   long long limit;
   long long timeout;

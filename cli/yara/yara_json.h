@@ -15,6 +15,8 @@
  * scanning process overran -a or crashed has "error" saying so and
  * "error_code" 26 (timeout) or 1 (anything else: libyara's fatal error).  Text that is
  * not UTF-8 (paths, metadata) is written with YARA's metadata escapes instead.
+ * When the rules import malml the object also has "sha256" and "malml"
+ * (yara_malml.h); with -D, "modules" (yara_dump.h).
  */
 #ifndef MALML_YARA_JSON_H
 #define MALML_YARA_JSON_H

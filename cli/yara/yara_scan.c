@@ -6,8 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <yara/modules.h>
 
 #include "cli/common/mapped.h"
+#include "cli/yara/yara_dump.h"
 #include "cli/yara/yara_json.h"
 #include "cli/yara/yara_rules.h"
 #include "modules/malml/malml.h"
@@ -26,6 +28,8 @@ static int on_rule(
       json_array_append_new(t->matches, json_rule(cfg, context, rule));
     else
       output_rule_text(&t->out, cfg, context, rule, t->path);
+    if (!cfg->json && cfg->print_scores && t->malml.valid)
+      outbuf_printf(&t->out, "%s\n", t->malml_line);
   }
   long long total = t->sh->total_count;
   if (matching)
@@ -53,11 +57,36 @@ static void on_import(scan_thread* t, YR_MODULE_IMPORT* mi)
   }
 }
 
-/* -D: libyara prints the object with printf, so our buffer goes first. */
-static void on_imported(scan_thread* t, YR_OBJECT* object)
+/* The scanned bytes, for the sha256 in malml's summary: a file is one
+   block (mapped by us or by libyara); a process has no one content. */
+static void read_malml(scan_thread* t, YR_SCAN_CONTEXT* context, YR_OBJECT* o)
 {
-  if (!t->sh->cfg->show_module_data)
+  YR_MEMORY_BLOCK* block = first_memory_block(context);
+  static const uint8_t nothing[1];
+  const uint8_t* data = NULL;
+  if (!t->is_process && block != NULL)
+    data = block->size > 0 ? block->fetch_data(block) : nothing;
+  malml_summary_read(o, data, data != NULL ? block->size : 0, &t->malml);
+  malml_summary_text(&t->malml, t->malml_line, sizeof(t->malml_line));
+}
+
+static void
+on_imported(scan_thread* t, YR_SCAN_CONTEXT* context, YR_OBJECT* object)
+{
+  const yara_config* cfg = t->sh->cfg;
+  if (strcmp(object->identifier, "malml") == 0 &&
+      (cfg->json || cfg->print_scores))
+    read_malml(t, context, object);
+  if (!cfg->show_module_data)
     return;
+  if (cfg->json)
+  {
+    json_t* v = dump_object(object);
+    if (v != NULL)
+      json_object_set_new(t->modules, object->identifier, v);
+    return;
+  }
+  /* libyara prints the object with printf, so our buffer goes first. */
   outbuf_flush(&t->out);
   yr_object_print_data(object, 0, 1);
   printf("\n");
@@ -100,7 +129,7 @@ callback(YR_SCAN_CONTEXT* context, int message, void* data, void* user_data)
     on_import(t, data);
     return CALLBACK_CONTINUE;
   case CALLBACK_MSG_MODULE_IMPORTED:
-    on_imported(t, data);
+    on_imported(t, context, data);
     return CALLBACK_CONTINUE;
   case CALLBACK_MSG_TOO_MANY_MATCHES:
     return on_too_many(t, context, data);
@@ -132,8 +161,9 @@ void scan_thread_fini(scan_thread* t)
   outbuf_free(&t->out);
   json_decref(t->matches);
   json_decref(t->console);
+  json_decref(t->modules);
   t->scanner = NULL;
-  t->matches = t->console = NULL;
+  t->matches = t->console = t->modules = NULL;
 }
 
 /* Anything mapped_open refuses (devices, /proc files, FIFOs) gets libyara's
@@ -161,7 +191,10 @@ static int scan_maybe_pid(scan_thread* t, const char* target)
   char* end = NULL;
   long pid = strtol(target, &end, 10);
   if (pid > 0 && *end == '\0')
+  {
+    t->is_process = true;
     return yr_scanner_scan_proc(t->scanner, (int) pid);
+  }
   return ERROR_COULD_NOT_OPEN_FILE;
 }
 
@@ -214,12 +247,19 @@ static void emit_json(scan_thread* t, const char* path, int rc)
 {
   json_t* obj = json_object();
   json_object_set_new(obj, "path", json_text(path));
+  /* Only when the rules import malml: other runs stay as they were. */
+  if (t->malml.valid && t->malml.sha256[0] != '\0')
+    json_object_set_new(obj, "sha256", json_string(t->malml.sha256));
   if (t->sh->cfg->count_only)
     json_object_set_new(obj, "count", json_integer(t->current_count));
   else
     json_object_set(obj, "matches", t->matches);
   if (json_array_size(t->console) > 0)
     json_object_set(obj, "console", t->console);
+  if (t->malml.valid)
+    json_object_set_new(obj, "malml", malml_summary_json(&t->malml));
+  if (t->sh->cfg->show_module_data)
+    json_object_set(obj, "modules", t->modules);
   if (rc != ERROR_SUCCESS)
   {
     json_object_set_new(obj, "error", json_string(error_text(rc)));
@@ -237,12 +277,16 @@ static void begin_file(scan_thread* t, const char* path)
   t->path = path;
   t->current_count = 0;
   t->out.len = 0;
+  t->is_process = false;
+  t->malml.valid = false;
   if (t->sh->cfg->json)
   {
     json_decref(t->matches);
     json_decref(t->console);
+    json_decref(t->modules);
     t->matches = json_array();
     t->console = json_array();
+    t->modules = json_object();
   }
 }
 

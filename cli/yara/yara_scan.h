@@ -13,6 +13,7 @@
 #include <yara.h>
 
 #include "cli/yara/yara_config.h"
+#include "cli/yara/yara_malml.h"
 #include "cli/yara/yara_output.h"
 
 /* -x MODULE=FILE: the file is mapped once and shared read-only. */
@@ -48,8 +49,12 @@ typedef struct
   const char* path; /* being scanned */
   int current_count;
   outbuf out;
-  json_t* matches; /* JSON output: this file's entries */
-  json_t* console; /* JSON output: console module messages */
+  json_t* matches;     /* JSON output: this file's entries */
+  json_t* console;     /* JSON output: console module messages */
+  json_t* modules;     /* JSON output with -D: each module's object */
+  bool is_process;     /* the target is a pid: no sha256 */
+  malml_summary malml; /* when the rules import malml (yara_malml.h) */
+  char malml_line[MALML_MODEL_MAX_VERSION + 96]; /* --print-scores */
 } scan_thread;
 
 /* Returns a libyara error code; `t` is ready for scan_file on success. */

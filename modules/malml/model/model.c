@@ -166,6 +166,15 @@ const malml_threshold_spec* malml_threshold_spec_find(const char* name)
   return NULL;
 }
 
+const char* malml_level(double score, double high, double medium, double low)
+{
+  if (score >= high) /* false for NaN on either side */
+    return "high";
+  if (score >= medium)
+    return "medium";
+  return score >= low ? "low" : "none";
+}
+
 const char* malml_model_version(const malml_model* m)
 {
   return m->version != NULL ? m->version : "";

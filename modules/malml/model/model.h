@@ -138,6 +138,15 @@ const malml_threshold_spec* malml_threshold_specs(int* count);
 const malml_threshold_spec* malml_threshold_spec_find(const char* name);
 
 /*
+ * The level of a score: "high", "medium" or "low" for the strictest cut it
+ * reaches (score >= cut), "none" below all three.  A NaN cut (a model
+ * without that threshold, or an undefined rule field) is never reached.
+ * The one rule for `malml score`, `yara --output-format=json` and
+ * `yara --print-scores`.
+ */
+const char* malml_level(double score, double high, double medium, double low);
+
+/*
  * The default model compiled into the binary (model/default.malml at build
  * time), parsed on first use and kept until malml_model_default_release.
  * NULL if none was compiled in or it did not parse; malml_model_default_status

@@ -1,0 +1,86 @@
+#!/bin/sh
+# What an analyst sees of malml in a yara scan (issue 12):
+#  - --output-format=json over a directory: one object per file; with rules
+#    that import malml each carries "sha256" (the file's) and "malml" with
+#    the scores and level `malml score -j` gives, equal to the last digit;
+#    with rules that do not, neither key (YARA's output stays YARA's);
+#  - -D --output-format=json parses and holds pe's and malml's objects;
+#  - --print-scores prints "malml: score=... level=... model=..." after
+#    each rule line, and nothing for rules that do not import malml.
+set -u
+: "${srcdir:=.}"
+bin=$(dirname "${MALML_BIN:?MALML_BIN not set}")
+yara=${MALML_YARA:-$bin/yara}
+malml=$MALML_BIN
+fx=${MALML_FIXTURES:?MALML_FIXTURES not set}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0 fail=0
+ok() { pass=$((pass + 1)); }
+no() { echo "FAIL: $*"; fail=$((fail + 1)); }
+
+printf 'import "malml"\nrule any_score { condition: malml.score >= 0 }\n' > "$tmp/m.yar"
+printf 'rule always { condition: true }\n' > "$tmp/plain.yar"
+
+"$yara" -r --output-format=json "$tmp/m.yar" "$fx" > "$tmp/y.jsonl" 2> "$tmp/err"
+"$malml" score -j -n 0 "$fx" > "$tmp/s.jsonl" 2>> "$tmp/err"
+if python3 - "$tmp/y.jsonl" "$tmp/s.jsonl" <<'PY'
+import hashlib, json, sys
+scored = {}
+for line in open(sys.argv[2]):
+    d = json.loads(line)
+    scored[d["path"]] = d
+n = pe = 0
+for line in open(sys.argv[1]):
+    d = json.loads(line)
+    n += 1
+    want = hashlib.sha256(open(d["path"], "rb").read()).hexdigest()
+    assert d["sha256"] == want, (d["path"], d["sha256"], want)
+    s = scored[d["path"]]
+    m = d["malml"]
+    assert m["is_pe"] == s["is_pe"], d["path"]
+    assert m["model"] == s["model"], (m["model"], s["model"])
+    if m["is_pe"]:
+        pe += 1
+        assert m["scores"] == s["scores"], (d["path"], m["scores"], s["scores"])
+        assert m["level"] == s["level"], d["path"]
+    else:
+        assert "scores" not in m and "level" not in m, d["path"]
+assert n == len(scored) and pe > 3, (n, len(scored), pe)
+PY
+then ok; else no "yara JSON vs malml score -j ($(cat "$tmp/err"))"; fi
+
+"$yara" -r --output-format=json "$tmp/plain.yar" "$fx" > "$tmp/p.jsonl"
+if [ -s "$tmp/p.jsonl" ] && ! grep -q -e '"sha256"' -e '"malml"' "$tmp/p.jsonl"; then
+  ok
+else
+  no "a scan without malml carries sha256 or malml"
+fi
+
+if "$yara" -D --output-format=json "$tmp/m.yar" "$fx/pe/gui-i686.exe" > "$tmp/d.json" &&
+  python3 - "$tmp/d.json" <<'PY'
+import json, sys
+d = json.loads(open(sys.argv[1]).read())
+mods = d["modules"]
+assert mods["pe"]["number_of_sections"] > 0, mods["pe"].keys()
+assert mods["malml"]["is_pe"] == 1
+assert 0 <= mods["malml"]["score"] <= 1
+assert mods["malml"]["threshold"]["high"] > mods["malml"]["threshold"]["low"]
+assert mods["malml"]["model"]["version"] == d["malml"]["model"]["version"]
+PY
+then ok; else no "-D --output-format=json: $(head -c 300 "$tmp/d.json")"; fi
+
+"$yara" --print-scores "$tmp/m.yar" "$fx/pe/gui-i686.exe" > "$tmp/t.txt"
+if [ "$(sed -n 1p "$tmp/t.txt")" = "any_score $fx/pe/gui-i686.exe" ] &&
+  sed -n 2p "$tmp/t.txt" | grep -Eq '^malml: score=[01]\.[0-9]{6} level=(high|medium|low|none) model=.+$'; then
+  ok
+else
+  no "--print-scores: $(cat "$tmp/t.txt")"
+fi
+if [ "$("$yara" --print-scores "$tmp/plain.yar" "$fx/pe/gui-i686.exe")" = "always $fx/pe/gui-i686.exe" ]; then
+  ok
+else
+  no "--print-scores printed a score for rules without malml"
+fi
+echo "$pass passed, $fail failed"
+[ $fail = 0 ]
