@@ -8,6 +8,7 @@
  */
 #include <getopt.h>
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,17 +37,45 @@ typedef struct
   explanation e[MALML_MODEL_COUNT];
 } score_worker;
 
+static double threshold_value(const malml_model* m, const char* name)
+{
+  const malml_model_threshold* t = malml_model_threshold_find(m, name);
+  return t != NULL ? t->value : NAN;
+}
+
 /* The strictest named threshold the score reaches, or "none". */
 static const char* level(const malml_model* m, double score)
 {
-  static const char* const names[] = {"high", "medium", "low"};
-  for (int i = 0; i < 3; i++)
+  return malml_level(
+      score,
+      threshold_value(m, "high"),
+      threshold_value(m, "medium"),
+      threshold_value(m, "low"));
+}
+
+/*
+ * A score or threshold with the digits it takes to tell it from every
+ * threshold it sits beside: %.6f, or more (up to the 17 that round-trip a
+ * double) when two different values would print the same.
+ */
+static const char*
+distinct(double x, const malml_model* m, char* buf, size_t size)
+{
+  for (int digits = 6; digits <= 17; digits++)
   {
-    const malml_model_threshold* t = malml_model_threshold_find(m, names[i]);
-    if (t != NULL && score >= t->value)
-      return names[i];
+    snprintf(buf, size, "%.*f", digits, x);
+    int clash = 0;
+    for (int i = 0; i < malml_model_threshold_count(m) && !clash; i++)
+    {
+      char other[40];
+      double t = malml_model_threshold_at(m, i)->value;
+      snprintf(other, sizeof(other), "%.*f", digits, t);
+      clash = t != x && strcmp(buf, other) == 0;
+    }
+    if (!clash)
+      break;
   }
-  return "none";
+  return buf;
 }
 
 static json_t*
@@ -86,6 +115,25 @@ result_json(const score_worker* t, const char* path, const char* sha, int is_pe)
   return obj;
 }
 
+/* " (thresholds high 0.999616, medium ...)": the cuts on sub-model g's
+   score (MALML_THRESHOLD_ON_SUM: the sum's), as the model file has them. */
+static void print_thresholds(FILE* out, const malml_model* m, int g)
+{
+  char a[40];
+  const char* sep = " (thresholds ";
+  for (int i = 0; i < malml_model_threshold_count(m); i++)
+  {
+    const malml_model_threshold* t = malml_model_threshold_at(m, i);
+    const malml_threshold_spec* spec = malml_threshold_spec_find(t->name);
+    if (spec == NULL || spec->model != g)
+      continue;
+    fprintf(out, "%s%s %s", sep, t->name, distinct(t->value, m, a, 40));
+    sep = ", ";
+  }
+  if (sep[0] == ',')
+    fprintf(out, ")");
+}
+
 static void print_text(
     FILE* out,
     const score_worker* t,
@@ -101,28 +149,31 @@ static void print_text(
     return;
   }
   const explanation* all = &t->e[MALML_MODEL_ALL];
+  char a[40];
   double sum = 0;
   for (int g = 0; g < MALML_GROUP_COUNT; g++) sum += t->e[g].score;
-  fprintf(out, "  level %s (thresholds:", level(m, all->score));
-  for (int i = 0; i < malml_model_threshold_count(m); i++)
-    fprintf(
-        out,
-        " %s %.4f",
-        malml_model_threshold_at(m, i)->name,
-        malml_model_threshold_at(m, i)->value);
-  fprintf(out, "); sum of group scores %.4f (\"count\" applies to it)\n", sum);
+  fprintf(out, "  model %s\n", malml_model_version(m));
+  fprintf(out, "  level %s\n", level(m, all->score));
+  fprintf(out, "  sum of group scores %s", distinct(sum, m, a, sizeof(a)));
+  print_thresholds(out, m, MALML_THRESHOLD_ON_SUM);
+  fprintf(out, "\n");
   /* The all-features score first, then the groups in schema order. */
   for (int i = 0; i < MALML_MODEL_COUNT; i++)
   {
-    const explanation* e = &t->e[(i + MALML_MODEL_ALL) % MALML_MODEL_COUNT];
+    int g = (i + MALML_MODEL_ALL) % MALML_MODEL_COUNT;
+    const explanation* e = &t->e[g];
     fprintf(
         out,
-        "  %-15s %.4f  log-odds %+.3f (base %+.3f)%s\n",
-        malml_model_score_field((i + MALML_MODEL_ALL) % MALML_MODEL_COUNT),
-        e->score,
+        "  %-15s %s",
+        malml_model_score_field(g),
+        distinct(e->score, m, a, sizeof(a)));
+    print_thresholds(out, m, g);
+    fprintf(
+        out,
+        "\n      log-odds %+.3f = base %+.3f%s\n",
         e->margin,
         e->bias,
-        e->ntop > 0 ? ", moved by:" : "");
+        e->ntop > 0 || e->other_features > 0 ? " plus:" : "");
     explanation_print(out, e, &t->names);
   }
   fprintf(out, "\n");
@@ -134,7 +185,9 @@ static void emit(score_worker* t, const char* path, const char* sha, int is_pe)
   if (s->json)
   {
     json_t* obj = result_json(t, path, sha, is_pe);
-    char* text = json_dumps(obj, JSON_COMPACT | JSON_REAL_PRECISION(9));
+    /* 17 digits: a score round-trips, and equals yara's JSON (yara_malml.h).
+     */
+    char* text = json_dumps(obj, JSON_COMPACT | JSON_REAL_PRECISION(17));
     if (text != NULL)
       printf("%s\n", text);
     free(text);
@@ -199,10 +252,12 @@ static void usage(FILE* out)
       "Prints the scores of each PE file (directories are walked\n"
       "recursively) and, for each score, the features that moved it\n"
       "most: log-odds contributions along the trees' decision paths\n"
-      "(positive = towards malicious).\n"
+      "(positive = towards malicious).  They add up: log-odds = base +\n"
+      "the lines shown + the \"other features\" line.  The byte histogram,\n"
+      "each hashed bag and each section slot is one line.\n"
       "  -m MODEL    model file (default: the model compiled in)\n"
       "  -j, --json  one JSON object per file\n"
-      "  -n TOP      features shown per score (default 5, at most %d)\n"
+      "  -n TOP      lines shown per score (default 5, at most %d)\n"
       "  -p THREADS  files scanned at once, each in its own process\n"
       "              (default: number of cores)\n"
       "  -a SECONDS  time limit per file (default %.0f); a file that\n"
@@ -249,8 +304,17 @@ int cmd_score(int argc, char** argv)
       return c == 'h' ? 0 : 2;
     }
   }
-  if (optind >= argc || s.ntop < 0 || s.ntop > EXPLAIN_MAX_TOP)
+  if (s.ntop < 0 || s.ntop > EXPLAIN_MAX_TOP)
   {
+    fprintf(
+        stderr,
+        "malml score: -n takes 0 to %d lines per score\n",
+        EXPLAIN_MAX_TOP);
+    return 2;
+  }
+  if (optind >= argc)
+  {
+    fprintf(stderr, "malml score: no PATH given\n");
     usage(stderr);
     return 2;
   }

@@ -1,21 +1,90 @@
 #include "cli/malml/explain.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
-/* Inserts item into the top list, kept sorted by |contribution|. */
-static void keep(explanation* e, int ntop, const explain_item* item)
+#include "cli/malml/pe_values.h"
+
+/* The block holding feature i: features that mean something only together
+ * (a histogram, a hashed bag, one section's slot).  Sets *first and returns
+ * the block's size, or 1 for a feature of its own. */
+static int block_of(int i, int* first)
 {
-  double mag = fabs(item->contribution);
-  int at = e->ntop;
-  while (at > 0 && fabs(e->top[at - 1].contribution) < mag) at--;
-  if (at >= ntop)
+  static const struct
+  {
+    int first, size;
+  } bags[] = {
+      {MALML_F_byte_hist, MALML_BYTE_HIST_BINS},
+      {MALML_F_import_bucket, MALML_IMPORT_BUCKETS},
+      {MALML_F_dll_bucket, MALML_DLL_BUCKETS},
+      {MALML_F_section_name_bucket, MALML_SECTION_NAME_BUCKETS},
+  };
+  for (size_t k = 0; k < sizeof(bags) / sizeof(bags[0]); k++)
+  {
+    if (i >= bags[k].first && i < bags[k].first + bags[k].size)
+    {
+      *first = bags[k].first;
+      return bags[k].size;
+    }
+  }
+  if (i >= MALML_F_section_slot && i < MALML_F_section_name_bucket)
+  {
+    int slot = (i - MALML_F_section_slot) / MALML_SLOT_FIELD_COUNT;
+    *first = MALML_F_section_slot + slot * MALML_SLOT_FIELD_COUNT;
+    return MALML_SLOT_FIELD_COUNT;
+  }
+  *first = i;
+  return 1;
+}
+
+static int by_magnitude(const void* a, const void* b)
+{
+  double x = fabs(((const explain_line*) a)->contribution);
+  double y = fabs(((const explain_line*) b)->contribution);
+  return (x < y) - (x > y);
+}
+
+/* Inserts item into a block's largest members, kept sorted. */
+static void keep_member(explain_line* l, const explain_item* item)
+{
+  int at = l->nmembers;
+  while (at > 0 &&
+         fabs(l->members[at - 1].contribution) < fabs(item->contribution))
+    at--;
+  if (at >= EXPLAIN_MAX_MEMBERS)
     return;
-  int last = e->ntop < ntop ? e->ntop : ntop - 1;
-  memmove(&e->top[at + 1], &e->top[at], sizeof(*item) * (size_t) (last - at));
-  e->top[at] = *item;
-  if (e->ntop < ntop)
-    e->ntop++;
+  int last =
+      l->nmembers < EXPLAIN_MAX_MEMBERS ? l->nmembers : EXPLAIN_MAX_MEMBERS - 1;
+  memmove(&l->members[at + 1], &l->members[at], sizeof(*item) * (last - at));
+  l->members[at] = *item;
+  if (l->nmembers < EXPLAIN_MAX_MEMBERS)
+    l->nmembers++;
+}
+
+/* One line per feature or block that any split used; returns the count. */
+static int make_lines(const float* v, const double* c, explain_line* lines)
+{
+  int n = 0;
+  for (int i = 0; i < MALML_FEATURE_COUNT;)
+  {
+    int first, size = block_of(i, &first);
+    explain_line l = {.first = first, .size = size, .value = v[first]};
+    for (int k = first; k < first + size; k++)
+    {
+      if (c[k] == 0)
+        continue; /* not on any path: says nothing about this file */
+      explain_item item = {k, v[k], c[k]};
+      l.contribution += c[k];
+      l.moved++;
+      if (size > 1)
+        keep_member(&l, &item);
+    }
+    if (l.moved > 0)
+      lines[n++] = l;
+    i = first + size;
+  }
+  return n;
 }
 
 void explain(
@@ -26,43 +95,121 @@ void explain(
     double* scratch,
     explanation* out)
 {
+  /* At most one line per feature; per thread, as workers may be threads. */
+  static __thread explain_line lines[MALML_FEATURE_COUNT];
   memset(out, 0, sizeof(*out));
   if (ntop > EXPLAIN_MAX_TOP)
     ntop = EXPLAIN_MAX_TOP;
   out->score = malml_model_score(m, g, v);
   out->margin = malml_model_margin(m, g, v);
   malml_model_contributions(m, g, v, scratch, &out->bias);
-  for (int i = 0; i < MALML_FEATURE_COUNT && ntop > 0; i++)
+  int n = make_lines(v, scratch, lines);
+  qsort(lines, (size_t) n, sizeof(lines[0]), by_magnitude);
+  for (int i = 0; i < n; i++)
   {
-    if (scratch[i] == 0)
-      continue; /* not on any path: says nothing about this file */
-    explain_item item = {i, v[i], scratch[i]};
-    keep(out, ntop, &item);
+    if (i < ntop)
+      out->top[out->ntop++] = lines[i];
+    else
+    {
+      out->other += lines[i].contribution;
+      out->other_features += lines[i].moved;
+    }
   }
+}
+
+const char* explain_line_name(const explain_line* l, char* buf, size_t size)
+{
+  malml_schema_feature_name(l->first, buf, size);
+  if (l->size == 1)
+    return buf;
+  /* "sections.slot[2].name_bucket" -> "sections.slot[2].*";
+     "header.byte_hist[0]" -> "header.byte_hist[*]". */
+  char* cut =
+      l->first >= MALML_F_section_slot && l->first < MALML_F_section_name_bucket
+          ? strrchr(buf, '.')
+          : strrchr(buf, '[');
+  if (cut != NULL && (size_t) (cut - buf) + 4 <= size)
+    strcpy(cut, *cut == '.' ? ".*" : "[*]");
+  return buf;
+}
+
+const char* explain_value_text(int feature, float value, char* buf, size_t n)
+{
+  double x = value;
+  if (isnan(value))
+    snprintf(buf, n, "missing");
+  else if (feature == MALML_F_machine)
+    pe_machine_text((uint64_t) x, buf, n);
+  else if (feature == MALML_F_characteristics)
+    pe_flags_text((uint64_t) x, 0, buf, n);
+  else if (feature == MALML_F_dll_characteristics)
+    pe_flags_text((uint64_t) x, 1, buf, n);
+  else if (feature == MALML_F_subsystem)
+    pe_subsystem_text((uint64_t) x, buf, n);
+  else if (feature == MALML_F_timestamp)
+    pe_timestamp_text((int64_t) x, buf, n);
+  else if (
+      feature == MALML_F_image_base || feature == MALML_F_checksum ||
+      feature == MALML_F_section_alignment || feature == MALML_F_file_alignment)
+    snprintf(buf, n, "0x%llx", (unsigned long long) x);
+  else
+    snprintf(buf, n, "%.9g", x);
+  return buf;
+}
+
+static json_t* item_json(const explain_item* t, const bucket_names* names)
+{
+  char name[96], who[1024];
+  json_t* j = json_object();
+  malml_schema_feature_name(t->feature, name, sizeof(name));
+  json_object_set_new(j, "feature", json_string(name));
+  json_object_set_new(
+      j, "value", isnan(t->value) ? json_null() : json_real(t->value));
+  json_object_set_new(j, "contribution", json_real(t->contribution));
+  if (names != NULL &&
+      bucket_names_join(names, t->feature, who, sizeof(who)) > 0)
+    json_object_set_new(j, "names", json_string(who));
+  return j;
+}
+
+static json_t* line_json(const explain_line* l, const bucket_names* names)
+{
+  char name[96], shown[256];
+  if (l->size == 1)
+  {
+    explain_item one = {l->first, l->value, l->contribution};
+    json_t* j = item_json(&one, names);
+    json_object_set_new(j, "features", json_integer(1));
+    json_object_set_new(
+        j,
+        "shown",
+        json_string(explain_value_text(l->first, l->value, shown, 256)));
+    return j;
+  }
+  json_t* members = json_array();
+  for (int i = 0; i < l->nmembers; i++)
+    json_array_append_new(members, item_json(&l->members[i], names));
+  return json_pack(
+      "{s:s, s:i, s:i, s:f, s:o}",
+      "feature",
+      explain_line_name(l, name, sizeof(name)),
+      "features",
+      l->size,
+      "moved",
+      l->moved,
+      "contribution",
+      l->contribution,
+      "members",
+      members);
 }
 
 json_t* explanation_to_json(const explanation* e, const bucket_names* names)
 {
-  char name[96], who[1024];
   json_t* top = json_array();
   for (int i = 0; i < e->ntop; i++)
-  {
-    const explain_item* t = &e->top[i];
-    json_t* item = json_object();
-    malml_schema_feature_name(t->feature, name, sizeof(name));
-    json_object_set_new(item, "feature", json_string(name));
-    json_object_set_new(
-        item,
-        "value",
-        isnan(t->value) ? json_null() : json_real((double) t->value));
-    json_object_set_new(item, "contribution", json_real(t->contribution));
-    if (names != NULL &&
-        bucket_names_join(names, t->feature, who, sizeof(who)) > 0)
-      json_object_set_new(item, "names", json_string(who));
-    json_array_append_new(top, item);
-  }
+    json_array_append_new(top, line_json(&e->top[i], names));
   return json_pack(
-      "{s:f, s:f, s:f, s:o}",
+      "{s:f, s:f, s:f, s:o, s:{s:i, s:f}}",
       "score",
       e->score,
       "margin",
@@ -70,7 +217,63 @@ json_t* explanation_to_json(const explanation* e, const bucket_names* names)
       "bias",
       e->bias,
       "top",
-      top);
+      top,
+      "other",
+      "features",
+      e->other_features,
+      "contribution",
+      e->other);
+}
+
+/* "[56]=1 kernel32!virtualalloc -0.255" for a block's member. */
+static void print_member(
+    FILE* out,
+    const explain_item* t,
+    const bucket_names* names,
+    const char* sep)
+{
+  char name[96], who[1024];
+  malml_schema_feature_name(t->feature, name, sizeof(name));
+  const char* tail = strrchr(name, '[');
+  const char* dot = strrchr(name, '.');
+  if (t->feature >= MALML_F_section_slot &&
+      t->feature < MALML_F_section_name_bucket)
+    tail = dot != NULL ? dot + 1 : name;
+  fprintf(out, "%s%s=%.6g", sep, tail != NULL ? tail : name, t->value);
+  if (names != NULL &&
+      bucket_names_join(names, t->feature, who, sizeof(who)) > 0)
+    fprintf(out, " (%s)", who);
+  fprintf(out, " %+.3f", t->contribution);
+}
+
+static void
+print_line(FILE* out, const explain_line* l, const bucket_names* names)
+{
+  char name[96], shown[256], who[1024];
+  explain_line_name(l, name, sizeof(name));
+  if (l->size == 1)
+  {
+    fprintf(
+        out,
+        "      %+7.3f  %s = %s\n",
+        l->contribution,
+        name,
+        explain_value_text(l->first, l->value, shown, sizeof(shown)));
+    if (names != NULL &&
+        bucket_names_join(names, l->first, who, sizeof(who)) > 0)
+      fprintf(out, "               (this file's names there: %s)\n", who);
+    return;
+  }
+  fprintf(
+      out,
+      "      %+7.3f  %s (%d of %d features; largest: ",
+      l->contribution,
+      name,
+      l->moved,
+      l->size);
+  for (int i = 0; i < l->nmembers; i++)
+    print_member(out, &l->members[i], names, i > 0 ? ", " : "");
+  fprintf(out, ")\n");
 }
 
 void explanation_print(
@@ -78,22 +281,11 @@ void explanation_print(
     const explanation* e,
     const bucket_names* names)
 {
-  char name[96], who[1024];
-  for (int i = 0; i < e->ntop; i++)
-  {
-    const explain_item* t = &e->top[i];
-    malml_schema_feature_name(t->feature, name, sizeof(name));
-    if (isnan(t->value))
-      fprintf(out, "      %+7.3f  %s (missing)\n", t->contribution, name);
-    else
-      fprintf(
-          out,
-          "      %+7.3f  %s = %.9g\n",
-          t->contribution,
-          name,
-          (double) t->value);
-    if (names != NULL &&
-        bucket_names_join(names, t->feature, who, sizeof(who)) > 0)
-      fprintf(out, "               (this file's names there: %s)\n", who);
-  }
+  for (int i = 0; i < e->ntop; i++) print_line(out, &e->top[i], names);
+  if (e->other_features > 0)
+    fprintf(
+        out,
+        "      %+7.3f  (%d other features)\n",
+        e->other,
+        e->other_features);
 }

@@ -1,7 +1,16 @@
 /*
- * Why a model gave a score: the features whose splits moved the margin most
- * along the decision paths (Saabas contributions, malml_model_contributions),
- * as text for analysts and as JSON.
+ * Why a model gave a score, in lines that add up:
+ *
+ *   margin = bias + sum of the shown lines + "other"
+ *
+ * where the bias is the margin before any split and each contribution is
+ * what a feature's splits moved the margin along the decision paths
+ * (Saabas contributions, malml_model_contributions; exact, not sampled).
+ * Features that only mean something together are one line each: the byte
+ * histogram (256 bins), each hashed bag (import, dll and section-name
+ * buckets) and each section slot; such a line names its largest members.
+ * Values are shown as an analyst reads them in pefile: flags in hex with
+ * their names, the timestamp as a date, machine and subsystem by name.
  */
 #ifndef MALML_EXPLAIN_H
 #define MALML_EXPLAIN_H
@@ -12,7 +21,8 @@
 #include "cli/malml/bucket_names.h"
 #include "modules/malml/malml.h"
 
-#define EXPLAIN_MAX_TOP 32
+#define EXPLAIN_MAX_TOP     32
+#define EXPLAIN_MAX_MEMBERS 3 /* a block line's largest members shown */
 
 typedef struct
 {
@@ -21,17 +31,31 @@ typedef struct
   double contribution; /* log-odds added by this feature's splits */
 } explain_item;
 
+/* One line: one feature (size 1), or a block of features. */
+typedef struct
+{
+  int first;           /* the feature, or the block's first feature */
+  int size;            /* features in the block; 1 for one feature */
+  int moved;           /* of those, the ones whose splits moved it */
+  float value;         /* size 1: the file's value */
+  double contribution; /* the sum over the block */
+  int nmembers;
+  explain_item members[EXPLAIN_MAX_MEMBERS]; /* by |contribution| */
+} explain_line;
+
 typedef struct
 {
   double score;  /* probability */
-  double margin; /* log-odds: bias + sum of all contributions */
+  double margin; /* log-odds, as the model computes it (float32 sums) */
   double bias;   /* log-odds before any split */
   int ntop;
-  explain_item top[EXPLAIN_MAX_TOP]; /* by |contribution|, largest first */
+  explain_line top[EXPLAIN_MAX_TOP]; /* by |contribution|, largest first */
+  double other;       /* the sum of every contribution not in top */
+  int other_features; /* how many features that is (non-zero ones) */
 } explanation;
 
 /* Explains sub-model g on vector v, keeping the ntop (<= EXPLAIN_MAX_TOP)
- * largest contributions.  scratch holds MALML_FEATURE_COUNT doubles. */
+ * largest lines.  scratch holds MALML_FEATURE_COUNT doubles. */
 void explain(
     const malml_model* m,
     int g,
@@ -40,13 +64,23 @@ void explain(
     double* scratch,
     explanation* out);
 
-/* {"score", "margin", "bias", "top": [{"feature", "value", "contribution"
- * [, "names"]}]}, "names" listing the file's names in a hashed feature's
- * bucket when `names` (may be NULL) knows some; the caller owns the result. */
+/* The line's name: a feature's ("header.timestamp") or a block's
+ * ("header.byte_hist[*]", "sections.slot[2].*"). */
+const char* explain_line_name(const explain_line* l, char* buf, size_t size);
+
+/* A value as an analyst reads it: "0x2102 (EXECUTABLE_IMAGE|DLL)",
+ * "1367409600 (2013-05-01 12:00 UTC)", "0x14c (I386)", or the number. */
+const char* explain_value_text(int feature, float value, char* buf, size_t n);
+
+/* {"score", "margin", "bias", "top": [{"feature", "features",
+ * "contribution", "value", "shown", "names", "members": [{"feature",
+ * "value", "contribution", "names"}]}], "other": {"features",
+ * "contribution"}}: "value"/"shown" for one feature, "members" for a
+ * block, "names" (the file's names in a bucket) when `names` (may be NULL)
+ * knows some; the caller owns the result. */
 json_t* explanation_to_json(const explanation* e, const bucket_names* names);
 
-/* Lines such as "    +1.234  imports.imported_dlls = 3", indented, with a
- * hashed feature's names after it. */
+/* The lines, indented, ending with the "other features" line. */
 void explanation_print(
     FILE* out,
     const explanation* e,

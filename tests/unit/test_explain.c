@@ -1,0 +1,128 @@
+/*
+ * `malml score`'s explanations add up and read as an analyst reads a PE:
+ * bias + the lines shown + "other" is the margin however many lines are
+ * shown; the byte histogram, the hashed bags and each section slot are one
+ * line each; flags, machine, subsystem and timestamp are decoded.
+ */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <string.h>
+#include <yara.h>
+
+#include "cli/malml/explain.h"
+#include "cli/malml/pe_values.h"
+#include "tests/unit/scan_helpers.h"
+
+static void setup(void)
+{
+  cr_assert_eq(yr_initialize(), ERROR_SUCCESS);
+}
+
+static void teardown(void)
+{
+  yr_finalize();
+}
+
+TestSuite(explain, .init = setup, .fini = teardown);
+
+static double total(const explanation* e)
+{
+  double sum = e->bias + e->other;
+  for (int i = 0; i < e->ntop; i++) sum += e->top[i].contribution;
+  return sum;
+}
+
+static double scratch[MALML_FEATURE_COUNT];
+
+Test(explain, lines_add_up_to_the_margin_for_any_count)
+{
+  static const char* const files[] = {
+      "pe/netclient-x86_64.exe", "pe/plugin-i686.dll", "pe/rwx-x86_64.exe"};
+  const malml_model* m = malml_model_default();
+  cr_assert_not_null(m);
+  for (size_t k = 0; k < sizeof(files) / sizeof(files[0]); k++)
+  {
+    malml_features f;
+    scan_features(fixture(files[k]), &f);
+    for (int g = 0; g < MALML_MODEL_COUNT; g++)
+    {
+      int counts[] = {0, 1, 5, EXPLAIN_MAX_TOP};
+      for (int c = 0; c < 4; c++)
+      {
+        explanation e;
+        explain(m, g, f.vector, counts[c], scratch, &e);
+        cr_assert_leq(e.ntop, counts[c]);
+        cr_assert(
+            fabs(total(&e) - e.margin) < 1e-4,
+            "%s model %d, %d lines: %f vs margin %f",
+            files[k],
+            g,
+            counts[c],
+            total(&e),
+            e.margin);
+        for (int i = 1; i < e.ntop; i++)
+          cr_assert_geq(
+              fabs(e.top[i - 1].contribution), fabs(e.top[i].contribution));
+      }
+    }
+  }
+}
+
+/* No line is a single byte-histogram bin, bucket or slot field. */
+Test(explain, blocks_are_one_line_each)
+{
+  const malml_model* m = malml_model_default();
+  malml_features f;
+  char name[96];
+  scan_features(fixture("pe/netclient-x86_64.exe"), &f);
+  int seen_hist = 0;
+  for (int g = 0; g < MALML_MODEL_COUNT; g++)
+  {
+    explanation e;
+    explain(m, g, f.vector, EXPLAIN_MAX_TOP, scratch, &e);
+    for (int i = 0; i < e.ntop; i++)
+    {
+      explain_line_name(&e.top[i], name, sizeof(name));
+      int bin = e.top[i].first >= MALML_F_byte_hist &&
+                e.top[i].first < MALML_F_byte_hist + MALML_BYTE_HIST_BINS;
+      if (bin)
+      {
+        seen_hist = 1;
+        cr_assert_str_eq(name, "header.byte_hist[*]");
+        cr_assert_eq(e.top[i].size, MALML_BYTE_HIST_BINS);
+        cr_assert_gt(e.top[i].nmembers, 0);
+      }
+      if (strstr(name, "bucket[") != NULL || strstr(name, "slot[") != NULL)
+        cr_assert(
+            strstr(name, "[*]") != NULL || strstr(name, "].*") != NULL,
+            "%s is a single member of a block",
+            name);
+    }
+  }
+  cr_assert(seen_hist, "the byte histogram moved no score");
+}
+
+Test(explain, pe_values_read_as_pefile_shows_them)
+{
+  char buf[256];
+  pe_flags_text(0x2102, 0, buf, sizeof(buf));
+  cr_assert_str_eq(buf, "0x2102 (EXECUTABLE_IMAGE|32BIT_MACHINE|DLL)");
+  pe_flags_text(0x8160, 1, buf, sizeof(buf));
+  cr_assert_str_eq(
+      buf,
+      "0x8160 (HIGH_ENTROPY_VA|DYNAMIC_BASE|NX_COMPAT|TERMINAL_SERVER_AWARE)");
+  pe_flags_text(0, 1, buf, sizeof(buf));
+  cr_assert_str_eq(buf, "0x0");
+  pe_machine_text(0x8664, buf, sizeof(buf));
+  cr_assert_str_eq(buf, "0x8664 (AMD64)");
+  pe_subsystem_text(2, buf, sizeof(buf));
+  cr_assert_str_eq(buf, "2 (WINDOWS_GUI)");
+  pe_timestamp_text(1367409600, buf, sizeof(buf));
+  cr_assert_str_eq(buf, "1367409600 (2013-05-01 12:00:00 UTC)");
+  pe_timestamp_text(0, buf, sizeof(buf));
+  cr_assert_str_eq(buf, "0 (not set)");
+  explain_value_text(MALML_F_image_base, 4194304.0f, buf, sizeof(buf));
+  cr_assert_str_eq(buf, "0x400000");
+  explain_value_text(MALML_F_file_size, NAN, buf, sizeof(buf));
+  cr_assert_str_eq(buf, "missing");
+}
