@@ -6,6 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/common/rule_check.h"
+
 void rules_report(
     int level,
     const char* file,
@@ -38,6 +40,28 @@ void rules_report(
     fprintf(stderr, "%s(%d): %s: %s\n", file, line, type, message);
 }
 
+typedef struct
+{
+  YR_COMPILER* compiler;
+  const char* file;
+} check_target;
+
+/* A typo in a malml call, said as a compiler warning through the
+   compiler's own callback (rules_report): -w hides it, --fail-on-warnings
+   fails on it, and its form is YARA's. */
+static void on_malml_typo(void* ctx, int line, const char* message)
+{
+  check_target* t = ctx;
+  if (t->compiler->callback != NULL)
+    t->compiler->callback(
+        YARA_ERROR_LEVEL_WARNING,
+        t->file,
+        line,
+        NULL,
+        message,
+        t->compiler->user_data);
+}
+
 bool rules_compile_files(YR_COMPILER* c, int n, char** files)
 {
   for (int i = 0; i < n; i++)
@@ -57,6 +81,11 @@ bool rules_compile_files(YR_COMPILER* c, int n, char** files)
     {
       fprintf(stderr, "error: could not open file: %s\n", name);
       return false;
+    }
+    if (f != stdin)
+    {
+      check_target t = {c, name};
+      rule_check_file(name, on_malml_typo, &t);
     }
     int errors = yr_compiler_add_file(c, f, ns, name);
     if (f != stdin)

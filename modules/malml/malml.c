@@ -142,7 +142,10 @@ begin_declarations
   declare_integer("stack_dif");
   declare_integer("heap_dif");
   declare_integer("overlay_size");
+  /* Deprecated alias of number_of_imported_functions (pe's
+     number_of_imports counts DLLs); kept for a release. */
   declare_integer("number_of_imports");
+  declare_integer("number_of_imported_functions");
   declare_integer("number_of_imported_dlls");
   declare_integer("number_of_exports");
   declare_integer("number_of_sections");
@@ -256,6 +259,8 @@ static void set_fields(YR_OBJECT* m, const malml_features* f)
   set_exact_int(m, f->heap_dif, "heap_dif");
   set_exact_int(m, f->overlay_size, "overlay_size");
   set_feature_int(m, f, MALML_F_number_of_imports, "number_of_imports");
+  set_feature_int(
+      m, f, MALML_F_number_of_imports, "number_of_imported_functions");
   set_feature_int(m, f, MALML_F_imported_dlls, "number_of_imported_dlls");
   set_feature_int(m, f, MALML_F_number_of_exports, "number_of_exports");
   set_feature_int(m, f, MALML_F_number_of_sections, "number_of_sections");

@@ -5,6 +5,7 @@
 #    the scores and level `malml score -j` gives, equal to the last digit;
 #    with rules that do not, neither key (YARA's output stays YARA's);
 #  - -D --output-format=json parses and holds pe's and malml's objects;
+#  - docs/features.md names every field -D prints for malml;
 #  - --print-scores prints "malml: score=... level=... model=..." after
 #    each rule line, and nothing for rules that do not import malml.
 set -u
@@ -69,6 +70,30 @@ assert mods["malml"]["threshold"]["high"] > mods["malml"]["threshold"]["low"]
 assert mods["malml"]["model"]["version"] == d["malml"]["model"]["version"]
 PY
 then ok; else no "-D --output-format=json: $(head -c 300 "$tmp/d.json")"; fi
+
+# The reference documents every rule-visible name -D prints.
+if python3 - "$tmp/d.json" "$srcdir/docs/features.md" <<'PY'
+import json, sys
+d = json.loads(open(sys.argv[1]).read())["modules"]["malml"]
+doc = open(sys.argv[2]).read()
+doc = doc[doc.index("## Rule-visible fields"):]
+names = set()
+def walk(v, path):
+    if isinstance(v, dict):
+        for k, x in v.items():
+            walk(x, path + "." + k)
+    elif isinstance(v, list):
+        for x in v:
+            walk(x, path + "[i]")
+    else:
+        names.add(path)
+walk(d, "malml")
+missing = sorted(n for n in names if "`%s`" % n not in doc)
+assert not missing, missing
+assert d["number_of_imported_functions"] == d["number_of_imports"]
+assert len(names) > 60, len(names)
+PY
+then ok; else no "docs/features.md lacks names yara -D prints"; fi
 
 "$yara" --print-scores "$tmp/m.yar" "$fx/pe/gui-i686.exe" > "$tmp/t.txt"
 if [ "$(sed -n 1p "$tmp/t.txt")" = "any_score $fx/pe/gui-i686.exe" ] &&
