@@ -62,8 +62,13 @@ static void usage(FILE* out)
       "               shipped thresholds) and the sha256 of the files it\n"
       "               held out (DIR/fold-N.txt), so rules can be measured\n"
       "               on held-out files end to end through yara\n"
-      "  -V VERSION   model version text (default malml-" PACKAGE_VERSION
-      "-seedN)\n");
+      "  -V NAME      the model's name, malml.model.version in rules\n"
+      "               (default: MODEL's file name without its extension,\n"
+      "               then -seedN, e.g. mymodel-seed1); the shipped model\n"
+      "               is malml-" PACKAGE_VERSION
+      "-seed1, and a name starting\n"
+      "               with malml- draws a warning\n"
+      "  --name NAME  the same as -V\n");
 }
 
 /* Long on purpose: one case per option. */
@@ -71,8 +76,16 @@ static int parse_options(int argc, char** argv, train_options* o)
 {
   int c;
   optind = 1;
-  while ((c = getopt(
-              argc, argv, "l:o:k:s:p:r:d:e:m:X:w:R:O:F:V:BW:v:M:c:Kh")) != -1)
+  static const struct option longopts[] = {
+      {"name", required_argument, NULL, 'V'},
+      {"help", no_argument, NULL, 'h'},
+      {NULL, 0, NULL, 0}};
+  while ((c = getopt_long(
+              argc,
+              argv,
+              "l:o:k:s:p:r:d:e:m:X:w:R:O:F:V:BW:v:M:c:Kh",
+              longopts,
+              NULL)) != -1)
   {
     switch (c)
     {
@@ -160,6 +173,43 @@ static int parse_options(int argc, char** argv, train_options* o)
   return 0;
 }
 
+/*
+ * The model's name, malml.model.version: a user's model must not carry
+ * the shipped model's name, or a rule pinned to that version matches under
+ * both.  Without -V it is the output file's name ("-o /x/mine.malml" ->
+ * "mine-seed1").
+ */
+static void name_model(train_options* o)
+{
+  static char derived[MALML_MODEL_MAX_VERSION];
+  if (o->version == NULL)
+  {
+    const char* base = strrchr(o->out, '/');
+    base = base != NULL ? base + 1 : o->out;
+    const char* dot = strrchr(base, '.');
+    int len =
+        dot != NULL && dot > base ? (int) (dot - base) : (int) strlen(base);
+    if (len > 200)
+      len = 200;
+    snprintf(
+        derived,
+        sizeof(derived),
+        "%.*s-seed%llu",
+        len,
+        base,
+        (unsigned long long) o->xgb.seed);
+    o->version = derived;
+  }
+  if (strncmp(o->version, "malml-", 6) == 0)
+    fprintf(
+        stderr,
+        "malml train: warning: the name \"%s\" looks like a shipped "
+        "model's (malml-VERSION-seedN); rules pinned to malml.model.version "
+        "will not tell them apart\n",
+        o->version);
+  fprintf(stderr, "model name (malml.model.version): %s\n", o->version);
+}
+
 static int load(const train_options* o, char** targets, int n, dataset* d)
 {
   if (dataset_load(d, (const char* const*) targets, n, o->labels, o->threads) !=
@@ -199,6 +249,7 @@ int cmd_train(int argc, char** argv)
   int rc = parse_options(argc, argv, &o);
   if (rc != 0)
     return rc > 0 ? 0 : 2;
+  name_model(&o);
   if (o.work_dir)
     snprintf(dir, sizeof(dir), "%s", o.work_dir);
   if ((o.work_dir ? mkdir(dir, 0755) != 0 && errno != EEXIST

@@ -456,6 +456,58 @@ static int write_folds(
   return rc;
 }
 
+/*
+ * Cuts that the data cannot support, said on stderr and in the report: a
+ * target FPR below one benign file (50 benign files cannot measure 0.1%),
+ * and tiers of one score that came out equal.  Appends to buf; returns how
+ * many.
+ */
+static int threshold_warnings(
+    const dataset* d,
+    const train_thresholds* th,
+    char* buf,
+    size_t size)
+{
+  size_t benign = dataset_count(d, 0), len = strlen(buf);
+  int n = 0;
+  char w[512];
+  for (int i = 0; i < th->n; i++)
+  {
+    const report_threshold* t = &th->t[i];
+    w[0] = '\0';
+    if ((double) benign * t->target_fpr < 1)
+      snprintf(
+          w,
+          sizeof(w),
+          "threshold %s targets %.1f%% FPR but there are only %zu benign "
+          "files: 1/%zu = %.2f%% is the least FPR they can measure, so this "
+          "cut and its detection figure mean little",
+          t->name,
+          100 * t->target_fpr,
+          benign,
+          benign,
+          100.0 / (double) benign);
+    else if (
+        i > 0 && th->t[i - 1].model == t->model &&
+        th->t[i - 1].value == t->value)
+      snprintf(
+          w,
+          sizeof(w),
+          "thresholds %s and %s are the same value (%.6f): too few files "
+          "between their target FPRs to tell the tiers apart",
+          th->t[i - 1].name,
+          t->name,
+          t->value);
+    if (w[0] == '\0')
+      continue;
+    fprintf(stderr, "malml train: warning: %s\n", w);
+    len += (size_t) snprintf(
+        buf + len, len < size ? size - len : 0, "\n\n**Warning:** %s.", w);
+    n++;
+  }
+  return n;
+}
+
 /* The console summary and, with -R, report.md and its plots, plus the
  * per-collection tables (validation.md). */
 static int report(
@@ -475,17 +527,14 @@ static int report(
       "Held-out validation (%s, seed %llu)",
       o->by_collection ? "leave one collection out" : "group folds",
       (unsigned long long) o->xgb.seed);
-  report_input in = {
-      d,
-      {0},
-      th->t,
-      th->n,
-      title,
-      o->version ? o->version : "",
+  static char note[8192] =
       "Every score comes from a model that never saw the file's collection "
       "(malware) or package (benign): each fold's model scores its "
       "held-out fold at the round count chosen on all folds.  The shipped "
-      "model is refitted on every file."};
+      "model is refitted on every file.";
+  threshold_warnings(d, th, note, sizeof(note));
+  report_input in = {
+      d, {0}, th->t, th->n, title, o->version ? o->version : "", note};
   for (int g = 0; g < MODELS; g++) in.score[g] = oof[g];
   report_print(stdout, &in);
   validation_print(stdout, v, p);
