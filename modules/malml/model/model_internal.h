@@ -27,6 +27,19 @@ typedef struct
 #define MALML_NODE_DEFAULT_LEFT 0x80000000u
 #define MALML_NODE_FEATURE(n)   ((n)->feature & ~MALML_NODE_DEFAULT_LEFT)
 
+/* The scoring walk's copy of a tree: 8 bytes a node (a third of the cache
+ * lines), in depth-first order, so the left child follows its parent and
+ * the right one is `right` nodes on; right == 0 at a leaf, whose value is
+ * split. */
+typedef struct
+{
+  float split;
+  uint16_t feature; /* bit 15: missing values go left */
+  uint16_t right;
+} malml_fast_node;
+
+#define MALML_FAST_DEFAULT_LEFT 0x8000u
+
 typedef struct
 {
   double base_margin;
@@ -34,7 +47,15 @@ typedef struct
   uint32_t nnodes;
   uint32_t* roots; /* ntrees indices into nodes */
   malml_node* nodes;
+  /* The same trees as fast nodes (fast_roots: where each starts), or NULL
+   * when a tree does not fit the layout (then margins walk `nodes`). */
+  malml_fast_node* fast;
+  uint32_t* fast_roots;
 } malml_submodel;
+
+/* Builds s->fast from s->nodes (model_load calls it); leaves it NULL when
+ * a feature index or a subtree is too large for 16 bits, or out of memory. */
+void malml_submodel_compact(malml_submodel* s);
 
 struct malml_model
 {

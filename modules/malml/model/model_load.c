@@ -434,7 +434,10 @@ static int read_trees(reader* r, const header* h, malml_submodel* s, int g)
           &s->nodes[base + i]);
   }
   if (!r->failed)
+  {
     fill_means(s, p, h->node_size);
+    malml_submodel_compact(s);
+  }
   return r->failed ? -1 : 0;
 }
 
@@ -550,6 +553,8 @@ void malml_model_free(malml_model* m)
   {
     free(m->sub[g].roots);
     free(m->sub[g].nodes);
+    free(m->sub[g].fast);
+    free(m->sub[g].fast_roots);
   }
   for (int i = 0; i < m->nthresholds; i++) free((char*) m->thresholds[i].name);
   free(m->version);
