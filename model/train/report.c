@@ -77,6 +77,25 @@ row_scores(const report_input* r, const double* sum, int k, const char** name)
 
 static void print_families(FILE* out, const report_input* r);
 
+/* A rate as "12.3%", or "n/a" when the class it is over has no files (a
+ * corpus of one class has no detection, AUC or FPR to speak of, and "nan%"
+ * reads as a bug). */
+static const char* pct(double rate, int decimals, char buf[24])
+{
+  if (isnan(rate))
+    return "n/a";
+  snprintf(buf, 24, "%.*f%%", decimals, 100 * rate);
+  return buf;
+}
+
+static const char* num4(double x, char buf[24])
+{
+  if (isnan(x))
+    return "n/a";
+  snprintf(buf, 24, "%.4f", x);
+  return buf;
+}
+
 void report_print(FILE* out, const report_input* r)
 {
   const dataset* d = r->d;
@@ -96,17 +115,22 @@ void report_print(FILE* out, const report_input* r)
       "AUC",
       "det@1%FPR",
       "det@0.1%FPR");
+  char a[24], b[24], c3[24];
   for (int k = 0; sum != NULL && k < ROWS; k++)
   {
     const double* s = row_scores(r, sum, k, &name);
     fprintf(
         out,
-        "  %-18s %8.4f %11.1f%% %11.1f%%\n",
+        "  %-18s %8s %12s %12s\n",
         name,
-        metrics_auc(s, d->y, d->n),
-        100 * metrics_detection_at_fpr(s, d->y, d->n, 0.01),
-        100 * metrics_detection_at_fpr(s, d->y, d->n, 0.001));
+        num4(metrics_auc(s, d->y, d->n), a),
+        pct(metrics_detection_at_fpr(s, d->y, d->n, 0.01), 1, b),
+        pct(metrics_detection_at_fpr(s, d->y, d->n, 0.001), 1, c3));
   }
+  if (dataset_count(d, 1) == 0)
+    fprintf(out, "  (no malware files: AUC and detection are not defined)\n");
+  else if (dataset_count(d, 0) == 0)
+    fprintf(out, "  (no benign files: AUC and FPR are not defined)\n");
   free(sum);
   for (int i = 0; i < r->nthresholds; i++)
   {
@@ -117,15 +141,15 @@ void report_print(FILE* out, const report_input* r)
     fprintf(
         out,
         "  threshold %-6s >= %-9.6f TP %5zu FN %5zu FP %5zu TN %5zu  detection "
-        "%5.1f%%  FPR %.2f%% (chosen for %.1f%%)\n",
+        "%6s  FPR %s (chosen for %.1f%%)\n",
         t->name,
         t->value,
         c.tp,
         c.fn,
         c.fp,
         c.tn,
-        100 * metrics_tpr(c),
-        100 * metrics_fpr(c),
+        pct(metrics_tpr(c), 1, a),
+        pct(metrics_fpr(c), 2, b),
         100 * t->target_fpr);
   }
   print_families(out, r);
@@ -154,13 +178,14 @@ static void md_headline(FILE* f, const report_input* r, const double* sum)
   for (int k = 0; k < ROWS; k++)
   {
     const double* s = row_scores(r, sum, k, &name);
+    char a[24], b[24], c[24];
     fprintf(
         f,
-        "| %s | %.4f | %.1f%% | %.1f%% |\n",
+        "| %s | %s | %s | %s |\n",
         name,
-        metrics_auc(s, d->y, d->n),
-        100 * metrics_detection_at_fpr(s, d->y, d->n, 0.01),
-        100 * metrics_detection_at_fpr(s, d->y, d->n, 0.001));
+        num4(metrics_auc(s, d->y, d->n), a),
+        pct(metrics_detection_at_fpr(s, d->y, d->n, 0.01), 1, b),
+        pct(metrics_detection_at_fpr(s, d->y, d->n, 0.001), 1, c));
   }
   fprintf(
       f,
@@ -170,6 +195,7 @@ static void md_headline(FILE* f, const report_input* r, const double* sum)
 
 static void md_thresholds(FILE* f, const report_input* r)
 {
+  char a[24], b[24];
   fprintf(
       f,
       "| threshold | cuts | value | chosen for FPR | TP | FN | FP | TN | "
@@ -183,7 +209,7 @@ static void md_thresholds(FILE* f, const report_input* r)
       continue;
     fprintf(
         f,
-        "| `%s` | %s | %.6f | %.1f%% | %zu | %zu | %zu | %zu | %.1f%% | %.2f%% "
+        "| `%s` | %s | %.6f | %.1f%% | %zu | %zu | %zu | %zu | %s | %s "
         "|\n",
         t->name,
         t->model == MALML_THRESHOLD_ON_SUM ? "sum of the five sub-scores"
@@ -194,8 +220,8 @@ static void md_thresholds(FILE* f, const report_input* r)
         c.fn,
         c.fp,
         c.tn,
-        100 * metrics_tpr(c),
-        100 * metrics_fpr(c));
+        pct(metrics_tpr(c), 1, a),
+        pct(metrics_fpr(c), 2, b));
   }
   fprintf(f, "\n");
 }
@@ -483,14 +509,12 @@ static int plots(const report_input* r, const double* sum, const char* dir)
   nm = markers(r, MALML_MODEL_ALL, m);
   snprintf(path, sizeof(path), "%s/histogram.svg", dir);
   rc = rc ? rc
-          : svg_histogram(
+          : svg_histogram_logit(
                 path,
                 "malml.score by class",
                 r->score[MALML_GROUP_COUNT],
                 d->y,
                 d->n,
-                0,
-                1,
                 m,
                 nm);
   nm = markers(r, MALML_THRESHOLD_ON_SUM, m);

@@ -202,6 +202,26 @@ int svg_roc(const char* path, const char* title, const svg_curve* c, int nc)
   return end(f);
 }
 
+/* Where a histogram puts a value: linearly between lo and hi, or (logit)
+ * on a log-odds axis from -LOGIT_SPAN to +LOGIT_SPAN, where the scores near
+ * 1 that thresholds cut (0.959, 0.9975, 0.9996) lie far apart instead of in
+ * the last bin of a 0..1 axis. */
+#define LOGIT_SPAN 10.0
+typedef struct
+{
+  int logit;
+  double lo, hi; /* linear axis */
+} hist_axis;
+
+/* 0..1 across the plot (outside: clamped into the end bins). */
+static double axis_at(const hist_axis* a, double v)
+{
+  if (!a->logit)
+    return (v - a->lo) / (a->hi - a->lo);
+  double p = fmin(fmax(v, 1e-12), 1 - 1e-12);
+  return (log(p / (1 - p)) + LOGIT_SPAN) / (2 * LOGIT_SPAN);
+}
+
 static void
 histogram_bars(FILE* f, const double* share, double top, const char* colour)
 {
@@ -224,16 +244,28 @@ histogram_bars(FILE* f, const double* share, double top, const char* colour)
   }
 }
 
-static void histogram_axes(FILE* f, double lo, double hi, double top)
+static void x_ticks(FILE* f, const hist_axis* a)
+{
+  /* On the log-odds axis, ticks at probabilities an analyst compares a
+     score with; each sits at its own log-odds. */
+  static const double probs[] = {
+      0.0001, 0.001, 0.01, 0.1, 0.5, 0.9, 0.99, 0.999, 0.9999};
+  char buf[32];
+  int n = a->logit ? (int) (sizeof(probs) / sizeof(probs[0])) : 5;
+  for (int k = 0; k < n; k++)
+  {
+    double v = a->logit ? probs[k] : a->lo + (a->hi - a->lo) * k / 4;
+    double x = LEFT + axis_at(a, v) * PW;
+    grid_line(f, x, TOP, x, TOP + PH);
+    snprintf(buf, sizeof(buf), "%g", v);
+    text(f, x, TOP + PH + 16, "middle", a->logit ? 9 : 11, buf);
+  }
+}
+
+static void histogram_axes(FILE* f, const hist_axis* a, double top)
 {
   char buf[32];
-  for (int k = 0; k <= 4; k++)
-  {
-    double x = LEFT + k * PW / 4.0;
-    grid_line(f, x, TOP, x, TOP + PH);
-    snprintf(buf, sizeof(buf), "%g", lo + (hi - lo) * k / 4);
-    text(f, x, TOP + PH + 16, "middle", 11, buf);
-  }
+  x_ticks(f, a);
   static const double ticks[] = {0.01, 0.1, 0.25, 0.5, 1.0};
   for (int k = 0; k < 5; k++)
   {
@@ -244,7 +276,14 @@ static void histogram_axes(FILE* f, double lo, double hi, double top)
     snprintf(buf, sizeof(buf), "%g%%", 100 * ticks[k]);
     text(f, LEFT - 6, y + 4, "end", 11, buf);
   }
-  text(f, LEFT + PW / 2.0, H - 12, "middle", 12, "score");
+  text(
+      f,
+      LEFT + PW / 2.0,
+      H - 12,
+      "middle",
+      12,
+      a->logit ? "score (log-odds axis: log(p / (1 - p)) from -10 to +10)"
+               : "score");
   fprintf(
       f,
       "<text x=\"16\" y=\"%.1f\" text-anchor=\"middle\" font-size=\"12\" "
@@ -259,8 +298,7 @@ static void fill_shares(
     const int* label,
     size_t n,
     int cls,
-    double lo,
-    double hi,
+    const hist_axis* a,
     double* share)
 {
   double total = 0;
@@ -269,11 +307,66 @@ static void fill_shares(
   {
     if ((label[i] != 0) != cls || isnan(score[i]))
       continue;
-    int b = (int) floor((score[i] - lo) / (hi - lo) * BINS);
+    int b = (int) floor(axis_at(a, score[i]) * BINS);
     share[b < 0 ? 0 : b >= BINS ? BINS - 1 : b]++;
     total++;
   }
   for (int b = 0; total > 0 && b < BINS; b++) share[b] /= total;
+}
+
+/* A dashed line per marker.  Labels are stacked one per row from the top,
+ * so cuts close together stay readable, and those in the right half run
+ * leftwards from their line, so none reaches the legend beside the plot. */
+static void markers(FILE* f, const hist_axis* a, const svg_marker* m, int nm)
+{
+  for (int i = 0; i < nm; i++)
+  {
+    double x = LEFT + fmin(fmax(axis_at(a, m[i].value), 0), 1) * PW;
+    fprintf(
+        f,
+        "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" "
+        "stroke=\"black\" stroke-dasharray=\"4,3\"/>\n",
+        x,
+        TOP,
+        x,
+        TOP + PH);
+    int right = x > LEFT + 0.5 * PW;
+    text(
+        f,
+        right ? x - 3 : x + 3,
+        TOP + 12 + 12 * i,
+        right ? "end" : "start",
+        10,
+        m[i].label);
+  }
+}
+
+static int histogram(
+    const char* path,
+    const char* title,
+    const double* score,
+    const int* label,
+    size_t n,
+    const hist_axis* a,
+    const svg_marker* m,
+    int nm)
+{
+  double share[2][BINS], top = 0;
+  for (int cls = 0; cls < 2; cls++)
+    fill_shares(score, label, n, cls, a, share[cls]);
+  for (int b = 0; b < BINS; b++)
+    top = fmax(top, fmax(share[0][b], share[1][b]));
+  FILE* f = begin(path, title);
+  if (f == NULL)
+    return -1;
+  top = top > 0 ? top : 1;
+  histogram_axes(f, a, top);
+  histogram_bars(f, share[0], top, "#2ca02c");
+  histogram_bars(f, share[1], top, "#d62728");
+  legend(f, 0, "#2ca02c", "benign");
+  legend(f, 1, "#d62728", "malware");
+  markers(f, a, m, nm);
+  return end(f);
 }
 
 int svg_histogram(
@@ -287,41 +380,19 @@ int svg_histogram(
     const svg_marker* m,
     int nm)
 {
-  double share[2][BINS], top = 0;
-  for (int cls = 0; cls < 2; cls++)
-    fill_shares(score, label, n, cls, lo, hi, share[cls]);
-  for (int b = 0; b < BINS; b++)
-    top = fmax(top, fmax(share[0][b], share[1][b]));
-  FILE* f = begin(path, title);
-  if (f == NULL)
-    return -1;
-  top = top > 0 ? top : 1;
-  histogram_axes(f, lo, hi, top);
-  histogram_bars(f, share[0], top, "#2ca02c");
-  histogram_bars(f, share[1], top, "#d62728");
-  legend(f, 0, "#2ca02c", "benign");
-  legend(f, 1, "#d62728", "malware");
-  for (int i = 0; i < nm; i++)
-  {
-    double x = LEFT + (m[i].value - lo) / (hi - lo) * PW;
-    fprintf(
-        f,
-        "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"black\" "
-        "stroke-dasharray=\"4,3\"/>\n",
-        x,
-        TOP,
-        x,
-        TOP + PH);
-    /* Near the right edge the label goes left of its line, clear of the
-     * legend; labels are stacked so cuts close together stay readable. */
-    int right = x > LEFT + 0.85 * PW;
-    text(
-        f,
-        right ? x - 3 : x + 3,
-        TOP + 12 + 12 * i,
-        right ? "end" : "start",
-        10,
-        m[i].label);
-  }
-  return end(f);
+  hist_axis a = {0, lo, hi};
+  return histogram(path, title, score, label, n, &a, m, nm);
+}
+
+int svg_histogram_logit(
+    const char* path,
+    const char* title,
+    const double* score,
+    const int* label,
+    size_t n,
+    const svg_marker* m,
+    int nm)
+{
+  hist_axis a = {1, 0, 1};
+  return histogram(path, title, score, label, n, &a, m, nm);
 }

@@ -41,4 +41,17 @@ int svg_histogram(
     const svg_marker* m,
     int nm);
 
+/* The same for probabilities on a log-odds x axis (log(p / (1 - p)) from
+ * -10 to +10, ticks labelled in probability), so the tail near 1 where
+ * thresholds sit is spread out; scores beyond the axis fall in the end
+ * bins. */
+int svg_histogram_logit(
+    const char* path,
+    const char* title,
+    const double* score,
+    const int* label,
+    size_t n,
+    const svg_marker* m,
+    int nm);
+
 #endif
