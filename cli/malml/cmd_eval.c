@@ -43,7 +43,8 @@ static void usage(FILE* out)
       "  -S FILE     report on the scores in FILE (TSV as -O or `malml train\n"
       "              -O` write, e.g. out of fold) instead of scoring; the\n"
       "              thresholds still come from the model\n"
-      "  -p THREADS  scanning threads (default 2)\n"
+      "  -p THREADS  files scanned at once, each in its own process\n"
+      "              (default: number of cores)\n"
       "A corpus the model was trained on gives in-sample numbers: use a\n"
       "held-out corpus, or the out-of-fold report of `malml train -R`.\n");
 }
@@ -73,7 +74,7 @@ static int parse_options(int argc, char** argv, eval_options* o)
       break;
     case 'p':
       if ((o->threads = extract_threads_arg(optarg)) < 0)
-        return usage(stderr), -1;
+        return bad_number("malml eval", 'p'), usage(stderr), -1;
       break;
     default:
       usage(c == 'h' ? stdout : stderr);
@@ -186,7 +187,7 @@ static int evaluate(
 
 int cmd_eval(int argc, char** argv)
 {
-  eval_options o = {NULL, NULL, NULL, NULL, NULL, 2};
+  eval_options o = {NULL, NULL, NULL, NULL, NULL, extract_default_threads()};
   dataset d = {0};
   malml_model* owned;
   double* score[MODELS] = {0};

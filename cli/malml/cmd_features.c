@@ -70,6 +70,7 @@ int cmd_features(int argc, char** argv)
       o.follow_symlinks = 0;
     else
     {
+      bad_number("malml features", c);
       usage(c == 'h' ? stdout : stderr);
       return c == 'h' ? 0 : 2;
     }

@@ -300,6 +300,7 @@ int cmd_score(int argc, char** argv)
       o.follow_symlinks = 0;
     else
     {
+      bad_number("malml score", c);
       usage(c == 'h' ? stdout : stderr);
       return c == 'h' ? 0 : 2;
     }

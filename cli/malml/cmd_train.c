@@ -37,7 +37,9 @@ static void usage(FILE* out)
       "               printed after collection validation (default 5; 0:\n"
       "               no second view)\n"
       "  -s SEED      seed of the split and of XGBoost (default 1)\n"
-      "  -p THREADS   XGBoost and scanning threads (default 2)\n"
+      "  -p THREADS   XGBoost and scanning threads (default 2, not the\n"
+      "               cores as elsewhere: XGBoost's hist method gives the\n"
+      "               same model only for the same thread count)\n"
       "  -r ROUNDS    most boosting rounds (default 400)\n"
       "  -d DEPTH     tree depth (default 6)\n"
       "  -e ETA       learning rate (default 0.1)\n"
@@ -103,7 +105,7 @@ static int parse_options(int argc, char** argv, train_options* o)
       break;
     case 'p':
       if ((o->threads = o->xgb.nthread = extract_threads_arg(optarg)) < 0)
-        return usage(stderr), -1;
+        return bad_number("malml train", 'p'), usage(stderr), -1;
       break;
     case 'r':
       o->xgb.max_rounds = atoi(optarg);

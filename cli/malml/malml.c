@@ -34,7 +34,19 @@ static void usage(FILE* out)
   fprintf(out, "usage: malml COMMAND [ARGS]\n\ncommands:\n");
   for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
     fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].help);
-  fprintf(out, "\n'malml COMMAND -h' for a command's options.\n");
+  fprintf(
+      out,
+      "\n'malml COMMAND -h' for a command's options; 'malml --version' (-v) "
+      "for the\nversions of malml and libyara; malml(1) for the manual.\n");
+}
+
+void bad_number(const char* who, int option)
+{
+  if (option == 'p')
+    fprintf(stderr, "%s: -p takes a number of processes from 1 to 256\n", who);
+  else if (option == 'a')
+    fprintf(
+        stderr, "%s: -a takes a number of seconds from 1 to 1000000\n", who);
 }
 
 int main(int argc, char** argv)
