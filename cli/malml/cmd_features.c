@@ -14,6 +14,7 @@
 
 #include "cli/common/extract.h"
 #include "cli/common/features_json.h"
+#include "cli/common/progress.h"
 #include "cli/malml/commands.h"
 
 static void emit(
@@ -47,8 +48,21 @@ static void usage(FILE* out)
       "              (default: number of cores)\n"
       "  -a SECONDS  time limit per file (default %.0f); a file that\n"
       "              overruns it is reported and the scan goes on\n"
-      "  -N          do not follow symlinks inside directories\n",
+      "  -N          do not follow symlinks inside directories\n"
+      "  --progress  files done, total, rate and time left on stderr even\n"
+      "              when it is not a terminal (a line every 10 s; on a\n"
+      "              terminal the line is always shown)\n",
       EXTRACT_DEFAULT_TIMEOUT);
+}
+
+/* In the supervisor, once per file scanned. */
+static void tick(
+    void* shared,
+    const char* path,
+    const char sha[65],
+    const malml_features* f)
+{
+  progress_tick(shared);
 }
 
 int cmd_features(int argc, char** argv)
@@ -57,11 +71,22 @@ int cmd_features(int argc, char** argv)
       .who = "malml features",
       .threads = extract_default_threads(),
       .follow_symlinks = 1,
-      .on_file = emit};
+      .on_file = emit,
+      .on_features = tick};
+  static const struct option longopts[] = {
+      {"progress", no_argument, NULL, 'P'},
+      {"help", no_argument, NULL, 'h'},
+      {NULL, 0, NULL, 0}};
+  progress_mode shown = PROGRESS_AUTO;
   int c;
   optind = 1;
-  while ((c = getopt(argc, argv, "p:a:Nh")) != -1)
+  while ((c = getopt_long(argc, argv, "p:a:Nh", longopts, NULL)) != -1)
   {
+    if (c == 'P')
+    {
+      shown = PROGRESS_LINES;
+      continue;
+    }
     if (c == 'p' && (o.threads = extract_threads_arg(optarg)) > 0)
       continue;
     if (c == 'a' && (o.timeout = extract_timeout_arg(optarg)) > 0)
@@ -80,8 +105,12 @@ int cmd_features(int argc, char** argv)
     usage(stderr);
     return 2;
   }
-  int failures =
-      extract_each((const char* const*) argv + optind, argc - optind, &o);
+  const char* const* targets = (const char* const*) argv + optind;
+  progress* pr = progress_start(
+      "malml features", targets, argc - optind, o.follow_symlinks, shown);
+  o.shared = pr;
+  int failures = extract_each(targets, argc - optind, &o);
   fflush(stdout);
+  progress_stop(pr);
   return failures != 0 ? 1 : 0;
 }

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli/common/extract.h"
+#include "cli/common/progress.h"
 #include "cli/malml/bucket_names.h"
 #include "cli/malml/commands.h"
 #include "cli/malml/explain.h"
@@ -25,6 +26,7 @@ typedef struct
   const malml_model* model;
   int json;
   int ntop;
+  progress* progress; /* supervisor only */
 } score_state;
 
 /* The extractor's `pe` hook collects the import names behind hashed
@@ -230,6 +232,16 @@ static void on_file(
   bucket_names_clear(&t->names);
 }
 
+/* In the supervisor, once per file scanned. */
+static void tick(
+    void* shared,
+    const char* path,
+    const char sha[65],
+    const malml_features* f)
+{
+  progress_tick(((score_state*) shared)->progress);
+}
+
 /* Once per worker process, which ends without freeing it. */
 static void* worker_init(void* shared, extractor* x)
 {
@@ -262,7 +274,10 @@ static void usage(FILE* out)
       "              (default: number of cores)\n"
       "  -a SECONDS  time limit per file (default %.0f); a file that\n"
       "              overruns it is reported and the scan goes on\n"
-      "  -N          do not follow symlinks inside directories\n",
+      "  -N          do not follow symlinks inside directories\n"
+      "  --progress  files done, total, rate and time left on stderr even\n"
+      "              when it is not a terminal (a line every 10 s; on a\n"
+      "              terminal the line is always shown)\n",
       EXPLAIN_MAX_TOP,
       EXTRACT_DEFAULT_TIMEOUT);
 }
@@ -271,6 +286,7 @@ int cmd_score(int argc, char** argv)
 {
   static const struct option longopts[] = {
       {"json", no_argument, NULL, 'j'},
+      {"progress", no_argument, NULL, 'P'},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
   score_state s = {.ntop = 5};
@@ -280,13 +296,17 @@ int cmd_score(int argc, char** argv)
       .follow_symlinks = 1,
       .shared = &s,
       .worker_init = worker_init,
-      .on_file = on_file};
+      .on_file = on_file,
+      .on_features = tick};
+  progress_mode shown = PROGRESS_AUTO;
   const char* model_path = NULL;
   int c;
   optind = 1;
   while ((c = getopt_long(argc, argv, "m:jn:p:a:Nh", longopts, NULL)) != -1)
   {
-    if (c == 'm')
+    if (c == 'P')
+      shown = PROGRESS_LINES;
+    else if (c == 'm')
       model_path = optarg;
     else if (c == 'j')
       s.json = 1;
@@ -323,9 +343,12 @@ int cmd_score(int argc, char** argv)
   s.model = model_file_open("malml score", model_path, &owned);
   if (s.model == NULL)
     return 1;
-  int failures =
-      extract_each((const char* const*) argv + optind, argc - optind, &o);
+  const char* const* targets = (const char* const*) argv + optind;
+  s.progress = progress_start(
+      "malml score", targets, argc - optind, o.follow_symlinks, shown);
+  int failures = extract_each(targets, argc - optind, &o);
   fflush(stdout);
+  progress_stop(s.progress);
   malml_model_free(owned);
   return failures != 0 ? 1 : 0;
 }

@@ -9,6 +9,7 @@
 
 #include "cli/common/extract.h"
 #include "cli/common/features_json.h"
+#include "cli/common/progress.h"
 #include "model/train/labels.h"
 
 /* A feature vector read before the join with the labels. */
@@ -23,6 +24,7 @@ typedef struct
   item* items;
   size_t n, cap;
   size_t not_pe, failures;
+  progress* progress;
 } collector;
 
 /* Takes ownership of v. */
@@ -112,6 +114,7 @@ static void scan_file(
     const malml_features* f)
 {
   collector* c = shared;
+  progress_tick(c->progress);
   if (!f->is_pe)
   {
     c->not_pe++;
@@ -137,7 +140,11 @@ static int scan_paths(collector* c, const char** paths, int n, int threads)
       .follow_symlinks = 1,
       .shared = c,
       .on_features = scan_file};
+  /* Scanning a corpus takes minutes: show it on a terminal. */
+  c->progress = progress_start("malml", paths, n, 1, PROGRESS_AUTO);
   int failures = extract_each(paths, n, &o);
+  progress_stop(c->progress);
+  c->progress = NULL;
   if (failures < 0)
     return -1;
   c->failures += (size_t) failures;
