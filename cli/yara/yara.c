@@ -6,10 +6,12 @@
  * and a progress line.  The scanning is in yara_scan.c and yara_run.c, the
  * option parser in yara_args.c.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <yara.h>
 
 #include "cli/yara/yara_args.h"
@@ -36,13 +38,16 @@
     YOPT_STRING, s, l, v, n, h, t, 0 \
   }
 
+/* -p not given: the number of cores, as malml's commands default to. */
+#define THREADS_UNSET LLONG_MIN
+
 /* Filled by the parser, read-only afterwards (threads share it). */
 static yara_config cfg = {
     .follow_symlinks = true,
     .timeout = 1000000,
     .worker_memory = 2048,
     .stack_size = DEFAULT_STACK_SIZE,
-    .threads = YR_MAX_THREADS,
+    .threads = THREADS_UNSET, /* check_arguments: cores, at most 32 */
     .max_strings_per_rule = DEFAULT_MAX_STRINGS_PER_RULE,
     .max_process_memory_chunk = DEFAULT_MAX_PROCESS_MEMORY_CHUNK,
 };
@@ -155,7 +160,8 @@ static yopt options[] = {
     I('p',
       "threads",
       &cfg.threads,
-      "use the specified NUMBER of threads to scan a directory",
+      "use the specified NUMBER of threads to scan a directory "
+      "(default: number of cores, at most 32)",
       "NUMBER"),
     I('a',
       "timeout",
@@ -189,7 +195,8 @@ static void print_help(void)
       "  - when any file or directory of a directory scan could not be "
       "scanned, the\n    scan goes on and the exit status is 1 "
       "(YARA exits 0);\n"
-      "  - -p 0 scans nothing and returns (YARA may hang);\n"
+      "  - -p defaults to the number of cores (YARA: 32), and -p 0 is an "
+      "error (YARA\n    scans nothing, and may hang);\n"
       "  - files are scanned in worker processes: -a limits each file "
       "(YARA: the whole\n    directory scan; -a 0: no limit), a file that "
       "overruns it or crashes a\n    parser is reported and the scan goes "
@@ -206,6 +213,20 @@ static int check_arguments(yara_config* c, int nargs)
   {
     fprintf(stderr, "maximum number of threads is %d\n", YR_MAX_THREADS);
     return EXIT_FAILURE;
+  }
+  /* YARA 4.2 scans nothing for -p 0 (and hangs past 64 files); malml's
+     commands refuse it, and so do we. */
+  if (c->threads != THREADS_UNSET && c->threads < 1)
+  {
+    fprintf(stderr, "error: -p takes 1 to %d threads\n", YR_MAX_THREADS);
+    return EXIT_FAILURE;
+  }
+  if (c->threads == THREADS_UNSET)
+  {
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    c->threads = cores < 1                ? 1
+                 : cores > YR_MAX_THREADS ? YR_MAX_THREADS
+                                          : cores;
   }
   if (nargs < 2)
   {

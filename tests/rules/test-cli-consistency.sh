@@ -1,0 +1,48 @@
+#!/bin/sh
+# The programs agree (issue 12, item 9): -p 0 is refused with a reason by
+# yara (exit 1, YARA's usage status) and by malml (exit 2); an -n out of
+# range says why; every --help names the version option and the default
+# thread count (the number of cores).
+set -u
+bin=$(dirname "${MALML_BIN:?MALML_BIN not set}")
+yara=${MALML_YARA:-$bin/yara}
+malml=$MALML_BIN
+fx=${MALML_FIXTURES:?MALML_FIXTURES not set}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0 fail=0
+ok() { pass=$((pass + 1)); }
+no() { echo "FAIL: $*"; fail=$((fail + 1)); }
+# expect STATUS PATTERN COMMAND...: exit status and a stderr line
+expect() {
+  want=$1 pattern=$2
+  shift 2
+  "$@" > /dev/null 2> "$tmp/err"
+  rc=$?
+  if [ $rc = "$want" ] && grep -q -- "$pattern" "$tmp/err"; then
+    ok
+  else
+    no "$*: exit $rc (want $want), stderr: $(head -3 "$tmp/err")"
+  fi
+}
+printf 'rule r { condition: true }\n' > "$tmp/r.yar"
+
+expect 1 "-p takes 1 to 32" "$yara" -p 0 -r "$tmp/r.yar" "$fx"
+expect 2 "-p takes a number" "$malml" score -p 0 "$fx"
+expect 2 "-p takes a number" "$malml" features -p 0 "$fx"
+expect 2 "-n takes 0 to 32" "$malml" score -n 40 "$fx"
+expect 2 "-a takes a number" "$malml" score -a 0 "$fx"
+
+if "$yara" --help | grep -q -- "--version" &&
+  "$yara" --help | grep -q "default: number of cores" &&
+  "$malml" --help | grep -q -- "--version" &&
+  "$malml" score -h | grep -q "default: number of cores" &&
+  "$malml" features -h | grep -q "default: number of cores"; then
+  ok
+else
+  no "--help: version option or thread default missing"
+fi
+# The default is really used: a directory scan without -p still works.
+if [ "$("$yara" -r "$tmp/r.yar" "$fx" | wc -l)" -gt 10 ]; then ok; else no "yara without -p"; fi
+echo "$pass passed, $fail failed"
+[ $fail = 0 ]
