@@ -9,7 +9,10 @@
 #     the scores through its modules callback; the project's Python package
 #     (python/malml) gives the scores `malml score` gives;
 #   - a go-yara program built against Debian's go-yara with no special flag
-#     prints, through malml-env, what our yara prints.
+#     prints, through malml-env, what our yara prints;
+#   - python/malml/dask_scan.py on a Dask LocalCluster loses no file and
+#     counts none twice when a worker is killed, and reports a file that
+#     loops inside pe as timed out (after its one retry).
 # Environment: MALML_BIN (the built malml; yara, malml-env and libyara/ are
 # beside it), MALML_FIXTURES, MALML_CORPUS.
 set -u
@@ -89,6 +92,17 @@ if (cd "$work/go/src/scan" && HOME=$work GOCACHE=$work/gocache GO111MODULE=off \
   fi
 else
   fail "go-yara program did not build: $(tail -n 3 "$work/gobuild")"
+fi
+
+# 6. Scale-out on Dask (python3-distributed): two worker processes on
+#    loopback, one killed mid-run, a file that loops in pe among the rest.
+if PYTHONPATH=$srcdir/python "$py" "$srcdir/tests/pipelines/check_dask.py" \
+  "$bindir/malml" "$srcdir/tests/hostile/make-hostile.py" \
+  "$fixtures"/pe/* "$fixtures"/notpe/* > "$work/dask" 2>&1; then
+  pass
+  grep '^dask:' "$work/dask"
+else
+  fail "dask: $(grep -v '^ ' "$work/dask" | tail -n 5)"
 fi
 
 # 5. malml-env says where it looked when the library is not there.

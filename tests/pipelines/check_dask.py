@@ -1,0 +1,88 @@
+"""Scale-out on a Dask LocalCluster of two worker processes on loopback:
+every file comes back exactly once, with malml's scores; a file that loops
+inside libyara's pe is reported as timed out (after one retry) while the
+rest of its batch is scanned; a worker killed mid-run loses nothing.
+
+usage: check_dask.py MALML_BIN HOSTILE_GENERATOR FILE...
+"""
+import importlib.util
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+
+from distributed import Client, LocalCluster
+
+from malml import dask_scan
+
+def fail(why):
+    print("check_dask: " + why, file=sys.stderr)
+    sys.exit(1)
+
+
+def looping_pe(generator, directory):
+    spec = importlib.util.spec_from_file_location("hostile", generator)
+    hostile = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(hostile)
+    path = os.path.join(directory, "resource-loop.exe")
+    hostile.write(path, hostile.resource_loop(32768))
+    return path
+
+
+def main(malml_bin, generator, files):
+    tmp = tempfile.mkdtemp()
+    loop = looping_pe(generator, tmp)
+    # Many small tasks, so that the kill lands mid-run.
+    paths = files * 8
+    paths = [p for p in paths] + [loop]
+    unique = sorted(set(paths))
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                           host="127.0.0.1", dashboard_address=None)
+    client = Client(cluster)
+    pids = list(client.run(os.getpid).values())
+    killed = threading.Event()
+
+    def kill_one():
+        os.kill(pids[0], signal.SIGKILL)
+        killed.set()
+
+    results = []
+    try:
+        for r in dask_scan.scan(client, unique, batch_size=2, timeout=2):
+            results.append(r)
+            if len(results) == 3:
+                kill_one()
+    finally:
+        client.close()
+        cluster.close()
+    if not killed.is_set():
+        fail("the worker was never killed")
+    got = [r["path"] for r in results]
+    if sorted(got) != unique:
+        dup = sorted({p for p in got if got.count(p) > 1})
+        fail("paths lost or doubled: %d results for %d files; doubled %s"
+             % (len(got), len(unique), dup[:3]))
+    by_path = {r["path"]: r for r in results}
+    lr = by_path[loop]
+    if "timed out" not in lr.get("error", "") or lr.get("attempts") != 2:
+        fail("the looping file: %s" % json.dumps(lr))
+    for path in files:
+        r = by_path[path]
+        cli = json.loads(subprocess.run(
+            [malml_bin, "score", "--json", "-p", "1", path], check=True,
+            capture_output=True, text=True).stdout)
+        if r.get("error") or r["is_pe"] != cli["is_pe"]:
+            fail("%s: %s" % (path, json.dumps(r)))
+        if cli["is_pe"] and abs(r["score"] - cli["scores"]["score"]) > 1e-7:
+            fail("%s: score %r vs malml score %r"
+                 % (path, r["score"], cli["scores"]["score"]))
+    print("dask: %d files, one result each, worker %d killed mid-run, "
+          "looping file: %s" % (len(unique), pids[0], lr["error"]))
+
+
+# Dask starts its workers by spawning: they import this file again.
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2], sys.argv[3:])
