@@ -77,22 +77,34 @@ static void count_error(void* ctx, const char* path, int err)
   (void) ctx, (void) path, (void) err;
 }
 
+long long progress_count(
+    const char* const* targets,
+    int ntargets,
+    int recursive,
+    int follow_symlinks,
+    const atomic_int* stop)
+{
+  long long count = 0;
+  walk_options o = {
+      .recursive = recursive,
+      .follow_symlinks = follow_symlinks,
+      .on_file = count_file,
+      .on_error = count_error,
+      .ctx = &count};
+  for (int i = 0; i < ntargets && !atomic_load(stop); i++)
+    walk_target(targets[i], &o);
+  return atomic_load(stop) ? -1 : count;
+}
+
 /* The same walk the run makes (recursive, the same symlink rule), only
    counting; the total shows once it is complete. */
 static void* counter_main(void* arg)
 {
   progress* p = arg;
-  long long count = 0;
-  walk_options o = {
-      .recursive = 1,
-      .follow_symlinks = p->follow_symlinks,
-      .on_file = count_file,
-      .on_error = count_error,
-      .ctx = &count};
-  for (int i = 0; i < p->ntargets && !atomic_load(&p->stop); i++)
-    walk_target(p->targets[i], &o);
-  if (!atomic_load(&p->stop))
-    atomic_store(&p->total, count);
+  long long n =
+      progress_count(p->targets, p->ntargets, 1, p->follow_symlinks, &p->stop);
+  if (n >= 0)
+    atomic_store(&p->total, n);
   return NULL;
 }
 

@@ -14,6 +14,8 @@
 #ifndef MALML_PROGRESS_H
 #define MALML_PROGRESS_H
 
+#include <stdatomic.h>
+
 typedef enum
 {
   PROGRESS_AUTO,  /* on a terminal only */
@@ -37,6 +39,16 @@ void progress_tick(progress* p);
 
 /* Draws the last line, ends it, and frees `p`. */
 void progress_stop(progress* p);
+
+/* Counts the regular files a walk of `targets` finds (recursive or not,
+   following symlinks or not, as the run walks them); gives up and returns
+   -1 as soon as *stop is set.  For a total shown beside the files done. */
+long long progress_count(
+    const char* const* targets,
+    int ntargets,
+    int recursive,
+    int follow_symlinks,
+    const atomic_int* stop);
 
 /* "1234 / 5000 files (24.7%), 85.2 files/s, 0:45 left" into buf: the line's
    text, for tests.  total < 0: not known yet. */

@@ -4,9 +4,16 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-struct progress
+#include "cli/common/progress.h"
+
+struct yara_progress
 {
   scan_shared* sh;
+  const char* target;
+  atomic_llong total; /* -1 until counted */
+  atomic_int counted; /* set to stop the count early */
+  pthread_t counter;
+  int counting;
   pthread_t thread;
   pthread_mutex_t lock;
   pthread_cond_t wake;
@@ -24,24 +31,40 @@ static double seconds_since(const struct timespec* t0)
 
 /* "\r" and erase-to-end so the line is redrawn in place; under the output
    lock so it never cuts an error message in two. */
-static void draw(progress* p, const char* end)
+static void draw(yara_progress* p, const char* end)
 {
-  double s = seconds_since(&p->start);
-  long long files = atomic_load(&p->sh->files_done);
+  char line[160];
+  progress_format(
+      line,
+      sizeof(line),
+      atomic_load(&p->sh->files_done),
+      atomic_load(&p->total),
+      seconds_since(&p->start));
   pthread_mutex_lock(&p->sh->out_lock);
   fprintf(
       stderr,
-      "\r\033[K%lld files, %.1f files/s, %lld errors%s",
-      files,
-      s > 0 ? (double) files / s : 0.0,
+      "\r\033[K%s, %lld errors%s",
+      line,
       (long long) atomic_load(&p->sh->errors),
       end);
   pthread_mutex_unlock(&p->sh->out_lock);
 }
 
+/* The total: the same walk the scan makes (-r, -N), only counting. */
+static void* counter_main(void* arg)
+{
+  yara_progress* p = arg;
+  const yara_config* cfg = p->sh->cfg;
+  long long n = progress_count(
+      &p->target, 1, cfg->recursive, cfg->follow_symlinks, &p->counted);
+  if (n >= 0)
+    atomic_store(&p->total, n);
+  return NULL;
+}
+
 static void* progress_main(void* arg)
 {
-  progress* p = arg;
+  yara_progress* p = arg;
   pthread_mutex_lock(&p->lock);
   while (!p->stop)
   {
@@ -61,14 +84,16 @@ static void* progress_main(void* arg)
   return NULL;
 }
 
-progress* progress_start(scan_shared* sh)
+yara_progress* yara_progress_start(scan_shared* sh, const char* target)
 {
   if (!isatty(STDERR_FILENO))
     return NULL;
-  progress* p = calloc(1, sizeof(*p));
+  yara_progress* p = calloc(1, sizeof(*p));
   if (p == NULL)
     return NULL;
   p->sh = sh;
+  p->target = target;
+  atomic_store(&p->total, -1);
   clock_gettime(CLOCK_MONOTONIC, &p->start);
   pthread_mutex_init(&p->lock, NULL);
   pthread_cond_init(&p->wake, NULL);
@@ -79,13 +104,18 @@ progress* progress_start(scan_shared* sh)
     free(p);
     return NULL;
   }
+  if (target != NULL)
+    p->counting = pthread_create(&p->counter, NULL, counter_main, p) == 0;
   return p;
 }
 
-void progress_stop(progress* p)
+void yara_progress_stop(yara_progress* p)
 {
   if (p == NULL)
     return;
+  atomic_store(&p->counted, 1);
+  if (p->counting)
+    pthread_join(p->counter, NULL);
   pthread_mutex_lock(&p->lock);
   p->stop = 1;
   pthread_cond_signal(&p->wake);

@@ -1,6 +1,7 @@
 /*
  * Private to yara: --progress, one line on stderr redrawn twice a second
- * (files done, files/s, errors), only when stderr is a terminal so that
+ * (files done, the total once a background walk of the target has counted
+ * it, files/s, time left, errors), only when stderr is a terminal so that
  * logs and pipes never see it.
  */
 #ifndef MALML_YARA_PROGRESS_H
@@ -8,11 +9,12 @@
 
 #include "cli/yara/yara_scan.h"
 
-typedef struct progress progress;
+typedef struct yara_progress yara_progress;
 
-/* NULL when stderr is not a terminal (or the thread cannot start). */
-progress* progress_start(scan_shared* sh);
+/* For a directory `target` (or NULL, as for a scan list: no total); NULL
+   when stderr is not a terminal (or the thread cannot start). */
+yara_progress* yara_progress_start(scan_shared* sh, const char* target);
 /* Prints the final line and frees; accepts NULL. */
-void progress_stop(progress* p);
+void yara_progress_stop(yara_progress* p);
 
 #endif

@@ -184,7 +184,10 @@ static int run(scan_shared* sh, const char* target, bool in_dir)
     fprintf(stderr, "error: %d\n", ERROR_INTERNAL_FATAL_ERROR);
     return EXIT_FAILURE;
   }
-  progress* pr = cfg->progress && in_dir ? progress_start(sh) : NULL;
+  yara_progress* pr =
+      cfg->progress && in_dir
+          ? yara_progress_start(sh, cfg->scan_list ? NULL : target)
+          : NULL;
   int rc = 0;
   if (!in_dir)
     workers_add_file(p, target);
@@ -193,7 +196,7 @@ static int run(scan_shared* sh, const char* target, bool in_dir)
   else
     workers_add_target(p, target);
   workers_finish(p);
-  progress_stop(pr);
+  yara_progress_stop(pr);
   /* Unlike YARA 4.2.3 (which exits 0), a file or directory that could not
      be scanned makes the exit status 1 once the scan has gone on through
      the rest: pipelines must be able to tell a complete scan from one that

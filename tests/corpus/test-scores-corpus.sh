@@ -1,0 +1,48 @@
+#!/bin/sh
+# On 100 corpus files (50 malware, 50 benign, the first by name): every
+# explanation `malml score -j -n 3` prints adds up, bias + the lines shown +
+# "other" = the margin within 1e-4, and `yara --output-format=json` gives
+# each file its sha256 and the very scores and level of `malml score -j`
+# (issue 12).
+set -u
+corpus=${MALML_CORPUS:-../corpus}
+malml=${MALML_BIN:?MALML_BIN not set}
+yara=${MALML_YARA:-$(dirname "$malml")/yara}
+if [ ! -d "$corpus/malware" ]; then
+  echo "SKIP: NO CORPUS at $corpus (lay it out with ../shared/corpus/unpack ../corpus)"
+  exit 77
+fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+for class in malware benign; do
+  ls "$corpus/$class" | sort | head -50 | sed "s|^|$corpus/$class/|"
+done > "$tmp/list"
+printf 'import "malml"\nrule scored { condition: malml.score >= 0 }\n' > "$tmp/r.yar"
+# shellcheck disable=SC2046
+"$malml" score -j -n 3 $(cat "$tmp/list") > "$tmp/score.jsonl" || exit 1
+"$yara" --output-format=json --scan-list "$tmp/r.yar" "$tmp/list" > "$tmp/yara.jsonl" || exit 1
+python3 - "$tmp/score.jsonl" "$tmp/yara.jsonl" <<'PY'
+import json, sys
+scored, worst, checked = {}, 0.0, 0
+for line in open(sys.argv[1]):
+    d = json.loads(line)
+    scored[d["path"]] = d
+    for name, e in d.get("explanations", {}).items():
+        total = e["bias"] + sum(t["contribution"] for t in e["top"])
+        total += e["other"]["contribution"]
+        worst = max(worst, abs(total - e["margin"]))
+        checked += 1
+assert checked >= 6 * 90, checked
+assert worst < 1e-4, worst
+files = 0
+for line in open(sys.argv[2]):
+    d = json.loads(line)
+    s = scored[d["path"]]
+    assert d["sha256"] == s["sha256"], d["path"]
+    if s["is_pe"]:
+        assert d["malml"]["scores"] == s["scores"], d["path"]
+        assert d["malml"]["level"] == s["level"], d["path"]
+    files += 1
+assert files == len(scored) == 100, (files, len(scored))
+print("%d explanations add up (worst %.2g); %d files agree" % (checked, worst, files))
+PY
