@@ -135,6 +135,7 @@ static uint8_t by_first[256][MAX_PER_CHAR]; /* pattern indices + 1, 0 ends */
  * rejects almost every position of a run before any compare. */
 static uint8_t first_two[65536 / 8];
 static uint8_t pattern_len[NPATTERNS];
+static uint32_t pattern_head[NPATTERNS]; /* first 4 bytes, as loaded */
 
 static int cpu_level(void);
 static int best_level; /* malml_pass_best(), set with the tables */
@@ -184,6 +185,8 @@ static void build_tables(void)
     while (by_first[first][n] != 0) n++;
     by_first[first][n] = (uint8_t) (p + 1); /* MAX_PER_CHAR is ample: 9 max */
     pattern_len[p] = (uint8_t) strlen(patterns[p].text);
+    if (pattern_len[p] >= 4)
+      memcpy(&pattern_head[p], patterns[p].text, 4);
     unsigned key = first << 8 | (uint8_t) patterns[p].text[1];
     first_two[key >> 3] |= (uint8_t) (1u << (key & 7));
   }
@@ -204,21 +207,31 @@ void malml_strings_init(malml_strings* s, const uint8_t* data, size_t size)
   s->size = size;
 }
 
-/* Kinds of pattern found in lower-case text t[0..len). */
-static uint32_t pattern_kinds(const uint8_t* t, size_t len)
+/* Kinds of pattern starting at the candidate positions cand[0..ncand) of
+ * lower-case text t[0..len) (positions whose two characters begin some
+ * pattern).  A pattern of 4 or more characters is first compared on its
+ * first four as one word. */
+static uint32_t
+pattern_kinds(const uint8_t* t, size_t len, const uint16_t* cand, size_t ncand)
 {
   uint32_t kinds = 0;
-  for (size_t i = 0; i + 1 < len; i++) /* every pattern has >= 2 chars */
+  for (size_t c = 0; c < ncand; c++)
   {
-    unsigned key = (unsigned) t[i] << 8 | t[i + 1];
-    if (!(first_two[key >> 3] & (1u << (key & 7))))
-      continue;
-    const uint8_t* cand = by_first[t[i]];
-    for (int k = 0; cand[k] != 0; k++)
+    size_t i = cand[c];
+    const uint8_t* by = by_first[t[i]];
+    for (int k = 0; by[k] != 0; k++)
     {
-      size_t p = cand[k] - 1u;
-      if (pattern_len[p] <= len - i &&
-          memcmp(t + i, patterns[p].text, pattern_len[p]) == 0)
+      size_t p = by[k] - 1u, plen = pattern_len[p];
+      if (plen > len - i)
+        continue;
+      if (plen >= 4)
+      {
+        uint32_t w;
+        memcpy(&w, t + i, 4);
+        if (w != pattern_head[p])
+          continue;
+      }
+      if (memcmp(t + i, patterns[p].text, plen) == 0)
         kinds |= patterns[p].kind;
     }
   }
@@ -279,24 +292,40 @@ static void count_kinds(
 static void analyse(malml_strings_stats* st, const uint8_t* text, size_t len)
 {
   uint8_t low[1024];
+  uint16_t cand[1024];
+  size_t ncand = 0;
   uint32_t or_bits = 0, and_bits = 0xff;
+  unsigned prev = 0; /* no pattern starts with 0x00 */
   size_t n = len < sizeof(low) ? len : sizeof(low);
+  /* One loop classifies, lower-cases and notes where a pattern may start
+   * (appending without a branch: most positions are not candidates). */
   for (size_t i = 0; i < n; i++)
   {
-    or_bits |= classes[text[i]];
-    and_bits &= classes[text[i]];
-    low[i] = lower[text[i]];
+    uint8_t k = classes[text[i]], c = lower[text[i]];
+    unsigned key = prev << 8 | c;
+    or_bits |= k;
+    and_bits &= k;
+    low[i] = c;
+    cand[ncand] = (uint16_t) (i - 1);
+    ncand += (first_two[key >> 3] >> (key & 7)) & 1;
+    prev = c;
   }
   st->total_length += len;
   if (len > st->max_length)
     st->max_length = len;
-  count_kinds(st, pattern_kinds(low, n), or_bits, len);
+  /* Most runs are a few characters of code or data that name nothing:
+   * everything below is skipped for them. */
+  uint32_t kinds = ncand ? pattern_kinds(low, n, cand, ncand) : 0;
+  if (kinds)
+    count_kinds(st, kinds, or_bits, len);
   if ((or_bits & (C_DOT | C_DIGIT)) == (C_DOT | C_DIGIT) && has_ipv4(low, n))
     st->ipv4++;
+  if (len < 32)
+    return;
   const uint32_t mixed = C_UPPER | C_LOWER | C_DIGIT;
   if (len >= 40 && (and_bits & C_B64) && (or_bits & mixed) == mixed)
     st->base64_runs++;
-  if (len >= 32 && (and_bits & C_HEX) && (or_bits & C_DIGIT) &&
+  if ((and_bits & C_HEX) && (or_bits & C_DIGIT) &&
       (or_bits & (C_UPPER | C_LOWER)))
     st->hex_runs++;
 }
