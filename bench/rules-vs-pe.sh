@@ -59,12 +59,14 @@ trap 'rm -rf "$tmp"' EXIT
 echo "dir: $dir ($files files, $((bytes / 1048576)) MB); $rounds rounds; $(nproc) CPUs; flags: ${YARA_FLAGS:-(none)}"
 echo "ours: $ours; upstream: $up ($("$up" --version))"
 
-# measure NAME FILE [FLAGS]: appends "wall cpu maxrss_kb" of one scan to FILE.
+# measure NAME FILE [FLAGS]: appends "wall cpu maxrss_kb" of one scan to
+# FILE; FLAGS (default YARA_FLAGS) go to yara.  GNU time's last line is the
+# numbers (a line before says when yara exited nonzero).
 measure() {
   # shellcheck disable=SC2086
   "$gtime" -f '%e %U %S %M' -o "$tmp/t" \
-    "$(prog "$1")" ${YARA_FLAGS:-} ${3:-} -r "$(rules "$1")" "$dir" > /dev/null 2>&1 || true
-  awk '{ printf "%s %.3f %s\n", $1, $2 + $3, $4 }' "$tmp/t" >> "$2"
+    "$(prog "$1")" ${3-${YARA_FLAGS:-}} -r "$(rules "$1")" "$dir" > /dev/null 2>&1 || true
+  tail -1 "$tmp/t" | awk '{ printf "%s %.3f %s\n", $1, $2 + $3, $4 }' >> "$2"
 }
 
 for n in $names; do measure "$n" "$tmp/warm"; done # page cache, model pages
