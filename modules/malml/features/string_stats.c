@@ -667,7 +667,7 @@ __attribute__((target("avx512f,avx512bw"))) static size_t feed_avx512(
 static int cpu_level(void)
 {
   __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx512bw"))
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw"))
     return MALML_PASS_AVX512;
   if (__builtin_cpu_supports("avx2"))
     return MALML_PASS_AVX2;
