@@ -5,16 +5,17 @@
 #include <string.h>
 
 #include "cli/common/sha256.h"
+#include "modules/malml/object_path.h"
 
 /* A float field, NaN when undefined (libyara's undefined float is a NaN). */
 static double field_float(YR_OBJECT* o, const char* field)
 {
-  return yr_object_get_float(o, field);
+  return malml_get_float_at(o, field);
 }
 
 static void field_string(YR_OBJECT* o, const char* field, char* buf, size_t n)
 {
-  SIZED_STRING* s = yr_object_get_string(o, field);
+  SIZED_STRING* s = malml_get_string_at(o, field);
   size_t len = s != NULL ? s->length : 0;
   if (len >= n)
     len = n - 1;
