@@ -73,7 +73,7 @@ static int make_lines(const float* v, const double* c, explain_line* lines)
     for (int k = first; k < first + size; k++)
     {
       if (c[k] == 0)
-        continue; /* not on any path: says nothing about this file */
+        continue; /* never split on where it matters for this file */
       explain_item item = {k, v[k], c[k]};
       l.contribution += c[k];
       l.moved++;
@@ -102,7 +102,9 @@ void explain(
     ntop = EXPLAIN_MAX_TOP;
   out->score = malml_model_score(m, g, v);
   out->margin = malml_model_margin(m, g, v);
-  malml_model_contributions(m, g, v, scratch, &out->bias);
+  /* Exact Shapley values; a hostile model too deep for them falls back to
+     path contributions, which add up all the same. */
+  malml_model_shap(m, g, v, scratch, &out->bias);
   int n = make_lines(v, scratch, lines);
   qsort(lines, (size_t) n, sizeof(lines[0]), by_magnitude);
   for (int i = 0; i < n; i++)

@@ -3,9 +3,9 @@
  *
  *   margin = bias + sum of the shown lines + "other"
  *
- * where the bias is the margin before any split and each contribution is
- * what a feature's splits moved the margin along the decision paths
- * (Saabas contributions, malml_model_contributions; exact, not sampled).
+ * where the bias is the expected margin (before any split) and each
+ * contribution is the feature's exact Shapley value under the trees
+ * (TreeSHAP, malml_model_shap: XGBoost's pred_contribs, not sampled).
  * Features that only mean something together are one line each: the byte
  * histogram (256 bins), each hashed bag (import, dll and section-name
  * buckets) and each section slot; such a line names its largest members.

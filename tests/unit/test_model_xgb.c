@@ -182,3 +182,50 @@ Test(model_xgb, predictions_equal_xgboost)
   scores_vary_with_input();
   metadata_round_trips();
 }
+
+/* Exact TreeSHAP (issue 12): each value equals XGBoost's pred_contribs
+ * (type 2) and bias + their sum is the margin. */
+Test(model_xgb, shap_matches_xgboost_and_sums_to_margin)
+{
+  double* mine = malloc(sizeof(double) * MALML_FEATURE_COUNT);
+  const int ncol = MALML_FEATURE_COUNT + 1;
+  double worst = 0;
+  for (int g = 0; g < MALML_MODEL_COUNT; g++)
+  {
+    size_t len;
+    float* want =
+        xgb_reference_predict(models.booster[g], vectors, NVEC, 2, &len);
+    cr_assert_eq(len, (size_t) NVEC * ncol);
+    for (int r = 0; r < NVEC; r += 7)
+    {
+      const float* v = vectors + (size_t) r * MALML_FEATURE_COUNT;
+      const float* w = want + (size_t) r * ncol;
+      double bias, sum = 0;
+      cr_assert_eq(malml_model_shap(model, g, v, mine, &bias), 0);
+      for (int i = 0; i < MALML_FEATURE_COUNT; i++)
+      {
+        double d = fabs(mine[i] - w[i]);
+        worst = d > worst ? d : worst;
+        cr_assert(
+            d < 1e-4,
+            "model %d vector %d feature %d: %f vs %f",
+            g,
+            r,
+            i,
+            mine[i],
+            w[i]);
+        sum += mine[i];
+      }
+      cr_assert(fabs(bias - w[MALML_FEATURE_COUNT]) < 1e-4);
+      double margin = malml_model_margin(model, g, v);
+      cr_assert(
+          fabs(bias + sum - margin) < 1e-4,
+          "sum %f, margin %f",
+          bias + sum,
+          margin);
+    }
+    free(want);
+  }
+  fprintf(stderr, "max |malml - xgboost| SHAP value: %.3g\n", worst);
+  free(mine);
+}

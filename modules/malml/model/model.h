@@ -87,6 +87,26 @@ void malml_model_contributions(
     double* contrib,
     double* bias);
 
+/*
+ * Exact SHAP values of sub-model g (TreeSHAP, as XGBoost's pred_contribs
+ * without approx_contribs): contrib[i] is feature i's Shapley value under
+ * the trees' own cover-weighted expectations, and *bias the expected
+ * margin (base margin plus each tree's root expectation, as for Saabas),
+ * so bias + sum(contrib) equals malml_model_margin.  Unlike Saabas values,
+ * a feature split on near the root does not take credit that belongs to
+ * the splits below it.  For explanations, not for the scan: a tree costs
+ * O(leaves x depth^2).  Returns 0, or -1 (contrib from Saabas instead)
+ * when a tree is deeper than MALML_SHAP_MAX_DEPTH, which only a hostile
+ * model file has.
+ */
+#define MALML_SHAP_MAX_DEPTH 64
+int malml_model_shap(
+    const malml_model* m,
+    int g,
+    const float* vector,
+    double* contrib,
+    double* bias);
+
 /* Free text such as "2026.11.26-1"; never NULL. */
 /* Names of sub-model g (0 .. MALML_MODEL_COUNT-1): its short name ("header"
  * .. "strings", "all") and the rule-visible field of its score

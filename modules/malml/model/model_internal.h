@@ -22,6 +22,7 @@ typedef struct
   uint32_t feature; /* bit 31: missing values go left */
   float split;      /* threshold; the leaf value at a leaf */
   float mean;       /* cover-weighted mean of the leaves below: Saabas */
+  float cover;      /* the file's cover (sum of hessians): TreeSHAP */
 } malml_node;
 
 #define MALML_NODE_DEFAULT_LEFT 0x80000000u

@@ -338,6 +338,7 @@ static void read_node(
   float cover = f32_at(p + 20);
   if (!isfinite(cover) || cover < 0)
     fail(r, "node %u has an invalid cover", base + at);
+  node->cover = cover;
   if (left == MALML_MODEL_NO_CHILD && right == MALML_MODEL_NO_CHILD)
   {
     node->left = node->right = -1;
