@@ -45,7 +45,7 @@ void progress_format(
     n = snprintf(
         buf,
         size,
-        "%lld / %lld files (%.1f%%), %.1f files/s",
+        "%lld / %lld files, %.1f%%, %.1f files/s",
         done,
         total,
         total > 0 ? 100.0 * (double) done / (double) total : 100.0,

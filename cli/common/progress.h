@@ -50,7 +50,7 @@ long long progress_count(
     int follow_symlinks,
     const atomic_int* stop);
 
-/* "1234 / 5000 files (24.7%), 85.2 files/s, 0:45 left" into buf: the line's
+/* "1234 / 5000 files, 24.7%, 85.2 files/s, 0:00:45 left" into buf: the line's
    text, for tests.  total < 0: not known yet. */
 void progress_format(
     char* buf,

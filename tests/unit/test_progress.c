@@ -15,15 +15,15 @@ Test(progress, line_with_and_without_a_total)
   char buf[160];
   progress_format(buf, sizeof(buf), 1234, 5000, 10.0);
   cr_assert_str_eq(
-      buf, "1234 / 5000 files (24.7%), 123.4 files/s, 0:00:31 left");
+      buf, "1234 / 5000 files, 24.7%, 123.4 files/s, 0:00:31 left");
   progress_format(buf, sizeof(buf), 1234, -1, 10.0);
   cr_assert_str_eq(buf, "1234 files, 123.4 files/s");
   progress_format(buf, sizeof(buf), 5000, 5000, 100.0);
-  cr_assert_str_eq(buf, "5000 / 5000 files (100.0%), 50.0 files/s");
+  cr_assert_str_eq(buf, "5000 / 5000 files, 100.0%, 50.0 files/s");
   progress_format(buf, sizeof(buf), 0, 0, 0.0);
-  cr_assert_str_eq(buf, "0 / 0 files (100.0%), 0.0 files/s");
+  cr_assert_str_eq(buf, "0 / 0 files, 100.0%, 0.0 files/s");
   progress_format(buf, sizeof(buf), 1, 100000, 1.0);
-  cr_assert_str_eq(buf, "1 / 100000 files (0.0%), 1.0 files/s, 27:46:39 left");
+  cr_assert_str_eq(buf, "1 / 100000 files, 0.0%, 1.0 files/s, 27:46:39 left");
 }
 
 /* Runs `malml features ARGS FIXTURES` with stdout discarded; returns
