@@ -1,5 +1,5 @@
 # Sourced by scripts/scan.sh and scripts/test.sh: installs Debian packages.
-# deps_install build|test
+# deps_install build|test|deb
 
 deps_build="build-essential autoconf automake libtool pkg-config
   libyara-dev libssl-dev libjansson-dev libmagic-dev libxgboost-dev"
@@ -14,10 +14,14 @@ deps_test="libcriterion-dev mingw-w64 yara python3 p7zip-full npm
   clang libclang-rt-dev valgrind
   python3-yara golang-go golang-github-hillu-go-yara-dev python3-distributed"
 
+# Debian packages: debhelper builds them, lintian checks them.
+deps_deb="debhelper lintian fakeroot git"
+
 deps_install()
 {
   pkgs=$deps_build
   [ "$1" = test ] && pkgs="$pkgs $deps_test"
+  [ "$1" = deb ] && pkgs="$pkgs $deps_deb"
   missing=""
   for p in $pkgs; do
     # npm may come with a Node.js installed outside Debian's packages.
