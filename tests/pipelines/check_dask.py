@@ -39,8 +39,11 @@ def main(malml_bin, generator, files):
     paths = files * 8
     paths = [p for p in paths] + [loop]
     unique = sorted(set(paths))
+    # death_timeout: workers left behind by a killed test (CI's timeout)
+    # close once the scheduler (this process) has been gone 10 s.
     cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                           host="127.0.0.1", dashboard_address=None)
+                           host="127.0.0.1", dashboard_address=None,
+                           death_timeout=10)
     client = Client(cluster)
     pids = list(client.run(os.getpid).values())
     killed = threading.Event()
