@@ -14,6 +14,7 @@ import sys
 import tempfile
 import threading
 
+import dask
 from distributed import Client, LocalCluster
 
 from malml import dask_scan
@@ -39,6 +40,9 @@ def main(malml_bin, generator, files):
     paths = files * 8
     paths = [p for p in paths] + [loop]
     unique = sorted(set(paths))
+    # A loaded CI machine starts workers slowly: generous connect timeouts.
+    dask.config.set({"distributed.comm.timeouts.connect": "120s",
+                     "distributed.comm.timeouts.tcp": "120s"})
     # death_timeout: workers left behind by a killed test (CI's timeout)
     # close once the scheduler (this process) has been gone 10 s.
     cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
