@@ -44,10 +44,11 @@ def main(malml_bin, generator, files):
     dask.config.set({"distributed.comm.timeouts.connect": "120s",
                      "distributed.comm.timeouts.tcp": "120s"})
     # death_timeout: workers left behind by a killed test (CI's timeout)
-    # close once the scheduler (this process) has been gone 10 s.
+    # close once the scheduler (this process) has been gone 2 minutes (it
+    # also bounds a worker's start, which takes long on a loaded machine).
     cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                            host="127.0.0.1", dashboard_address=None,
-                           death_timeout=10)
+                           death_timeout=120)
     client = Client(cluster)
     pids = list(client.run(os.getpid).values())
     killed = threading.Event()
