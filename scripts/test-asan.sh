@@ -9,7 +9,10 @@ cd "$(dirname "$0")/.."
 san="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
 mkdir -p build-asan
 cd build-asan
-[ -f Makefile ] || ../configure --quiet CFLAGS="-g -O1 $san" LDFLAGS="$san"
+# LIBS: libyara/libyara.so.9 is linked with -z defs and without LDFLAGS,
+# so the sanitizers' runtimes must come in through LIBS.
+[ -f Makefile ] || ../configure --quiet CFLAGS="-g -O1 $san" LDFLAGS="$san" \
+  LIBS="-lasan -lubsan"
 make -j"$(nproc)" > /dev/null
 for p in yara malml; do
   nm "$p" | grep -q ' __asan_init' || { echo "test-asan: $p has no ASan" >&2; exit 1; }
