@@ -37,7 +37,7 @@ head -c 524288 /dev/urandom > "$tmp/block"
 awk 'BEGIN { for (i = 0; i < 12000; i++)
   printf "http://host%d.example.invalid/a.exe C:\\Windows\\System32\\cmd.exe %d\n", i, i }' |
   head -c 262144 >> "$tmp/block"
-awk 'BEGIN { for (i = 0; i < 12000; i++) printf "S\0o\0f\0t\0w\0a\0r\0e\0%c\0", 65 + i % 26 }' |
+awk 'BEGIN { for (i = 0; i < 20000; i++) printf "S\0o\0f\0t\0w\0a\0r\0e\0%c\0", 65 + i % 26 }' |
   head -c 262144 >> "$tmp/block"
 mkdir "$tmp/1MiB"
 cat "$pe" "$tmp/block" > "$tmp/1MiB/0.exe"
