@@ -28,7 +28,7 @@ $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $debs yara > "$wo
   tail -n 20 "$work/install.log"; echo "test-deb: apt-get install FAILED"; exit 1; }
 status=0
 # The main job from the installed paths, on PE files built here.
-sh tests/fixtures/make-fixtures.sh "$work/fixtures" > /dev/null
+sh tests/fixtures/make-fixtures.sh "$work/fixtures" > /dev/null 2>&1
 malml-yara -r /usr/share/malml/rules/malml.yar "$work/fixtures" > "$work/a" || status=1
 malml-env yara -r /usr/share/malml/rules/malml.yar "$work/fixtures" > "$work/b" || status=1
 sort "$work/a" > "$work/a.s"; sort "$work/b" > "$work/b.s"
