@@ -234,7 +234,8 @@ static void visit(walker* w, char* path, int top)
     enter_dir(w, path, &st);
   else
   {
-    if (top && w->opts->report_special && !S_ISDIR(st.st_mode))
+    /* A symlink is here only when -N asked not to follow it. */
+    if (w->opts->report_special && !S_ISDIR(st.st_mode) && !S_ISLNK(st.st_mode))
       report(w, path, WALK_NOT_REGULAR);
     free(path); /* devices, fifos, sockets, and symlinks not followed */
   }

@@ -25,11 +25,11 @@ typedef struct
      at least `skip_larger` bytes go to on_skip instead of on_file. */
   long long skip_larger;
   void (*on_skip)(void* ctx, const char* path, long long size);
-  /* Optional.  A target (not an entry found inside a directory) that is
-     neither a regular file nor a directory (a device, FIFO or socket) goes
-     to on_error with WALK_NOT_REGULAR instead of being skipped: a program
-     given /dev/null or a pipe must say it scanned nothing.  Entries inside
-     directories are skipped, as YARA does. */
+  /* Optional.  A target or an entry inside a directory that is neither a
+     regular file nor a directory (a device, FIFO or socket) goes to
+     on_error with WALK_NOT_REGULAR instead of being skipped: a program
+     given /dev/null, a pipe, or a share holding one, must say what it did
+     not scan.  Without it they are skipped in silence, as YARA does. */
   int report_special;
 } walk_options;
 

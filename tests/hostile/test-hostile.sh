@@ -164,6 +164,13 @@ grep -qxF "scored $files/normal-fixture.exe" "$tmp/tree" ||
 must_print=$(echo "$must_print" | grep -v -e '^tiny' -e '^lfanew-')  # not PE
 check_dir "yara -r TREE" $rc "$tmp/tree" "$tmp/tree.err"
 
+# malml's commands name a FIFO met inside a tree (yara skips it, as YARA).
+timeout "$dir_limit" "$malml" features -a "$limit" "$work/special" > "$tmp/out" 2> "$tmp/err"
+rc=$?
+if [ $rc -ne 1 ] || ! grep -qF "$work/special/fifo: not a regular file" "$tmp/err"; then
+  fail "malml features on a tree with a FIFO: exit $rc, stderr '$(head -n 2 "$tmp/err")'"
+else echo "ok: malml features TREE: $(grep -F fifo "$tmp/err")"; fi
+
 # Special targets: reported by name, exit 1, never a hang.
 for t in "$work/special/fifo" "$work/special/self-loop" /dev/null; do
   for cmd in "$malml features" "$malml score"; do
