@@ -92,6 +92,18 @@ int extract_each(
 /* Parses a -p THREADS argument: a whole number from 1 to 256; -1 if not. */
 int extract_threads_arg(const char* text);
 
+/* The usage lines of the options every extract_each command takes (its
+ * printf argument: EXTRACT_DEFAULT_TIMEOUT, for the one %.0f). */
+#define EXTRACT_USAGE_OPTIONS                                            \
+  "  -p THREADS  files scanned at once, each in its own process\n"       \
+  "              (default: number of cores)\n"                           \
+  "  -a SECONDS  time limit per file (default %.0f); a file that\n"      \
+  "              overruns it is reported and the scan goes on\n"         \
+  "  -N          do not follow symlinks inside directories\n"            \
+  "  --progress  files done, total, rate and time left on stderr even\n" \
+  "              when it is not a terminal (a line every 10 s; on a\n"   \
+  "              terminal the line is always shown)\n"
+
 /* Parses a -a SECONDS argument: a whole number from 1 to 1000000; -1 if
  * not. */
 double extract_timeout_arg(const char* text);

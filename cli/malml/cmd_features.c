@@ -43,15 +43,7 @@ static void usage(FILE* out)
       "usage: malml features [-p THREADS] [-a SECONDS] [-N] PATH...\n"
       "Prints one JSON object per file (directories are walked\n"
       "recursively): path, sha256, is_pe, schema, named features and the\n"
-      "vector of each group.\n"
-      "  -p THREADS  files scanned at once, each in its own process\n"
-      "              (default: number of cores)\n"
-      "  -a SECONDS  time limit per file (default %.0f); a file that\n"
-      "              overruns it is reported and the scan goes on\n"
-      "  -N          do not follow symlinks inside directories\n"
-      "  --progress  files done, total, rate and time left on stderr even\n"
-      "              when it is not a terminal (a line every 10 s; on a\n"
-      "              terminal the line is always shown)\n",
+      "vector of each group.\n" EXTRACT_USAGE_OPTIONS,
       EXTRACT_DEFAULT_TIMEOUT);
 }
 

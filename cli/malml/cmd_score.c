@@ -264,20 +264,14 @@ static void usage(FILE* out)
       "Prints the scores of each PE file (directories are walked\n"
       "recursively) and, for each score, the features that moved it\n"
       "most: exact SHAP values in log-odds (TreeSHAP, as XGBoost's\n"
-      "pred_contribs; positive = towards malicious).  They add up: log-odds = base +\n"
+      "pred_contribs; positive = towards malicious).  They add up: log-odds = "
+      "base +\n"
       "the lines shown + the \"other features\" line.  The byte histogram,\n"
       "each hashed bag and each section slot is one line.\n"
       "  -m MODEL    model file (default: the model compiled in)\n"
       "  -j, --json  one JSON object per file\n"
-      "  -n TOP      lines shown per score (default 5, at most %d)\n"
-      "  -p THREADS  files scanned at once, each in its own process\n"
-      "              (default: number of cores)\n"
-      "  -a SECONDS  time limit per file (default %.0f); a file that\n"
-      "              overruns it is reported and the scan goes on\n"
-      "  -N          do not follow symlinks inside directories\n"
-      "  --progress  files done, total, rate and time left on stderr even\n"
-      "              when it is not a terminal (a line every 10 s; on a\n"
-      "              terminal the line is always shown)\n",
+      "  -n TOP      lines shown per score (default 5, at most "
+      "%d)\n" EXTRACT_USAGE_OPTIONS,
       EXPLAIN_MAX_TOP,
       EXTRACT_DEFAULT_TIMEOUT);
 }
