@@ -397,6 +397,17 @@ def exact_pe32():
     return pe.bytes(), (1 << 24) + 1
 
 
+def exact_overflow():
+    # PE32+ reserves and commits are uint64 that pe hands out as int64, so
+    # reserve - commit can overflow int64 (found by fuzz_features under
+    # UBSan): stack 2^63 over 1, heap 2^63-1 under 2^63. malml's difference
+    # must still equal YARA's own `-` on the two pe fields.
+    pe = PE(AMD64)
+    pe.opt.update(SizeOfStackReserve=1 << 63, SizeOfStackCommit=1,
+                  SizeOfHeapReserve=(1 << 63) - 1, SizeOfHeapCommit=1 << 63)
+    return pe.bytes()
+
+
 def sparse_4g():
     # A sparse file over 4 GiB with a section straddling the 4 GiB mark and
     # an overlay past it (issue 10, item 2: the 3 GiB file that ran 19 s).
@@ -437,6 +448,7 @@ KINDS = [  # name, expectation, builder
     for n in (0, 1, 2, 4, 32, 63, 64)] + [
     ("exact-pe32plus.exe", "ok", exact_pe32plus),
     ("exact-pe32.exe", "ok", exact_pe32),
+    ("exact-overflow.exe", "ok", exact_overflow),
     ("sparse-4g.exe", "slow", sparse_4g),
 ]
 

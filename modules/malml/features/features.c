@@ -33,11 +33,16 @@ static float num(int64_t x)
   return x == MALML_PE_MISSING ? NAN : (float) x;
 }
 
-/* a - b, or MALML_PE_MISSING when either is. */
+/* a - b, or MALML_PE_MISSING when either is. pe gives PE32+ reserves as
+ * int64 read from uint64 fields, so a hostile header can make a - b
+ * overflow; subtract modulo 2^64, which is what YARA's own `-` on the same
+ * two pe fields gives, so a rule comparing the two still sees equal values
+ * (signed overflow would be undefined behaviour). */
 static int64_t exact_dif(int64_t a, int64_t b)
 {
-  return (a == MALML_PE_MISSING || b == MALML_PE_MISSING) ? MALML_PE_MISSING
-                                                          : a - b;
+  if (a == MALML_PE_MISSING || b == MALML_PE_MISSING)
+    return MALML_PE_MISSING;
+  return (int64_t) ((uint64_t) a - (uint64_t) b);
 }
 
 static float ratio(double a, double b)

@@ -6,63 +6,15 @@
  */
 #include "modules/malml/features/pe_view.h"
 
+#include "modules/malml/features/object_read.h"
+
 #include <string.h>
 #include <yara/modules.h>
-
-/* Integer at a dotted path of plain members ("linker_version.major").
- * YARA's own path lookup takes printf-like patterns it parses itself, so a
- * path cannot be passed through "%s"; walking members is also cheaper. */
-static int64_t get_int(YR_OBJECT* obj, const char* path)
-{
-  char part[64];
-  while (obj != NULL && *path != '\0')
-  {
-    size_t n = strcspn(path, ".");
-    if (n >= sizeof(part))
-      return MALML_PE_MISSING;
-    memcpy(part, path, n);
-    part[n] = '\0';
-    obj = obj->type == OBJECT_TYPE_STRUCTURE ? yr_object_lookup_field(obj, part)
-                                             : NULL;
-    path += n + (path[n] == '.');
-  }
-  if (obj == NULL || obj->type != OBJECT_TYPE_INTEGER ||
-      obj->value.i == (int64_t) YR_UNDEFINED)
-    return MALML_PE_MISSING;
-  return obj->value.i;
-}
-
-/* Integer member `field` of structure `st`, or MISSING. */
-static int64_t member_int(YR_OBJECT* st, const char* field)
-{
-  YR_OBJECT* o = st ? yr_object_lookup_field(st, field) : NULL;
-  if (o == NULL || o->type != OBJECT_TYPE_INTEGER ||
-      o->value.i == (int64_t) YR_UNDEFINED)
-    return MALML_PE_MISSING;
-  return o->value.i;
-}
-
-/* String member `field` of structure `st`, or NULL. */
-static SIZED_STRING* member_str(YR_OBJECT* st, const char* field)
-{
-  YR_OBJECT* o = st ? yr_object_lookup_field(st, field) : NULL;
-  if (o == NULL || o->type != OBJECT_TYPE_STRING)
-    return NULL;
-  return o->value.ss;
-}
-
-static int array_len(YR_OBJECT* st, const char* field, YR_OBJECT** array)
-{
-  *array = st ? yr_object_lookup_field(st, field) : NULL;
-  if (*array == NULL || (*array)->type != OBJECT_TYPE_ARRAY)
-    return 0;
-  return yr_object_array_length(*array);
-}
 
 static void read_sections(YR_OBJECT* pe, malml_pe* out)
 {
   YR_OBJECT* array;
-  int n = array_len(pe, "sections", &array);
+  int n = malml_obj_array(pe, "sections", &array);
   out->nsections = 0;
   for (int i = 0; i < n && out->nsections < MALML_PE_MAX_SECTIONS; i++)
   {
@@ -70,7 +22,7 @@ static void read_sections(YR_OBJECT* pe, malml_pe* out)
     if (st == NULL)
       continue;
     malml_pe_section* s = &out->sections[out->nsections++];
-    SIZED_STRING* name = member_str(st, "name");
+    SIZED_STRING* name = malml_obj_member_str(st, "name");
     s->name_len = 0;
     if (name != NULL)
     {
@@ -78,68 +30,68 @@ static void read_sections(YR_OBJECT* pe, malml_pe* out)
       memcpy(s->name, name->c_string, s->name_len);
     }
     s->name[s->name_len] = '\0';
-    s->raw_offset = member_int(st, "raw_data_offset");
-    s->raw_size = member_int(st, "raw_data_size");
-    s->virtual_address = member_int(st, "virtual_address");
-    s->virtual_size = member_int(st, "virtual_size");
-    s->characteristics = member_int(st, "characteristics");
+    s->raw_offset = malml_obj_member_int(st, "raw_data_offset");
+    s->raw_size = malml_obj_member_int(st, "raw_data_size");
+    s->virtual_address = malml_obj_member_int(st, "virtual_address");
+    s->virtual_size = malml_obj_member_int(st, "virtual_size");
+    s->characteristics = malml_obj_member_int(st, "characteristics");
   }
 }
 
 static void read_directories(YR_OBJECT* pe, malml_pe* out)
 {
   YR_OBJECT* array;
-  int n = array_len(pe, "data_directories", &array);
+  int n = malml_obj_array(pe, "data_directories", &array);
   for (int i = 0; i < 16; i++)
     out->dir_size[i] =
-        i < n ? member_int(yr_object_array_get_item(array, 0, i), "size")
+        i < n ? malml_obj_member_int(yr_object_array_get_item(array, 0, i), "size")
               : MALML_PE_MISSING;
 }
 
 int malml_pe_read(YR_OBJECT* pe, malml_pe* out)
 {
-  if (get_int(pe, "is_pe") != 1)
+  if (malml_obj_int(pe, "is_pe") != 1)
     return 0;
-  out->machine = get_int(pe, "machine");
-  out->characteristics = get_int(pe, "characteristics");
-  out->dll_characteristics = get_int(pe, "dll_characteristics");
-  out->subsystem = get_int(pe, "subsystem");
-  out->timestamp = get_int(pe, "timestamp");
-  out->opthdr_magic = get_int(pe, "opthdr_magic");
-  out->size_of_optional_header = get_int(pe, "size_of_optional_header");
-  out->number_of_rva_and_sizes = get_int(pe, "number_of_rva_and_sizes");
-  out->size_of_code = get_int(pe, "size_of_code");
-  out->size_of_initialized_data = get_int(pe, "size_of_initialized_data");
-  out->size_of_uninitialized_data = get_int(pe, "size_of_uninitialized_data");
-  out->size_of_image = get_int(pe, "size_of_image");
-  out->size_of_headers = get_int(pe, "size_of_headers");
-  out->image_base = get_int(pe, "image_base");
-  out->section_alignment = get_int(pe, "section_alignment");
-  out->file_alignment = get_int(pe, "file_alignment");
-  out->checksum = get_int(pe, "checksum");
-  out->size_of_stack_reserve = get_int(pe, "size_of_stack_reserve");
-  out->size_of_stack_commit = get_int(pe, "size_of_stack_commit");
-  out->size_of_heap_reserve = get_int(pe, "size_of_heap_reserve");
-  out->size_of_heap_commit = get_int(pe, "size_of_heap_commit");
-  out->linker_major = get_int(pe, "linker_version.major");
-  out->linker_minor = get_int(pe, "linker_version.minor");
-  out->os_major = get_int(pe, "os_version.major");
-  out->subsystem_major = get_int(pe, "subsystem_version.major");
-  out->entry_point = get_int(pe, "entry_point");
-  out->entry_point_rva = get_int(pe, "entry_point_raw");
-  out->overlay_offset = get_int(pe, "overlay.offset");
-  out->overlay_size = get_int(pe, "overlay.size");
-  out->number_of_resources = get_int(pe, "number_of_resources");
-  out->number_of_signatures = get_int(pe, "number_of_signatures");
-  out->rich_length = get_int(pe, "rich_signature.length");
-  out->number_of_exports = get_int(pe, "number_of_exports");
+  out->machine = malml_obj_int(pe, "machine");
+  out->characteristics = malml_obj_int(pe, "characteristics");
+  out->dll_characteristics = malml_obj_int(pe, "dll_characteristics");
+  out->subsystem = malml_obj_int(pe, "subsystem");
+  out->timestamp = malml_obj_int(pe, "timestamp");
+  out->opthdr_magic = malml_obj_int(pe, "opthdr_magic");
+  out->size_of_optional_header = malml_obj_int(pe, "size_of_optional_header");
+  out->number_of_rva_and_sizes = malml_obj_int(pe, "number_of_rva_and_sizes");
+  out->size_of_code = malml_obj_int(pe, "size_of_code");
+  out->size_of_initialized_data = malml_obj_int(pe, "size_of_initialized_data");
+  out->size_of_uninitialized_data = malml_obj_int(pe, "size_of_uninitialized_data");
+  out->size_of_image = malml_obj_int(pe, "size_of_image");
+  out->size_of_headers = malml_obj_int(pe, "size_of_headers");
+  out->image_base = malml_obj_int(pe, "image_base");
+  out->section_alignment = malml_obj_int(pe, "section_alignment");
+  out->file_alignment = malml_obj_int(pe, "file_alignment");
+  out->checksum = malml_obj_int(pe, "checksum");
+  out->size_of_stack_reserve = malml_obj_int(pe, "size_of_stack_reserve");
+  out->size_of_stack_commit = malml_obj_int(pe, "size_of_stack_commit");
+  out->size_of_heap_reserve = malml_obj_int(pe, "size_of_heap_reserve");
+  out->size_of_heap_commit = malml_obj_int(pe, "size_of_heap_commit");
+  out->linker_major = malml_obj_int(pe, "linker_version.major");
+  out->linker_minor = malml_obj_int(pe, "linker_version.minor");
+  out->os_major = malml_obj_int(pe, "os_version.major");
+  out->subsystem_major = malml_obj_int(pe, "subsystem_version.major");
+  out->entry_point = malml_obj_int(pe, "entry_point");
+  out->entry_point_rva = malml_obj_int(pe, "entry_point_raw");
+  out->overlay_offset = malml_obj_int(pe, "overlay.offset");
+  out->overlay_size = malml_obj_int(pe, "overlay.size");
+  out->number_of_resources = malml_obj_int(pe, "number_of_resources");
+  out->number_of_signatures = malml_obj_int(pe, "number_of_signatures");
+  out->rich_length = malml_obj_int(pe, "rich_signature.length");
+  out->number_of_exports = malml_obj_int(pe, "number_of_exports");
   out->number_of_imported_functions =
-      get_int(pe, "number_of_imported_functions");
-  out->number_of_imports = get_int(pe, "number_of_imports");
+      malml_obj_int(pe, "number_of_imported_functions");
+  out->number_of_imports = malml_obj_int(pe, "number_of_imports");
   out->number_of_delayed_imported_functions =
-      get_int(pe, "number_of_delayed_imported_functions");
-  out->number_of_delayed_imports = get_int(pe, "number_of_delayed_imports");
-  int64_t ns = get_int(pe, "number_of_sections");
+      malml_obj_int(pe, "number_of_delayed_imported_functions");
+  out->number_of_delayed_imports = malml_obj_int(pe, "number_of_delayed_imports");
+  int64_t ns = malml_obj_int(pe, "number_of_sections");
   out->number_of_sections = ns == MALML_PE_MISSING ? 0 : (int) ns;
   read_directories(pe, out);
   read_sections(pe, out);
@@ -154,20 +106,20 @@ static void foreach_in(
     void* ctx)
 {
   YR_OBJECT* dlls;
-  int ndlls = array_len(pe, field, &dlls);
+  int ndlls = malml_obj_array(pe, field, &dlls);
   for (int d = 0; d < ndlls; d++)
   {
     YR_OBJECT* dll = yr_object_array_get_item(dlls, 0, d);
-    SIZED_STRING* name = member_str(dll, "library_name");
+    SIZED_STRING* name = malml_obj_member_str(dll, "library_name");
     YR_OBJECT* funcs;
-    int nfuncs = array_len(dll, "functions", &funcs);
+    int nfuncs = malml_obj_array(dll, "functions", &funcs);
     if (name == NULL)
       continue;
     for (int f = 0; f < nfuncs; f++)
     {
       YR_OBJECT* st = yr_object_array_get_item(funcs, 0, f);
-      int64_t ordinal = member_int(st, "ordinal");
-      SIZED_STRING* fname = member_str(st, "name");
+      int64_t ordinal = malml_obj_member_int(st, "ordinal");
+      SIZED_STRING* fname = malml_obj_member_str(st, "name");
       /* pe names ordinal imports too ("ord123" or a looked-up name); the
        * token keeps what the file holds: the ordinal. */
       if (ordinal != MALML_PE_MISSING)

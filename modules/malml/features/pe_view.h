@@ -11,11 +11,13 @@
 #include <stdint.h>
 #include <yara/object.h>
 
+#include "modules/malml/features/object_read.h"
+
 /* As the pe module (MAX_PE_SECTIONS). */
 #define MALML_PE_MAX_SECTIONS 96
 
-/* An integer the pe module left undefined. */
-#define MALML_PE_MISSING INT64_MIN
+/* An integer the pe module left undefined (YARA's own sentinel). */
+#define MALML_PE_MISSING MALML_MISSING
 
 typedef struct
 {
