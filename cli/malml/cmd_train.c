@@ -16,6 +16,7 @@
 #include "cli/malml/commands.h"
 #include "config.h"
 #include "model/train/dataset.h"
+#include "model/train/train_external.h"
 #include "model/train/train_run.h"
 #include "model/train/train_weights.h"
 
@@ -26,6 +27,8 @@ static void usage(FILE* out)
   fprintf(
       out,
       "usage: malml train -l LABELS -o MODEL [options] CORPUS...\n"
+      "       malml train --plan DIR -l LABELS [options] HASHES\n"
+      "       malml train --from-xgboost DIR -l LABELS -o MODEL [options]\n"
       "CORPUS: directories or files to scan, or `malml features` output\n"
       "(*.jsonl, - for stdin); LABELS: TSV of sha256, label (1 malware),\n"
       "group, family, source.\n"
@@ -70,7 +73,46 @@ static void usage(FILE* out)
       "               is malml-" PACKAGE_VERSION
       "-seed1, and a name starting\n"
       "               with malml- draws a warning\n"
-      "  --name NAME  the same as -V\n");
+      "  --name NAME  the same as -V\n"
+      "Fits made elsewhere (python3 -m malml.dask_train runs both steps):\n"
+      "  --plan DIR   write what to fit into DIR: plan.json (each\n"
+      "               sub-model's columns, XGBoost parameters, folds) and\n"
+      "               folds.tsv, for the files of HASHES (a sha256 a line)\n"
+      "  --from-xgboost DIR\n"
+      "               the model file from DIR's fits (NAME.json per\n"
+      "               sub-model, oof.tsv, fit.json): thresholds and\n"
+      "               validation as above; give the -l, -v, -k, -s, -r, -d,\n"
+      "               -e, -M, -c, -X of the plan (no -K, -F or -W)\n");
+}
+
+/* --plan and --from-xgboost: what the fits elsewhere cannot do (the
+ * refitting views and sample weights need the vectors) is refused. */
+static int check_external(const train_options* o, int npositional)
+{
+  const char* why = NULL;
+  if (o->plan_dir != NULL && o->import_dir != NULL)
+    why = "--plan and --from-xgboost are two steps, give one";
+  else if (o->labels == NULL)
+    why = "-l LABELS is needed";
+  else if (o->plan_dir != NULL && npositional != 1)
+    why = "--plan takes one file of sha256s";
+  else if (o->import_dir != NULL && (o->out == NULL || npositional != 0))
+    why = "--from-xgboost takes -o MODEL and no CORPUS";
+  else if (o->kind_view || o->fold_dir != NULL)
+    why =
+        "-K and -F refit, which needs the vectors: not with fits made "
+        "elsewhere";
+  else if (o->weighting != TRAIN_WEIGHT_CLASS)
+    why = "-W/-B weights need the vectors: not with fits made elsewhere";
+  else if (
+      (o->folds < 2 && !(o->by_collection && o->folds == 0)) ||
+      o->xgb.max_rounds < o->xgb.check_every || o->xgb.nthread < 1)
+    why = "bad -k, -r or -p";
+  if (why == NULL)
+    return 0;
+  fprintf(stderr, "malml train: %s\n", why);
+  usage(stderr);
+  return -1;
 }
 
 /* Long on purpose: one case per option. */
@@ -80,6 +122,8 @@ static int parse_options(int argc, char** argv, train_options* o)
   optind = 1;
   static const struct option longopts[] = {
       {"name", required_argument, NULL, 'V'},
+      {"plan", required_argument, NULL, 'P'},
+      {"from-xgboost", required_argument, NULL, 'I'},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
   while ((c = getopt_long(
@@ -134,6 +178,12 @@ static int parse_options(int argc, char** argv, train_options* o)
     case 'V':
       o->version = optarg;
       break;
+    case 'P':
+      o->plan_dir = optarg;
+      break;
+    case 'I':
+      o->import_dir = optarg;
+      break;
     case 'B':
       o->weighting = TRAIN_WEIGHT_TOOLCHAINS;
       break;
@@ -165,6 +215,8 @@ static int parse_options(int argc, char** argv, train_options* o)
       return c == 'h' ? 1 : -1;
     }
   }
+  if (o->plan_dir != NULL || o->import_dir != NULL)
+    return check_external(o, argc - optind);
   if (o->labels == NULL || o->out == NULL || optind >= argc ||
       (o->folds < 2 && !(o->by_collection && o->folds == 0)) ||
       o->xgb.max_rounds < o->xgb.check_every || o->xgb.nthread < 1)
@@ -237,6 +289,60 @@ static int load(const train_options* o, char** targets, int n, dataset* d)
   return 0;
 }
 
+/* --plan: the split and what each sub-model sees, for fits elsewhere. */
+static int plan(train_options* o, const char* hashes)
+{
+  dataset d = {0};
+  train_split sp = {.fold = NULL};
+  int rc = dataset_load_hashes(&d, hashes, o->labels);
+  if (rc == 0)
+    rc = train_make_split(o, &d, &sp);
+  if (rc == 0)
+    rc = external_plan_write(o, &d, &sp, o->plan_dir);
+  if (rc == 0)
+    fprintf(
+        stderr,
+        "%zu labelled files (%zu unlabelled, %zu duplicates left out) in %d "
+        "folds: plan in %s\n",
+        d.n,
+        d.unlabelled,
+        d.duplicates,
+        sp.k,
+        o->plan_dir);
+  free(sp.fold);
+  dataset_free(&d);
+  return rc == 0 ? 0 : 1;
+}
+
+/* --from-xgboost: the model file from fits made elsewhere, through the
+ * same threshold choice, validation and model_build as a local run. */
+static int from_xgboost(train_options* o)
+{
+  dataset d = {0};
+  train_split sp = {.fold = NULL};
+  cv_result r[MODELS] = {{0}};
+  char folds[4096], paths[MODELS][4096];
+  const char* p[MODELS];
+  static char trainer[64];
+  snprintf(
+      trainer, sizeof(trainer), "xgboost.dask via malml %s", PACKAGE_VERSION);
+  o->trainer = trainer;
+  snprintf(folds, sizeof(folds), "%s/folds.tsv", o->import_dir);
+  name_model(o);
+  int rc = dataset_load_hashes(&d, folds, o->labels);
+  if (rc == 0)
+    rc = train_make_split(o, &d, &sp);
+  if (rc == 0)
+    rc = external_import(&d, &sp, o->import_dir, r, paths);
+  for (int g = 0; g < MODELS; g++) p[g] = paths[g];
+  if (rc == 0)
+    rc = train_finish(o, &d, &sp, NULL, r, p);
+  for (int g = 0; g < MODELS; g++) cv_result_free(&r[g]);
+  free(sp.fold);
+  dataset_free(&d);
+  return rc == 0 ? 0 : 1;
+}
+
 int cmd_train(int argc, char** argv)
 {
   train_options o = {
@@ -251,6 +357,10 @@ int cmd_train(int argc, char** argv)
   int rc = parse_options(argc, argv, &o);
   if (rc != 0)
     return rc > 0 ? 0 : 2;
+  if (o.plan_dir != NULL)
+    return plan(&o, argv[optind]);
+  if (o.import_dir != NULL)
+    return from_xgboost(&o);
   name_model(&o);
   if (o.work_dir)
     snprintf(dir, sizeof(dir), "%s", o.work_dir);

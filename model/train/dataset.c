@@ -163,9 +163,12 @@ static int by_string(const void* a, const void* b)
   return strcmp(*(char* const*) a, *(char* const*) b);
 }
 
-static int alloc_rows(dataset* d, size_t n)
+/* with_x 0: rows without vectors (d->x stays NULL), for a run whose
+ * models were fitted elsewhere. */
+static int alloc_rows(dataset* d, size_t n, int with_x)
 {
-  d->x = malloc((n ? n : 1) * MALML_FEATURE_COUNT * sizeof(float));
+  d->x =
+      with_x ? malloc((n ? n : 1) * MALML_FEATURE_COUNT * sizeof(float)) : NULL;
   d->y = calloc(n ? n : 1, sizeof(int));
   d->group = calloc(n ? n : 1, sizeof(int));
   d->sha256 = calloc(n ? n : 1, sizeof(char*));
@@ -173,8 +176,8 @@ static int alloc_rows(dataset* d, size_t n)
   d->source = calloc(n ? n : 1, sizeof(char*));
   d->group_names = calloc(n ? n : 1, sizeof(char*));
   d->cap = n;
-  return (d->x && d->y && d->group && d->sha256 && d->family && d->source &&
-          d->group_names)
+  return ((d->x || !with_x) && d->y && d->group && d->sha256 && d->family &&
+          d->source && d->group_names)
              ? 0
              : -1;
 }
@@ -219,11 +222,13 @@ static int index_groups(dataset* d, char** row_group)
   return 0;
 }
 
+/* Items without vectors (v NULL) give rows without vectors. */
 static int join(dataset* d, collector* c, const label_table* t)
 {
   qsort(c->items, c->n, sizeof(item), by_item_sha);
   char** row_group = calloc(c->n ? c->n : 1, sizeof(char*));
-  if (row_group == NULL || alloc_rows(d, c->n) != 0)
+  int with_x = c->n == 0 || c->items[0].v != NULL;
+  if (row_group == NULL || alloc_rows(d, c->n, with_x) != 0)
   {
     free(row_group);
     return -1;
@@ -238,10 +243,11 @@ static int join(dataset* d, collector* c, const label_table* t)
     else
     {
       size_t r = d->n++;
-      memcpy(
-          d->x + r * MALML_FEATURE_COUNT,
-          c->items[i].v,
-          MALML_FEATURE_COUNT * sizeof(float));
+      if (with_x)
+        memcpy(
+            d->x + r * MALML_FEATURE_COUNT,
+            c->items[i].v,
+            MALML_FEATURE_COUNT * sizeof(float));
       d->y[r] = e->label;
       d->sha256[r] = strdup(e->sha256);
       d->family[r] = strdup(e->family);
@@ -290,6 +296,51 @@ int dataset_load(
   for (size_t i = 0; i < c.n; i++) free(c.items[i].v);
   free(c.items);
   free(scan);
+  return rc;
+}
+
+/* A sha256 at the start of each line (up to a tab); a header line
+ * starting with "sha256" and empty lines are skipped. */
+static int read_hashes(collector* c, const char* path)
+{
+  FILE* f = fopen(path, "r");
+  char line[256];
+  int rc = f ? 0 : -1;
+  if (f == NULL)
+    fprintf(stderr, "malml: %s: %s\n", path, strerror(errno));
+  while (rc == 0 && fgets(line, sizeof(line), f) != NULL)
+  {
+    line[strcspn(line, "\t\r\n")] = '\0';
+    if (line[0] == '\0' || strncmp(line, "sha256", 6) == 0)
+      continue;
+    if (strlen(line) != 64 || strspn(line, "0123456789abcdef") != 64)
+    {
+      fprintf(
+          stderr, "malml: %s: not a lower-case sha256: %.80s\n", path, line);
+      rc = -1;
+    }
+    else
+      rc = collect(c, line, NULL);
+  }
+  if (f != NULL)
+    fclose(f);
+  return rc;
+}
+
+int dataset_load_hashes(
+    dataset* d,
+    const char* list_path,
+    const char* labels_path)
+{
+  collector c = {0};
+  label_table t = {NULL, 0};
+  int rc = labels_read(labels_path, &t);
+  if (rc == 0)
+    rc = read_hashes(&c, list_path);
+  if (rc == 0)
+    rc = join(d, &c, &t);
+  labels_free(&t);
+  free(c.items);
   return rc;
 }
 

@@ -41,6 +41,18 @@ int dataset_load(
     const char* labels_path,
     int threads);
 
+/*
+ * The rows without their vectors (d->x NULL): the files of list_path (a
+ * sha256 at the start of each line) joined with the labels as
+ * dataset_load does, for a run whose models were fitted elsewhere
+ * (`malml train --plan`, `--from-xgboost`).  Returns 0, or -1 with a
+ * message on stderr.
+ */
+int dataset_load_hashes(
+    dataset* d,
+    const char* list_path,
+    const char* labels_path);
+
 void dataset_free(dataset* d);
 
 /* Number of rows with label y. */

@@ -281,6 +281,11 @@ static void md_slice_row(
 static void md_slices(FILE* f, const report_input* r, const report_threshold* t)
 {
   const double* s = r->score[MALML_GROUP_COUNT];
+  if (r->d->x == NULL) /* scores fitted elsewhere: no vectors to slice by */
+  {
+    fprintf(f, "No slices: the run had the scores but not the vectors.\n");
+    return;
+  }
   fprintf(
       f,
       "Files flagged by `malml.score >= %.6f` (threshold `%s`) in each slice "

@@ -116,7 +116,7 @@ char* train_meta_json(const train_meta* m)
   json_t* j = json_pack(
       "{s:s, s:s, s:{s:I, s:I, s:I, s:I}, s:o, s:o, s:s, s:o, s:o, s:o}",
       "trainer",
-      "malml train " PACKAGE_VERSION,
+      m->trainer ? m->trainer : "malml train " PACKAGE_VERSION,
       "schema_hash",
       malml_schema_hash(),
       "corpus",

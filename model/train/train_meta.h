@@ -29,6 +29,7 @@ typedef struct
   int nthresholds;
   json_t* held_out;     /* validation_json(); taken over (may be NULL) */
   const double* groups; /* second view: AUC, det. at 1%, 0.1% (or NaN) */
+  const char* trainer;  /* NULL: "malml train VERSION" */
 } train_meta;
 
 /* The compact JSON text (caller frees), or NULL when out of memory. */

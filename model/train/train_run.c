@@ -26,8 +26,7 @@
 
 #define MODELS MALML_MODEL_COUNT
 
-/* keep[c] for sub-model g (MALML_GROUP_COUNT: all groups), minus masks. */
-static int make_keep(const train_options* o, int g, unsigned char* keep)
+int train_make_keep(const train_options* o, int g, unsigned char* keep)
 {
   char name[96];
   int masked = 0;
@@ -89,17 +88,7 @@ static void print_model_metrics(
   fflush(log);
 }
 
-/* The validation split: per-row fold, the number of folds, and what each
- * fold holds out. */
-typedef struct
-{
-  int* fold;
-  int k;
-  const char* names[256];
-  char group_names[64][32];
-} train_split;
-
-static int make_split(const train_options* o, const dataset* d, train_split* sp)
+int train_make_split(const train_options* o, const dataset* d, train_split* sp)
 {
   if ((sp->fold = malloc((d->n ? d->n : 1) * sizeof(int))) == NULL)
     return -1;
@@ -184,7 +173,7 @@ static int train_one(
 {
   unsigned char keep[MALML_FEATURE_COUNT];
   time_t start = time(NULL);
-  int masked = make_keep(o, g, keep);
+  int masked = train_make_keep(o, g, keep);
   fprintf(
       stderr,
       "training the %s model (%d features masked)\n",
@@ -256,7 +245,7 @@ static int group_view(
   cv_result r = {0};
   fprintf(
       stderr, "second view: %d group folds, all-features model\n", o->folds);
-  make_keep(o, MALML_MODEL_ALL, keep);
+  train_make_keep(o, MALML_MODEL_ALL, keep);
   int rc = (sp.fold = malloc((d->n ? d->n : 1) * sizeof(int))) ? 0 : -1;
   if (rc == 0)
     rc = split_group_kfold(
@@ -302,7 +291,7 @@ static int benign_kinds(
     cut[0] = strcmp(th->t[i].name, "medium") == 0 ? th->t[i].value : cut[0];
     cut[1] = strcmp(th->t[i].name, "high") == 0 ? th->t[i].value : cut[1];
   }
-  make_keep(o, MALML_MODEL_ALL, keep);
+  train_make_keep(o, MALML_MODEL_ALL, keep);
   fprintf(
       stderr,
       "benign-kind view: all-features model, %d rounds\n",
@@ -361,11 +350,9 @@ static int write_model(
     const train_thresholds* th,
     json_t* validation,
     const double* groups,
-    char paths[MODELS][4096])
+    const char* const p[MODELS])
 {
-  const char* p[MODELS];
   char version[128];
-  for (int g = 0; g < MODELS; g++) p[g] = paths[g];
   snprintf(
       version,
       sizeof(version),
@@ -385,7 +372,8 @@ static int write_model(
       th->t,
       th->n,
       validation,
-      groups};
+      groups,
+      o->trainer};
   char* meta = train_meta_json(&m);
   int rc =
       build_model_file(p, th, o->version ? o->version : version, meta, o->out);
@@ -555,7 +543,7 @@ static int report(
 }
 
 /* Everything after the data is loaded: split, weigh, fit and validate,
- * choose the thresholds, write the model and the reports. */
+ * then train_finish. */
 int train_run(
     const train_options* o,
     const dataset* d,
@@ -563,24 +551,42 @@ int train_run(
     cv_result* r)
 {
   train_split sp = {.fold = NULL, .k = 0};
-  train_thresholds th = {.sum = NULL};
   char paths[MODELS][4096];
+  const char* p[MODELS];
+  int failed, rc = train_make_split(o, d, &sp);
+  float* weight = rc == 0 ? make_weights(o, d, &failed) : NULL;
+  rc = (rc == 0 && !failed) ? train_all(o, d, &sp, weight, dir, r, paths) : -1;
+  for (int g = 0; g < MODELS; g++) p[g] = paths[g];
+  if (rc == 0)
+    rc = train_finish(o, d, &sp, weight, r, p);
+  free(weight);
+  free(sp.fold);
+  return rc;
+}
+
+/* The views that refit (group folds, benign kinds) need the vectors, so a
+ * run whose models came from elsewhere (d->x NULL) goes without them. */
+int train_finish(
+    const train_options* o,
+    const dataset* d,
+    const train_split* sp,
+    const float* weight,
+    const cv_result* r,
+    const char* const paths[MALML_MODEL_COUNT])
+{
+  train_thresholds th = {.sum = NULL};
   double* oof[MODELS] = {NULL};
   double groups[3] = {NAN, NAN, NAN};
   kind_row kinds[16];
   int nkinds = 0;
   validation_pooled pooled;
-  int failed, rc = make_split(o, d, &sp);
-  float* weight = rc == 0 ? make_weights(o, d, &failed) : NULL;
-  rc = (rc == 0 && !failed) ? train_all(o, d, &sp, weight, dir, r, paths) : -1;
   for (int g = 0; g < MODELS; g++) oof[g] = r[g].oof;
-  if (rc == 0)
-    rc = choose_thresholds(d, oof, &th);
+  int rc = choose_thresholds(d, oof, &th);
   validation_input v = {
       d,
-      sp.fold,
-      sp.k,
-      sp.names,
+      sp->fold,
+      sp->k,
+      sp->names,
       oof[MALML_MODEL_ALL],
       th.t,
       th.score,
@@ -589,20 +595,18 @@ int train_run(
       o->xgb.seed};
   if (rc == 0)
     rc = validation_pooled_stats(&v, &pooled);
-  if (rc == 0 && o->by_collection && o->folds >= 2)
+  if (rc == 0 && d->x && o->by_collection && o->folds >= 2)
     rc = group_view(o, d, weight, groups);
-  if (rc == 0 && o->kind_view)
+  if (rc == 0 && d->x && o->kind_view)
     rc = benign_kinds(o, d, weight, r, &th, kinds, &nkinds);
   if (rc == 0)
     rc = write_model(o, d, r, &th, validation_json(&v, &pooled), groups, paths);
   if (rc == 0 && o->oof_path)
-    rc = scores_tsv_write(o->oof_path, d, oof, sp.fold);
+    rc = scores_tsv_write(o->oof_path, d, oof, sp->fold);
   if (rc == 0 && o->fold_dir)
-    rc = write_folds(o, d, &sp, r, &th);
+    rc = write_folds(o, d, sp, r, &th);
   if (rc == 0)
     rc = report(o, d, oof, &th, &v, &pooled, kinds, nkinds);
-  free(weight);
-  free(sp.fold);
   free(th.sum);
   return rc;
 }
