@@ -9,11 +9,12 @@ deps_build="build-essential autoconf automake libtool pkg-config
 # libFuzzer's runtime (libclang-rt-dev) for make fuzz / fuzz-short, valgrind
 # for make check-valgrind (issue 10).  Debian's python3-yara, Go and go-yara
 # for the pipelines test (libyara.so.9 with malml, issue 11), Dask
-# (python3-distributed) for its scale-out check; GNU time for make bench.
+# (python3-distributed) for its scale-out check, with python3-xgboost and
+# python3-pandas for training on it; GNU time for make bench.
 deps_test="libcriterion-dev mingw-w64 yara python3 p7zip-full npm
   clang libclang-rt-dev valgrind
   python3-yara golang-go golang-github-hillu-go-yara-dev python3-distributed
-  time"
+  python3-xgboost python3-pandas time"
 
 # Debian packages: debhelper builds them, lintian checks them.
 deps_deb="debhelper lintian fakeroot git"
