@@ -63,7 +63,11 @@ def _parse_part(lines, groups, width):
     for line, path in lines:
         if not line.strip():
             continue
-        obj = json.loads(line)
+        try:
+            obj = json.loads(line)
+        except ValueError as e:
+            raise TrainError("%s: not a `malml features` line: %s"
+                             % (path, e)) from None
         if not obj.get("is_pe"):
             continue
         row = np.full(width, np.nan, dtype=np.float32)
@@ -123,7 +127,6 @@ def _balance(labels):
 def _auc(score, label):
     """ROC AUC with ties counted half (the Mann-Whitney statistic, as
     model/train/metrics.c computes it); NaN without both classes."""
-    import numpy as np
     from scipy.stats import rankdata
     pos = label == 1
     npos, nneg = int(pos.sum()), int((~pos).sum())
@@ -307,9 +310,13 @@ def train(client, shards, labels, workdir, malml="malml", options=(),
 def _pe_hashes(lines):
     """(sha256, schema_hash) of each PE line of a partition."""
     out = []
-    for line, _ in lines:
+    for line, path in lines:
         if line.strip():
-            obj = json.loads(line)
+            try:
+                obj = json.loads(line)
+            except ValueError as e:
+                raise TrainError("%s: not a `malml features` line: %s"
+                                 % (path, e)) from None
             if obj.get("is_pe"):
                 out.append((obj["sha256"], obj.get("schema_hash")))
     return out
