@@ -44,6 +44,11 @@ double metrics_auc(const double* score, const int* label, size_t n)
   for (size_t i = 0; i < n;)
   {
     size_t j = i;
+    if (isnan(s[i].score)) /* compares unequal to itself: never a block */
+    {
+      free(s);
+      return NAN;
+    }
     double p = 0, q = 0;
     while (j < n && s[j].score == s[i].score)
     {
@@ -158,7 +163,9 @@ size_t metrics_roc(
     for (size_t i = 0; i < n;)
     {
       size_t j = i;
-      for (; j < n && s[j].score == s[i].score; j++) s[j].label ? tp++ : fp++;
+      do /* at least one step: a NaN score equals nothing, itself included */
+        s[j].label ? tp++ : fp++;
+      while (++j < n && s[j].score == s[i].score);
       fpr[points] = fp / neg;
       tpr[points++] = tp / pos;
       i = j;
