@@ -3,15 +3,15 @@
 
 deps_build="build-essential autoconf automake libtool pkg-config
   libyara-dev libssl-dev libjansson-dev libmagic-dev libxgboost-dev"
-# Tests: Criterion; mingw-w64 to build the PE fixtures; Debian's yara as the
-# oracle of the differential test; python3 to check JSON; p7zip-full and npm
+# Tests: Criterion; mingw-w64 and mono-mcs (.NET) to build the PE fixtures;
+# Debian's yara as the oracle of the differential test; python3 to check JSON; p7zip-full and npm
 # for ../shared/corpus/unpack (the labelled corpus, when present). clang and
 # libFuzzer's runtime (libclang-rt-dev) for make fuzz / fuzz-short, valgrind
 # for make check-valgrind (issue 10).  Debian's python3-yara, Go and go-yara
 # for the pipelines test (libyara.so.9 with malml, issue 11), Dask
 # (python3-distributed) for its scale-out check, with python3-xgboost and
 # python3-pandas for training on it; GNU time for make bench.
-deps_test="libcriterion-dev mingw-w64 yara python3 p7zip-full npm
+deps_test="libcriterion-dev mingw-w64 mono-mcs yara python3 p7zip-full npm
   clang libclang-rt-dev valgrind
   python3-yara golang-go golang-github-hillu-go-yara-dev python3-distributed
   python3-xgboost python3-pandas time"

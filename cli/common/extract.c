@@ -36,9 +36,12 @@ on_message(YR_SCAN_CONTEXT* context, int message, void* data, void* user)
   if (message == CALLBACK_MSG_MODULE_IMPORTED)
   {
     YR_OBJECT* obj = data;
-    if (x->on_pe != NULL && strcmp(obj->identifier, "pe") == 0)
-      x->on_pe(x->on_pe_ctx, obj);
-    else if (strcmp(obj->identifier, "malml") == 0 && obj->data != NULL)
+    if (strcmp(obj->identifier, "malml") != 0)
+    {
+      if (x->on_module != NULL)
+        x->on_module(x->on_module_ctx, obj);
+    }
+    else if (obj->data != NULL)
     {
       memcpy(&x->features, obj->data, sizeof(x->features));
       x->got = 1;

@@ -17,10 +17,11 @@ typedef struct
   YR_SCANNER* scanner;
   malml_features features;
   int got; /* the module ran on the last buffer */
-  /* Optional: called with the scan's `pe` object while it is alive (e.g.
-   * to name the imports behind hashed features). */
-  void (*on_pe)(void* ctx, YR_OBJECT* pe);
-  void* on_pe_ctx;
+  /* Optional: called with each object of the modules malml loads (`pe`,
+   * then `dotnet`) while it is alive, e.g. to name the imports behind
+   * hashed features; obj->identifier says which. */
+  void (*on_module)(void* ctx, YR_OBJECT* obj);
+  void* on_module_ctx;
 } extractor;
 
 /* Compiles the one-line rule set; returns a YARA error code. */
@@ -63,7 +64,7 @@ typedef struct
   int follow_symlinks;
   void* shared;
   /* Optional, in each worker process after its extractor is made (so it may
-     set x->on_pe): the state on_file gets; NULL means it cannot run. */
+     set x->on_module): the state on_file gets; NULL means it cannot run. */
   void* (*worker_init)(void* shared, extractor* x);
   /* Optional, in the worker, for every file scanned (PE or not: see
      f->is_pe).  What it prints on stdout is written by the supervisor, whole

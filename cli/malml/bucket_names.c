@@ -52,9 +52,49 @@ on_token(void* ctx, int index, const char* token, size_t len, int by_ordinal)
   add(ctx, index, token, len);
 }
 
+static void on_extra_token(
+    void* ctx,
+    int feature,
+    const char* token,
+    size_t len,
+    double weight)
+{
+  (void) weight;
+  add(ctx, feature, token, strnlen(token, len));
+}
+
 void bucket_names_add_imports(bucket_names* b, YR_OBJECT* pe)
 {
   malml_import_tokens(pe, on_token, b);
+  malml_extra_tokens(pe, on_extra_token, b);
+}
+
+/* UTF-16LE user strings as ASCII text; other tokens are text already. */
+static void on_dotnet_token(
+    void* ctx,
+    int block,
+    int index,
+    const char* token,
+    size_t len)
+{
+  char text[MALML_TOKEN_MAX + 1];
+  size_t n = 0;
+  if (block != MALML_F_user_string_bucket)
+  {
+    add(ctx, block + index, token, strnlen(token, len));
+    return;
+  }
+  for (size_t i = 0; i + 1 < len; i += 2)
+  {
+    unsigned c = (uint8_t) token[i] | (uint8_t) token[i + 1] << 8;
+    text[n++] = (c >= 0x20 && c < 0x7f) ? (char) c : '?';
+  }
+  add(ctx, block + index, text, n);
+}
+
+void bucket_names_add_dotnet(bucket_names* b, YR_OBJECT* dotnet)
+{
+  malml_dotnet_tokens(dotnet, on_dotnet_token, b);
 }
 
 void bucket_names_add_sections(bucket_names* b, const malml_features* f)

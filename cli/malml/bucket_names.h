@@ -29,8 +29,14 @@ typedef struct
 void bucket_names_clear(bucket_names* b);
 void bucket_names_free(bucket_names* b);
 
-/* Adds the import and dll tokens of the `pe` module object. */
+/* Adds the import, dll, export and Rich-entry tokens of the `pe` module
+ * object. */
 void bucket_names_add_imports(bucket_names* b, YR_OBJECT* pe);
+
+/* Adds the .NET names (assembly and module references, user strings,
+ * resources) of the `dotnet` module object; user strings are shown as
+ * ASCII, '?' for a code unit outside it. */
+void bucket_names_add_dotnet(bucket_names* b, YR_OBJECT* dotnet);
 
 /* Adds the section names of the features' file. */
 void bucket_names_add_sections(bucket_names* b, const malml_features* f);

@@ -29,14 +29,15 @@ typedef struct
   progress* progress; /* supervisor only */
 } score_state;
 
-/* The extractor's `pe` hook collects the import names behind hashed
- * features while the scan's pe object is alive. */
+/* The extractor's module hook collects the import and .NET names behind
+ * hashed features while the scan's objects are alive. */
 typedef struct
 {
   score_state* shared;
   bucket_names names;
   double scratch[MALML_FEATURE_COUNT];
   explanation e[MALML_MODEL_COUNT];
+  int applies[MALML_MODEL_COUNT]; /* as in rules: dotnet_score for .NET */
 } score_worker;
 
 static double threshold_value(const malml_model* m, const char* name)
@@ -103,6 +104,8 @@ result_json(const score_worker* t, const char* path, const char* sha, int is_pe)
   json_t* why = json_object();
   for (int g = 0; g < MALML_MODEL_COUNT; g++)
   {
+    if (!t->applies[g])
+      continue;
     json_object_set_new(
         scores, malml_model_score_field(g), json_real(t->e[g].score));
     json_object_set_new(
@@ -153,7 +156,7 @@ static void print_text(
   const explanation* all = &t->e[MALML_MODEL_ALL];
   char a[40];
   double sum = 0;
-  for (int g = 0; g < MALML_GROUP_COUNT; g++) sum += t->e[g].score;
+  for (int g = 0; g < MALML_COUNT_GROUPS; g++) sum += t->e[g].score;
   fprintf(out, "  model %s\n", malml_model_version(m));
   fprintf(out, "  level %s\n", level(m, all->score));
   fprintf(out, "  sum of group scores %s", distinct(sum, m, a, sizeof(a)));
@@ -164,6 +167,8 @@ static void print_text(
   {
     int g = (i + MALML_MODEL_ALL) % MALML_MODEL_COUNT;
     const explanation* e = &t->e[g];
+    if (!t->applies[g])
+      continue;
     fprintf(
         out,
         "  %-15s %s",
@@ -200,13 +205,18 @@ static void emit(score_worker* t, const char* path, const char* sha, int is_pe)
   print_text(stdout, t, path, sha, is_pe);
 }
 
-/* Runs while the scan's pe object is alive: the import names behind the
- * hashed import features.  Cleared here, since a file that fails to scan
- * leaves the previous names behind. */
-static void on_pe(void* ctx, YR_OBJECT* pe)
+/* Runs while the scan's module objects are alive: the import and .NET
+ * names behind hashed features.  Cleared at pe, which malml loads first,
+ * since a file that fails to scan leaves the previous names behind. */
+static void on_module(void* ctx, YR_OBJECT* obj)
 {
-  bucket_names_clear(ctx);
-  bucket_names_add_imports(ctx, pe);
+  if (strcmp(obj->identifier, "pe") == 0)
+  {
+    bucket_names_clear(ctx);
+    bucket_names_add_imports(ctx, obj);
+  }
+  else if (strcmp(obj->identifier, "dotnet") == 0)
+    bucket_names_add_dotnet(ctx, obj);
 }
 
 static void on_file(
@@ -220,13 +230,14 @@ static void on_file(
   {
     bucket_names_add_sections(&t->names, f);
     for (int g = 0; g < MALML_MODEL_COUNT; g++)
-      explain(
-          t->shared->model,
-          g,
-          f->vector,
-          t->shared->ntop,
-          t->scratch,
-          &t->e[g]);
+      if ((t->applies[g] = malml_model_applies(g, f->vector)))
+        explain(
+            t->shared->model,
+            g,
+            f->vector,
+            t->shared->ntop,
+            t->scratch,
+            &t->e[g]);
   }
   emit(t, path, sha, f->is_pe);
   bucket_names_clear(&t->names);
@@ -249,8 +260,8 @@ static void* worker_init(void* shared, extractor* x)
   if (t == NULL)
     return NULL;
   t->shared = shared;
-  x->on_pe = on_pe;
-  x->on_pe_ctx = &t->names;
+  x->on_module = on_module;
+  x->on_module_ctx = &t->names;
   return t;
 }
 

@@ -6,38 +6,6 @@
 
 #include "cli/malml/pe_values.h"
 
-/* The block holding feature i: features that mean something only together
- * (a histogram, a hashed bag, one section's slot).  Sets *first and returns
- * the block's size, or 1 for a feature of its own. */
-static int block_of(int i, int* first)
-{
-  static const struct
-  {
-    int first, size;
-  } bags[] = {
-      {MALML_F_byte_hist, MALML_BYTE_HIST_BINS},
-      {MALML_F_import_bucket, MALML_IMPORT_BUCKETS},
-      {MALML_F_dll_bucket, MALML_DLL_BUCKETS},
-      {MALML_F_section_name_bucket, MALML_SECTION_NAME_BUCKETS},
-  };
-  for (size_t k = 0; k < sizeof(bags) / sizeof(bags[0]); k++)
-  {
-    if (i >= bags[k].first && i < bags[k].first + bags[k].size)
-    {
-      *first = bags[k].first;
-      return bags[k].size;
-    }
-  }
-  if (i >= MALML_F_section_slot && i < MALML_F_section_name_bucket)
-  {
-    int slot = (i - MALML_F_section_slot) / MALML_SLOT_FIELD_COUNT;
-    *first = MALML_F_section_slot + slot * MALML_SLOT_FIELD_COUNT;
-    return MALML_SLOT_FIELD_COUNT;
-  }
-  *first = i;
-  return 1;
-}
-
 static int by_magnitude(const void* a, const void* b)
 {
   double x = fabs(((const explain_line*) a)->contribution);
@@ -68,7 +36,7 @@ static int make_lines(const float* v, const double* c, explain_line* lines)
   int n = 0;
   for (int i = 0; i < MALML_FEATURE_COUNT;)
   {
-    int first, size = block_of(i, &first);
+    int first, size = malml_schema_block_of(i, &first);
     explain_line l = {.first = first, .size = size, .value = v[first]};
     for (int k = first; k < first + size; k++)
     {

@@ -28,24 +28,81 @@ static double* threshold_scores(
   {
     int on_sum = t->model == MALML_THRESHOLD_ON_SUM;
     s[i] = on_sum ? 0 : r->score[t->model][i];
-    for (int g = 0; on_sum && g < MALML_GROUP_COUNT; g++)
+    for (int g = 0; on_sum && g < MALML_COUNT_GROUPS; g++)
       s[i] += r->score[g][i];
   }
   return s;
 }
 
-/* Confusion matrix of threshold t over r's files; -1 when out of memory. */
+int report_row_applies(const dataset* d, int model, const double* s, size_t i)
+{
+  if (model == MALML_THRESHOLD_ON_SUM)
+    return 1;
+  if (d->x == NULL)
+    return !isnan(s[i]);
+  return malml_model_applies(model, d->x + i * MALML_FEATURE_COUNT);
+}
+
+size_t report_applicable_rows(
+    const dataset* d,
+    int model,
+    const double* s,
+    double* s_out,
+    int* y_out)
+{
+  size_t m = 0;
+  for (size_t i = 0; i < d->n; i++)
+    if (report_row_applies(d, model, s, i))
+    {
+      s_out[m] = s[i];
+      y_out[m++] = d->y[i];
+    }
+  return m;
+}
+
+void report_model_metrics(
+    const dataset* d,
+    int model,
+    const double* s,
+    double m[3])
+{
+  size_t n = d->n ? d->n : 1;
+  double* ss = malloc(n * sizeof(double));
+  int* yy = malloc(n * sizeof(int));
+  m[0] = m[1] = m[2] = NAN;
+  if (ss != NULL && yy != NULL)
+  {
+    size_t k = report_applicable_rows(d, model, s, ss, yy);
+    m[0] = metrics_auc(ss, yy, k);
+    m[1] = metrics_detection_at_fpr(ss, yy, k, 0.01);
+    m[2] = metrics_detection_at_fpr(ss, yy, k, 0.001);
+  }
+  free(ss);
+  free(yy);
+}
+
+/* Confusion matrix of threshold t over the files its score applies to; -1
+ * when out of memory. */
 static int confusion_at(
     const report_input* r,
     const report_threshold* t,
     metrics_confusion* c)
 {
   double* s = threshold_scores(r, t);
-  if (s == NULL)
-    return -1;
-  *c = metrics_confuse(s, r->d->y, r->d->n, t->value);
+  size_t n = r->d->n ? r->d->n : 1;
+  double* ss = malloc(n * sizeof(double));
+  int* yy = malloc(n * sizeof(int));
+  int rc = -1;
+  if (s != NULL && ss != NULL && yy != NULL)
+  {
+    size_t k = report_applicable_rows(r->d, t->model, s, ss, yy);
+    *c = metrics_confuse(ss, yy, k, t->value);
+    rc = 0;
+  }
   free(s);
-  return 0;
+  free(ss);
+  free(yy);
+  return rc;
 }
 
 static double* subscore_sum(const report_input* r)
@@ -56,22 +113,30 @@ static double* subscore_sum(const report_input* r)
 
 /* Rows of the metrics table: the all-features score, each sub-score, then
  * the sum of the sub-scores (the seed's count model).  Returns the scores of
- * row k (sum: the caller's array) and sets *name. */
+ * row k (sum: the caller's array) and sets *name and *model (the sub-model,
+ * or MALML_THRESHOLD_ON_SUM). */
 #define ROWS (MODELS + 1)
-static const double*
-row_scores(const report_input* r, const double* sum, int k, const char** name)
+static const double* row_scores(
+    const report_input* r,
+    const double* sum,
+    int k,
+    const char** name,
+    int* model)
 {
   if (k == 0)
   {
     *name = model_name(MALML_GROUP_COUNT);
+    *model = MALML_MODEL_ALL;
     return r->score[MALML_GROUP_COUNT];
   }
   if (k == ROWS - 1)
   {
     *name = "sum of sub-scores";
+    *model = MALML_THRESHOLD_ON_SUM;
     return sum;
   }
   *name = model_name(k - 1);
+  *model = k - 1;
   return r->score[k - 1];
 }
 
@@ -116,16 +181,20 @@ void report_print(FILE* out, const report_input* r)
       "det@1%FPR",
       "det@0.1%FPR");
   char a[24], b[24], c3[24];
+  int model;
   for (int k = 0; sum != NULL && k < ROWS; k++)
   {
-    const double* s = row_scores(r, sum, k, &name);
+    const double* s = row_scores(r, sum, k, &name, &model);
+    double m[3];
+    report_model_metrics(r->d, model, s, m);
     fprintf(
         out,
-        "  %-18s %8s %12s %12s\n",
+        "  %-18s %8s %12s %12s%s\n",
         name,
-        num4(metrics_auc(s, d->y, d->n), a),
-        pct(metrics_detection_at_fpr(s, d->y, d->n, 0.01), 1, b),
-        pct(metrics_detection_at_fpr(s, d->y, d->n, 0.001), 1, c3));
+        num4(m[0], a),
+        pct(m[1], 1, b),
+        pct(m[2], 1, c3),
+        model == MALML_GROUP_DOTNET ? "  (.NET files only)" : "");
   }
   if (dataset_count(d, 1) == 0)
     fprintf(out, "  (no malware files: AUC and detection are not defined)\n");
@@ -169,7 +238,6 @@ static const report_threshold* find_threshold(
 
 static void md_headline(FILE* f, const report_input* r, const double* sum)
 {
-  const dataset* d = r->d;
   const char* name;
   fprintf(
       f,
@@ -177,15 +245,19 @@ static void md_headline(FILE* f, const report_input* r, const double* sum)
       "|---|---:|---:|---:|\n");
   for (int k = 0; k < ROWS; k++)
   {
-    const double* s = row_scores(r, sum, k, &name);
+    int model;
+    const double* s = row_scores(r, sum, k, &name, &model);
     char a[24], b[24], c[24];
+    double m[3];
+    report_model_metrics(r->d, model, s, m);
     fprintf(
         f,
-        "| %s | %s | %s | %s |\n",
+        "| %s%s | %s | %s | %s |\n",
         name,
-        num4(metrics_auc(s, d->y, d->n), a),
-        pct(metrics_detection_at_fpr(s, d->y, d->n, 0.01), 1, b),
-        pct(metrics_detection_at_fpr(s, d->y, d->n, 0.001), 1, c));
+        model == MALML_GROUP_DOTNET ? " (.NET files only)" : "",
+        num4(m[0], a),
+        pct(m[1], 1, b),
+        pct(m[2], 1, c));
   }
   fprintf(
       f,
@@ -501,14 +573,22 @@ static int plots(const report_input* r, const double* sum, const char* dir)
   svg_curve c[ROWS];
   double* buf = malloc((size_t) ROWS * 2 * (d->n + 1) * sizeof(double));
   svg_marker m[16];
-  int nm = 0, rc = buf ? 0 : -1;
+  double* ss = malloc((d->n + 1) * sizeof(double));
+  int* yy = malloc((d->n + 1) * sizeof(int));
+  int nm = 0, rc = buf && ss && yy ? 0 : -1;
   for (int k = 0; rc == 0 && k < ROWS; k++)
   {
-    const double* s = row_scores(r, sum, k, &c[k].label);
+    int model;
+    const double* s = row_scores(r, sum, k, &c[k].label, &model);
+    size_t n = report_applicable_rows(d, model, s, ss, yy);
+    if (model == MALML_GROUP_DOTNET)
+      c[k].label = "dotnet (.NET files)";
     c[k].fpr = buf + (size_t) 2 * k * (d->n + 1);
     c[k].tpr = c[k].fpr + d->n + 1;
-    c[k].n = metrics_roc(s, d->y, d->n, (double*) c[k].fpr, (double*) c[k].tpr);
+    c[k].n = metrics_roc(ss, yy, n, (double*) c[k].fpr, (double*) c[k].tpr);
   }
+  free(ss);
+  free(yy);
   snprintf(path, sizeof(path), "%s/roc.svg", dir);
   rc = rc ? rc : svg_roc(path, "ROC curves", c, ROWS);
   nm = markers(r, MALML_MODEL_ALL, m);
@@ -527,12 +607,12 @@ static int plots(const report_input* r, const double* sum, const char* dir)
   rc = rc ? rc
           : svg_histogram(
                 path,
-                "sum of the five sub-scores by class",
+                "sum of the five schema-1 sub-scores by class",
                 sum,
                 d->y,
                 d->n,
                 0,
-                MALML_GROUP_COUNT,
+                MALML_COUNT_GROUPS,
                 m,
                 nm);
   free(buf);

@@ -16,7 +16,7 @@ typedef struct
   double value;
   double target_fpr;
   /* The sub-model whose score it cuts, or MALML_THRESHOLD_ON_SUM (the
-   * seed's count rule: the sum of the five group scores). */
+   * seed's count rule: the sum of the MALML_COUNT_GROUPS group scores). */
   int model;
 } report_threshold;
 
@@ -31,6 +31,31 @@ typedef struct
   const char* model; /* model version, for the record */
   const char* note;  /* a paragraph saying where the scores come from */
 } report_input;
+
+/* Whether row i of d counts for sub-model `model`'s scores s
+ * (malml_model_applies: the dotnet sub-model's are the .NET files;
+ * MALML_THRESHOLD_ON_SUM: every row).  A dataset without vectors (fits made
+ * elsewhere, --from-xgboost) marks the rows a score skips with NaN. */
+int report_row_applies(const dataset* d, int model, const double* s, size_t i);
+
+/* The rows of d that count for sub-model `model` (report_row_applies),
+ * their scores s[i] copied to s_out and labels to y_out (each d->n long);
+ * returns how many.  Thresholds are chosen, and metrics reported, on these
+ * rows. */
+size_t report_applicable_rows(
+    const dataset* d,
+    int model,
+    const double* s,
+    double* s_out,
+    int* y_out);
+
+/* Sub-model `model`'s scores s on the rows they count for: AUC and
+ * detection at 1% and 0.1% FPR into m[0..2] (NaN when out of memory). */
+void report_model_metrics(
+    const dataset* d,
+    int model,
+    const double* s,
+    double m[3]);
 
 /* Headline metrics, sub-score AUCs and confusion matrices to out. */
 void report_print(FILE* out, const report_input* r);

@@ -32,7 +32,11 @@ static json_t* groups_json(void)
 }
 
 /* Each sub-model's columns, from the same train_make_keep the C trainer
- * uses, so a group model sees only its group minus the -X masks. */
+ * uses, so a group model sees only its group minus the -X masks; and
+ * "applies_if" (malml_model_applies_feature): the column that must be 1
+ * for its score to count, or null.  The fitter leaves the held-out score
+ * of other rows NaN, which is how --from-xgboost, holding no vectors,
+ * tells them apart (report_row_applies). */
 static json_t* models_json(const train_options* o)
 {
   json_t* a = json_array();
@@ -44,9 +48,17 @@ static json_t* models_json(const train_options* o)
     for (int c = 0; c < MALML_FEATURE_COUNT; c++)
       if (keep[c])
         json_array_append_new(cols, json_integer(c));
+    int f = malml_model_applies_feature(g);
     json_array_append_new(
         a,
-        json_pack("{s:s, s:o}", "name", malml_model_name(g), "columns", cols));
+        json_pack(
+            "{s:s, s:o, s:o}",
+            "name",
+            malml_model_name(g),
+            "columns",
+            cols,
+            "applies_if",
+            f < 0 ? json_null() : json_integer(f)));
   }
   return a;
 }

@@ -40,6 +40,8 @@ static json_t* models_json(const train_meta* m)
   for (int g = 0; g < m->nmodels; g++)
   {
     const cv_result* r = &m->models[g];
+    double held_out[3];
+    report_model_metrics(d, g, r->oof, held_out);
     json_object_set_new(
         models,
         malml_model_name(g),
@@ -50,11 +52,11 @@ static json_t* models_json(const train_meta* m)
             "cv_mean_auc",
             r->cv_auc,
             "held_out_auc",
-            metrics_auc(r->oof, d->y, d->n),
+            held_out[0],
             "held_out_detection_at_1pct_fpr",
-            metrics_detection_at_fpr(r->oof, d->y, d->n, 0.01),
+            held_out[1],
             "held_out_detection_at_0.1pct_fpr",
-            metrics_detection_at_fpr(r->oof, d->y, d->n, 0.001)));
+            held_out[2]));
   }
   return models;
 }

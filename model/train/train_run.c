@@ -70,21 +70,27 @@ static void print_top_features(FILE* log, BoosterHandle b)
   }
 }
 
+/* Over the files sub-model `model`'s score counts for (the dotnet one's:
+ * .NET files). */
 static void print_model_metrics(
     FILE* log,
     const dataset* d,
     const char* name,
+    int model,
     const cv_result* r)
 {
+  double m[3];
+  report_model_metrics(d, model, r->oof, m);
   fprintf(
       log,
       "  %-8s out-of-fold AUC %.4f, detection %.1f%% at 1%% FPR, %.1f%% at "
-      "0.1%% FPR (%d rounds)\n",
+      "0.1%% FPR (%d rounds)%s\n",
       name,
-      metrics_auc(r->oof, d->y, d->n),
-      100 * metrics_detection_at_fpr(r->oof, d->y, d->n, 0.01),
-      100 * metrics_detection_at_fpr(r->oof, d->y, d->n, 0.001),
-      r->rounds);
+      m[0],
+      100 * m[1],
+      100 * m[2],
+      r->rounds,
+      malml_model_applies_feature(model) < 0 ? "" : ", on the files it scores");
   fflush(log);
 }
 
@@ -114,12 +120,13 @@ int train_make_split(const train_options* o, const dataset* d, train_split* sp)
       d->group, d->y, d->n, d->ngroups, o->folds, o->xgb.seed, sp->fold);
 }
 
-/* Sum of the five sub-scores per row: the seed's count model. */
+/* Sum of the MALML_COUNT_GROUPS sub-scores per row: the seed's count
+ * model. */
 static double* sum_of_subscores(const dataset* d, double* const* oof)
 {
   double* sum = calloc(d->n ? d->n : 1, sizeof(double));
   for (size_t i = 0; sum && i < d->n; i++)
-    for (int g = 0; g < MALML_GROUP_COUNT; g++) sum[i] += oof[g][i];
+    for (int g = 0; g < MALML_COUNT_GROUPS; g++) sum[i] += oof[g][i];
   return sum;
 }
 
@@ -132,22 +139,31 @@ typedef struct
   double* sum;
 } train_thresholds;
 
-/* Each cut is chosen on the pooled held-out scores for its target FPR. */
+/* Each cut is chosen on the pooled held-out scores of the files its score
+ * applies to, for its target FPR. */
 static int
 choose_thresholds(const dataset* d, double* const* oof, train_thresholds* th)
 {
   const malml_threshold_spec* spec = malml_threshold_specs(&th->n);
-  if ((th->sum = sum_of_subscores(d, oof)) == NULL)
+  double* rows_s = malloc((d->n ? d->n : 1) * sizeof(double));
+  int* rows_y = malloc((d->n ? d->n : 1) * sizeof(int));
+  if (rows_s == NULL || rows_y == NULL ||
+      (th->sum = sum_of_subscores(d, oof)) == NULL)
+  {
+    free(rows_s);
+    free(rows_y);
     return -1;
+  }
   for (int i = 0; i < th->n; i++)
   {
     const double* s =
         spec[i].model == MALML_THRESHOLD_ON_SUM ? th->sum : oof[spec[i].model];
-    double v = metrics_threshold_at_fpr(s, d->y, d->n, spec[i].target_fpr);
+    size_t m = report_applicable_rows(d, spec[i].model, s, rows_s, rows_y);
+    double v = metrics_threshold_at_fpr(rows_s, rows_y, m, spec[i].target_fpr);
     th->t[i] =
         (report_threshold){spec[i].name, v, spec[i].target_fpr, spec[i].model};
     th->score[i] = s;
-    metrics_confusion c = metrics_confuse(s, d->y, d->n, v);
+    metrics_confusion c = metrics_confuse(rows_s, rows_y, m, v);
     fprintf(
         stderr,
         "  threshold %-16s %.6f (target FPR %.1f%%): detection %.1f%%, FPR "
@@ -158,6 +174,8 @@ choose_thresholds(const dataset* d, double* const* oof, train_thresholds* th)
         100 * metrics_tpr(c),
         100 * metrics_fpr(c));
   }
+  free(rows_s);
+  free(rows_y);
   return 0;
 }
 
@@ -191,7 +209,7 @@ static int train_one(
           stderr,
           r))
     return -1;
-  print_model_metrics(stderr, d, malml_model_name(g), r);
+  print_model_metrics(stderr, d, malml_model_name(g), g, r);
   snprintf(path, 4096, "%s/%s.json", dir, malml_model_name(g));
   if (xgb_save(r->final, path) != 0)
     return -1;
@@ -267,7 +285,7 @@ static int group_view(
     out[0] = metrics_auc(r.oof, d->y, d->n);
     out[1] = metrics_detection_at_fpr(r.oof, d->y, d->n, 0.01);
     out[2] = metrics_detection_at_fpr(r.oof, d->y, d->n, 0.001);
-    print_model_metrics(stderr, d, "groups", &r);
+    print_model_metrics(stderr, d, "groups", MALML_MODEL_ALL, &r);
   }
   cv_result_free(&r);
   free(sp.fold);

@@ -46,6 +46,32 @@ int validation_pooled_stats(const validation_input* v, validation_pooled* p)
   return 0;
 }
 
+/* Whether threshold t's score applies to row i (malml_model_applies: the
+ * dotnet tiers count .NET files only). */
+static int applies(const validation_input* v, int t, size_t i)
+{
+  return report_row_applies(
+      v->d, v->thresholds[t].model, v->threshold_score[t], i);
+}
+
+/* Threshold t's confusion matrix over the rows it applies to, in fold f
+ * (f < 0: every fold). */
+static metrics_confusion confusion_in(const validation_input* v, int t, int f)
+{
+  metrics_confusion c = {0, 0, 0, 0};
+  for (size_t i = 0; i < v->d->n; i++)
+  {
+    if ((f >= 0 && v->fold[i] != f) || !applies(v, t, i))
+      continue;
+    int hit = v->threshold_score[t][i] >= v->thresholds[t].value;
+    if (v->d->y[i])
+      hit ? c.tp++ : c.fn++;
+    else
+      hit ? c.fp++ : c.tn++;
+  }
+  return c;
+}
+
 /* One held-out fold's numbers: its collection against all held-out benign
  * files (AUC), detected at the pooled cuts, and its own benign files' FPR
  * at each threshold. */
@@ -83,13 +109,7 @@ static void fold_numbers(
   r->det_1pct = r->malware ? (double) det1 / r->malware : NAN;
   r->det_01pct = r->malware ? (double) det01 / r->malware : NAN;
   for (int t = 0; t < v->nthresholds; t++)
-  {
-    size_t fp = 0;
-    for (size_t i = 0; i < d->n; i++)
-      fp += !d->y[i] && v->fold[i] == f &&
-            v->threshold_score[t][i] >= v->thresholds[t].value;
-    r->fpr[t] = r->benign ? (double) fp / r->benign : NAN;
-  }
+    r->fpr[t] = metrics_fpr(confusion_in(v, t, f));
 }
 
 /* Every fold's row; NULL when out of memory.  Free with rows_free. */
@@ -204,8 +224,7 @@ print_thresholds(FILE* out, const validation_input* v, const fold_row* rows)
       "min / median / max |\n|---|---:|---:|---:|---:|---|\n");
   for (int t = 0; t < v->nthresholds; t++)
   {
-    metrics_confusion c = metrics_confuse(
-        v->threshold_score[t], v->d->y, v->d->n, v->thresholds[t].value);
+    metrics_confusion c = confusion_in(v, t, -1);
     double spread[3];
     fpr_spread(rows, v->k, t, spread);
     fprintf(

@@ -177,6 +177,22 @@ begin_declarations
     declare_integer("base64_runs");
     declare_integer("hex_runs");
   end_struct("string_stats")
+  /* What dotnet does not give itself (dotnet.number_of_resources and the
+   * like stay dotnet's); set for .NET files only. */
+  begin_struct("dotnet")
+    declare_integer("number_of_nonstandard_streams");
+    declare_integer("uncompressed_tables");
+    declare_integer("tables_size");
+    declare_integer("strings_heap_size");
+    declare_integer("us_heap_size");
+    declare_integer("blob_heap_size");
+    declare_integer("module_name_mismatch");
+    declare_integer("resources_size");
+    declare_integer("max_resource_size");
+    declare_integer("user_strings_size");
+    declare_integer("max_user_string_length");
+    declare_integer("number_of_nonascii_user_strings");
+  end_struct("dotnet")
   declare_function("feature", "i", "f", feature_by_index);
   declare_function("feature", "s", "f", feature_by_name);
   declare_function("import_bucket", "ss", "i", import_bucket_by_name);
@@ -247,6 +263,25 @@ static void set_exact_int(YR_OBJECT* m, int64_t value, const char* field)
     malml_set_integer_at(m, field, value);
 }
 
+static void set_dotnet(YR_OBJECT* m, const malml_dotnet* d)
+{
+  if (d->is_dotnet != 1)
+    return;
+  set_exact_int(m, d->nonstandard_streams, "dotnet.number_of_nonstandard_streams");
+  set_exact_int(m, d->uncompressed_tables, "dotnet.uncompressed_tables");
+  set_exact_int(m, d->tables_size, "dotnet.tables_size");
+  set_exact_int(m, d->strings_heap_size, "dotnet.strings_heap_size");
+  set_exact_int(m, d->us_heap_size, "dotnet.us_heap_size");
+  set_exact_int(m, d->blob_heap_size, "dotnet.blob_heap_size");
+  set_exact_int(m, d->module_name_mismatch, "dotnet.module_name_mismatch");
+  set_exact_int(m, d->resources_size, "dotnet.resources_size");
+  set_exact_int(m, d->max_resource_size, "dotnet.max_resource_size");
+  set_exact_int(m, d->user_strings_size, "dotnet.user_strings_size");
+  set_exact_int(m, d->max_user_string_length, "dotnet.max_user_string_length");
+  set_exact_int(
+      m, d->nonascii_user_strings, "dotnet.number_of_nonascii_user_strings");
+}
+
 static void set_fields(YR_OBJECT* m, const malml_features* f)
 {
   const float* v = f->vector;
@@ -278,6 +313,7 @@ static void set_fields(YR_OBJECT* m, const malml_features* f)
       set_float(f->section_entropy[i], m, "sections[%i].entropy", i);
   }
   set_strings(m, &f->strings);
+  set_dotnet(m, &f->dotnet);
 }
 
 /* The scan's own timeout (yara -a), asked inside the pass over the bytes so
@@ -295,8 +331,13 @@ int module_load(
     void* module_data,
     size_t module_data_size)
 {
+  /* Loaded as a rule importing them would: rules importing pe or dotnet
+   * too share the one parse. */
   FAIL_ON_ERROR(yr_modules_load("pe", context));
+  FAIL_ON_ERROR(yr_modules_load("dotnet", context));
   YR_OBJECT* pe = yr_hash_table_lookup(context->objects_table, "pe", NULL);
+  YR_OBJECT* dotnet =
+      yr_hash_table_lookup(context->objects_table, "dotnet", NULL);
   YR_MEMORY_BLOCK* block = first_memory_block(context);
   const uint8_t* data = block != NULL ? block->fetch_data(block) : NULL;
 
@@ -307,7 +348,8 @@ int module_load(
   malml_pass how = {malml_pass_best(), NULL, context};
   if (context->timeout > 0)
     how.expired = scan_expired;
-  int rc = malml_features_compute(pe, data, data ? block->size : 0, &how, f);
+  int rc = malml_features_compute(
+      pe, dotnet, data, data ? block->size : 0, &how, f);
   if (rc == MALML_BYTESCAN_EXPIRED)
     return ERROR_SCAN_TIMEOUT;
   if (rc != 0)

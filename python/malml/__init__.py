@@ -27,8 +27,10 @@ _DEFAULT_LIBDIRS = ("/usr/local/lib/malml", "/usr/lib/malml")
 
 LEVELS = ("high", "medium", "low")  # strictest first; below all: "none"
 
+# dotnet_score is defined for .NET files only (absent from the dict
+# otherwise, as undefined in rules).
 _SCORE_FIELDS = ("score", "header_score", "imports_score", "sections_score",
-                 "filetype_score", "strings_score")
+                 "filetype_score", "strings_score", "dotnet_score")
 
 _loaded = None
 

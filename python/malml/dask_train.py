@@ -107,6 +107,18 @@ def _mask(frame, columns, width):
     return x
 
 
+def _column(frames, sizes, c):
+    """Feature c of every row, in the frames' order (a sub-model's
+    "applies_if": its held-out score counts only where this is 1, and the
+    others are written NaN for malml train --from-xgboost)."""
+    import dask
+    import numpy as np
+    parts = dask.compute(*[dask.delayed(
+        lambda fr: fr["f%d" % c].to_numpy(dtype=np.float32))(fr)
+        for fr, n in zip(frames, sizes) if n])
+    return np.concatenate(parts) if parts else np.zeros(0, np.float32)
+
+
 # ---- the fits ----------------------------------------------------------
 
 def _params(plan, spw):
@@ -298,6 +310,8 @@ def train(client, shards, labels, workdir, malml="malml", options=(),
             for fr, n in zip(frames, sizes) if n])
         m = dict(model, fold=fold, y=ylab)
         final, oof, rounds, auc = _fit(client, plan, x, y, fold, m, log)
+        if model.get("applies_if") is not None:
+            oof[_column(frames, sizes, model["applies_if"]) != 1] = np.nan
         final.save_model(os.path.join(workdir, model["name"] + ".json"))
         fit["models"][model["name"]] = {"rounds": rounds, "cv_auc": auc}
         scores[model["name"]] = oof

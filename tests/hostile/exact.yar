@@ -38,7 +38,17 @@ rule reads_all
     (malml.string_stats.api_names >= 0 or true) and (malml.string_stats.pdb_paths >= 0 or true) and
     (malml.string_stats.embedded_pe >= 0 or true) and (malml.string_stats.dos_stubs >= 0 or true) and
     (malml.string_stats.base64_runs >= 0 or true) and (malml.string_stats.hex_runs >= 0 or true) and
-    (for any i in (0..1667): (malml.feature(i) != 0) or true) and
+    (for any i in (0..malml.number_of_features - 1): (malml.feature(i) != 0) or true) and
+    (malml.dotnet.number_of_nonstandard_streams >= 0 or true) and
+    (malml.dotnet.uncompressed_tables >= 0 or true) and (malml.dotnet.tables_size >= 0 or true) and
+    (malml.dotnet.strings_heap_size >= 0 or true) and (malml.dotnet.us_heap_size >= 0 or true) and
+    (malml.dotnet.blob_heap_size >= 0 or true) and
+    (malml.dotnet.module_name_mismatch >= 0 or true) and
+    (malml.dotnet.resources_size >= 0 or true) and (malml.dotnet.max_resource_size >= 0 or true) and
+    (malml.dotnet.user_strings_size >= 0 or true) and
+    (malml.dotnet.max_user_string_length >= 0 or true) and
+    (malml.dotnet.number_of_nonascii_user_strings >= 0 or true) and
+    (malml.dotnet_score >= 0 or true) and (malml.threshold.dotnet_high >= 0 or true) and
     (malml.feature("sections.max_entropy") >= 0 or true) and
     (malml.import_bucket("kernel32.dll", "VirtualAlloc") >= 0 or true) and
     (malml.import_bucket("ws2_32.dll", 115) >= 0 or true) and
@@ -63,6 +73,70 @@ rule not_pe
 }
 
 rule eq_is_pe { condition: malml.is_pe == pe.is_pe }
+
+// Schema 2: the DOS header's words as the file holds them (a PE is at
+// least 64 bytes long, so every one is defined).
+rule eq_dos_header
+{
+  condition:
+    malml.feature("header.dos_e_cblp") == uint16(2) and
+    malml.feature("header.dos_e_cp") == uint16(4) and
+    malml.feature("header.dos_e_cparhdr") == uint16(8) and
+    malml.feature("header.dos_e_maxalloc") == uint16(12) and
+    malml.feature("header.dos_e_sp") == uint16(16) and
+    malml.feature("header.dos_e_lfarlc") == uint16(24) and
+    malml.feature("header.dos_e_ovno") == uint16(26) and
+    malml.feature("header.dos_e_oeminfo") == uint16(38) and
+    malml.feature("header.dos_e_lfanew") == uint32(60)
+}
+// The overlay's entropy is math.entropy over pe.overlay (float32 in the
+// vector, so within 1e-5), missing without an overlay.
+rule eq_overlay_entropy
+{
+  condition:
+    (pe.overlay.size > 0 and
+     malml.feature("header.overlay_entropy") - math.entropy(pe.overlay.offset, pe.overlay.size) < 0.00001 and
+     math.entropy(pe.overlay.offset, pe.overlay.size) - malml.feature("header.overlay_entropy") < 0.00001) or
+    (not (pe.overlay.size > 0 or false) and
+     not (malml.feature("header.overlay_entropy") >= 0 or false))
+}
+// dir_present[i]: pe.data_directories[i].virtual_address is nonzero.
+rule eq_dir_present
+{
+  condition:
+    ((malml.feature("header.dir_present[0]") == 1 and pe.data_directories[0].virtual_address != 0) or
+     (malml.feature("header.dir_present[0]") == 0 and not (pe.data_directories[0].virtual_address != 0 or false))) and
+    ((malml.feature("header.dir_present[1]") == 1 and pe.data_directories[1].virtual_address != 0) or
+     (malml.feature("header.dir_present[1]") == 0 and not (pe.data_directories[1].virtual_address != 0 or false))) and
+    ((malml.feature("header.dir_present[2]") == 1 and pe.data_directories[2].virtual_address != 0) or
+     (malml.feature("header.dir_present[2]") == 0 and not (pe.data_directories[2].virtual_address != 0 or false))) and
+    ((malml.feature("header.dir_present[3]") == 1 and pe.data_directories[3].virtual_address != 0) or
+     (malml.feature("header.dir_present[3]") == 0 and not (pe.data_directories[3].virtual_address != 0 or false))) and
+    ((malml.feature("header.dir_present[4]") == 1 and pe.data_directories[4].virtual_address != 0) or
+     (malml.feature("header.dir_present[4]") == 0 and not (pe.data_directories[4].virtual_address != 0 or false))) and
+    ((malml.feature("header.dir_present[5]") == 1 and pe.data_directories[5].virtual_address != 0) or
+     (malml.feature("header.dir_present[5]") == 0 and not (pe.data_directories[5].virtual_address != 0 or false))) and
+    ((malml.feature("header.dir_present[6]") == 1 and pe.data_directories[6].virtual_address != 0) or
+     (malml.feature("header.dir_present[6]") == 0 and not (pe.data_directories[6].virtual_address != 0 or false))) and
+    ((malml.feature("header.dir_present[7]") == 1 and pe.data_directories[7].virtual_address != 0) or
+     (malml.feature("header.dir_present[7]") == 0 and not (pe.data_directories[7].virtual_address != 0 or false))) and
+    ((malml.feature("header.dir_present[8]") == 1 and pe.data_directories[8].virtual_address != 0) or
+     (malml.feature("header.dir_present[8]") == 0 and not (pe.data_directories[8].virtual_address != 0 or false))) and
+    ((malml.feature("header.dir_present[9]") == 1 and pe.data_directories[9].virtual_address != 0) or
+     (malml.feature("header.dir_present[9]") == 0 and not (pe.data_directories[9].virtual_address != 0 or false))) and
+    ((malml.feature("header.dir_present[10]") == 1 and pe.data_directories[10].virtual_address != 0) or
+     (malml.feature("header.dir_present[10]") == 0 and not (pe.data_directories[10].virtual_address != 0 or false))) and
+    ((malml.feature("header.dir_present[11]") == 1 and pe.data_directories[11].virtual_address != 0) or
+     (malml.feature("header.dir_present[11]") == 0 and not (pe.data_directories[11].virtual_address != 0 or false))) and
+    ((malml.feature("header.dir_present[12]") == 1 and pe.data_directories[12].virtual_address != 0) or
+     (malml.feature("header.dir_present[12]") == 0 and not (pe.data_directories[12].virtual_address != 0 or false))) and
+    ((malml.feature("header.dir_present[13]") == 1 and pe.data_directories[13].virtual_address != 0) or
+     (malml.feature("header.dir_present[13]") == 0 and not (pe.data_directories[13].virtual_address != 0 or false))) and
+    ((malml.feature("header.dir_present[14]") == 1 and pe.data_directories[14].virtual_address != 0) or
+     (malml.feature("header.dir_present[14]") == 0 and not (pe.data_directories[14].virtual_address != 0 or false))) and
+    ((malml.feature("header.dir_present[15]") == 1 and pe.data_directories[15].virtual_address != 0) or
+     (malml.feature("header.dir_present[15]") == 0 and not (pe.data_directories[15].virtual_address != 0 or false)))
+}
 rule eq_entropy { condition: malml.entropy == math.entropy(0, filesize) }
 rule eq_size_dif { condition: malml.size_dif == pe.size_of_image - filesize }
 rule eq_stack_dif

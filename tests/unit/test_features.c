@@ -7,6 +7,7 @@
 #include <criterion/parameterized.h>
 #include <math.h>
 
+#include "modules/malml/features/tokens.h"
 #include "tests/unit/scan_helpers.h"
 
 static malml_features f;
@@ -110,6 +111,108 @@ Test(features, strings_group)
   scan_features(fixture("pe/gui-i686.exe"), &f);
   cr_assert_eq(f.vector[MALML_F_urls], 0);
   cr_assert_eq(f.vector[MALML_F_run_keys], 0);
+}
+
+/* Schema 2's additions to the header, imports and sections groups; the
+ * hostile suite's exact.yar checks the DOS header, dir_present and the
+ * overlay's entropy against pe/math on every hostile file. */
+Test(features, schema2_additions)
+{
+  scan_features(fixture("pe/plugin-x86_64.dll"), &f);
+  uint32_t add = malml_bucket("plugin_add", 10, MALML_EXPORT_BUCKETS);
+  uint32_t ver = malml_bucket("plugin_version", 14, MALML_EXPORT_BUCKETS);
+  float named = 0;
+  for (int i = 0; i < MALML_EXPORT_BUCKETS; i++)
+    named += f.vector[MALML_F_export_bucket + i];
+  cr_assert_eq(named, 2, "plugin_add, plugin_version");
+  cr_assert_geq(f.vector[MALML_F_export_bucket + add], 1);
+  cr_assert_geq(f.vector[MALML_F_export_bucket + ver], 1);
+  cr_assert_eq(f.vector[MALML_F_exports_by_ordinal_only], 0);
+  cr_assert_eq(f.vector[MALML_F_dir_present + 0], 1, "an export directory");
+  cr_assert_eq(f.vector[MALML_F_dos_e_lfanew], 128);
+  cr_assert_eq(f.vector[MALML_F_dos_reserved_nonzero], 0);
+  cr_assert_eq(f.vector[MALML_F_headers_size_mismatch], 0, "ld's headers");
+  cr_assert_eq(f.vector[MALML_F_image_size_mismatch], 0);
+  cr_assert(isnan(f.vector[MALML_F_overlay_entropy]), "no overlay");
+  cr_assert(isnan(f.vector[MALML_F_timestamp_in_certificate_validity]));
+  cr_assert_not(isnan(f.vector[MALML_F_entry_section_name_bucket]));
+
+  /* make-fixtures.sh appends 3000 'A' bytes: entropy 0. */
+  scan_features(fixture("pe/overlay-x86_64.exe"), &f);
+  cr_assert_eq(f.vector[MALML_F_overlay_entropy], 0);
+  cr_assert_eq(f.vector[MALML_F_dir_present + 0], 0, "no exports");
+  int text = 0;
+  for (int i = 0; i < MALML_SECTION_SLOTS; i++)
+    text += f.vector[MALML_SLOT_INDEX(i, exec)] == 1 &&
+            f.vector[MALML_SLOT_INDEX(i, read)] == 1 &&
+            f.vector[MALML_SLOT_INDEX(i, shared)] == 0;
+  cr_assert_geq(text, 1, "an executable, readable, unshared section");
+}
+
+/* tests/fixtures/src/dotnet.cs, compiled by Mono's mcs. */
+Test(features, dotnet_group)
+{
+  scan_features(fixture("pe/dotnet-anycpu.exe"), &f);
+  cr_assert_eq(f.vector[MALML_F_is_dotnet], 1);
+  cr_assert_eq(f.vector[MALML_F_assembly_refs], 2, "mscorlib, System");
+  cr_assert_eq(f.vector[MALML_F_modulerefs], 1, "KERNEL32.dll");
+  cr_assert_eq(f.vector[MALML_F_resources], 1, "fixture.cs");
+  cr_assert_eq(f.vector[MALML_F_user_strings], 2);
+  cr_assert_eq(f.vector[MALML_F_nonascii_user_strings], 1, "\u00e9t\u00e9");
+  cr_assert_eq(f.vector[MALML_F_assembly_version_major], 3);
+  cr_assert_eq(f.vector[MALML_F_module_name_mismatch], 0);
+  cr_assert_eq(f.vector[MALML_F_runtime_version_major], 4);
+  cr_assert_eq(f.vector[MALML_F_streams], 5);
+  cr_assert_eq(f.vector[MALML_F_nonstandard_streams], 0);
+  cr_assert_eq(f.dotnet.max_user_string_length, 32, "the ASCII string");
+  /* Each bag holds as many tokens as dotnet lists, kernel32 where the
+   * import bags' rule puts it. */
+  float refs = 0, strs = 0;
+  for (int i = 0; i < MALML_ASSEMBLY_REF_BUCKETS; i++)
+    refs += f.vector[MALML_F_assembly_ref_bucket + i];
+  for (int i = 0; i < MALML_USER_STRING_BUCKETS; i++)
+    strs += f.vector[MALML_F_user_string_bucket + i];
+  cr_assert_eq(refs, 2);
+  cr_assert_eq(strs, 2);
+  uint32_t k = malml_bucket("kernel32", 8, MALML_MODULEREF_BUCKETS);
+  cr_assert_eq(f.vector[MALML_F_moduleref_bucket + k], 1);
+
+  scan_features(fixture("pe/gui-x86_64.exe"), &f);
+  cr_assert_eq(f.vector[MALML_F_is_dotnet], 0);
+  cr_assert_eq(f.vector[MALML_F_user_strings], 0);
+  cr_assert(isnan(f.vector[MALML_F_runtime_version_major]));
+}
+
+Test(fields, dotnet_fields)
+{
+  const char* imports = "import \"malml\" import \"dotnet\"";
+  cr_assert(condition_holds(
+      imports,
+      "malml.feature(\"dotnet.assembly_refs\") == "
+      "dotnet.number_of_assembly_refs and "
+      "malml.feature(\"dotnet.resources\") == dotnet.number_of_resources and "
+      "malml.feature(\"dotnet.user_strings\") == "
+      "dotnet.number_of_user_strings and "
+      "malml.dotnet.resources_size == dotnet.resources[0].length and "
+      "malml.dotnet.max_resource_size == dotnet.resources[0].length and "
+      "malml.dotnet.number_of_nonascii_user_strings == 1 and "
+      "malml.dotnet.module_name_mismatch == 0 and "
+      "malml.dotnet.uncompressed_tables == 0 and "
+      "for any i in (0..dotnet.number_of_streams - 1): ("
+      "  dotnet.streams[i].name == \"#US\" and "
+      "  malml.dotnet.us_heap_size == dotnet.streams[i].size) and "
+      "for any i in (0..dotnet.number_of_streams - 1): ("
+      "  dotnet.streams[i].name == \"#~\" and "
+      "  malml.dotnet.tables_size == dotnet.streams[i].size)",
+      fixture("pe/dotnet-anycpu.exe")));
+  /* Native code: the .NET fields and dotnet_score are undefined. */
+  cr_assert(condition_holds(
+      imports,
+      "malml.feature(\"dotnet.is_dotnet\") == 0 and "
+      "not (malml.dotnet.tables_size == malml.dotnet.tables_size or false) "
+      "and not (malml.dotnet_score == malml.dotnet_score or false) and "
+      "malml.score == malml.score",
+      fixture("pe/gui-x86_64.exe")));
 }
 
 /* Non-PE and broken input.  YARA 4.2 has no `defined`, and `not` of an

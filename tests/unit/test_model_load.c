@@ -153,7 +153,24 @@ Test(model_load, foreign_schema_is_refused)
   uint8_t* p = copy();
   p[40] ^= 0xFF;
   resign(p, good_size);
-  expect_error(p, good_size, "another feature schema");
+  expect_error(p, good_size, "an unknown feature schema");
+  expect_error(p, good_size, "this build computes feature schema 2");
+  free(p);
+}
+
+/* A malml 0.1/0.2 model (schema 1's hash in the header) is refused with a
+ * message that names both schemas. */
+Test(model_load, schema_1_model_is_refused_by_name)
+{
+  static const uint8_t schema1[32] = {
+      0x55, 0x67, 0xc2, 0xb4, 0xe2, 0x42, 0xd6, 0xfe, 0x5c, 0x03, 0x0c, 0x51,
+      0x3b, 0x43, 0x1b, 0xe6, 0x2e, 0x1e, 0xd3, 0xf0, 0x9b, 0xb0, 0x6e, 0xdf,
+      0xe6, 0x98, 0x65, 0x27, 0xd5, 0x99, 0x5a, 0x47};
+  uint8_t* p = copy();
+  memcpy(p + 40, schema1, 32);
+  resign(p, good_size);
+  expect_error(p, good_size, "trained on feature schema 1 (malml 0.1 and 0.2)");
+  expect_error(p, good_size, "this build computes feature schema 2");
   free(p);
 }
 

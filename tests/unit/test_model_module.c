@@ -52,6 +52,7 @@ static const char* const score_fields[MALML_MODEL_COUNT] = {
     "sections_score",
     "filetype_score",
     "strings_score",
+    "dotnet_score",
     "score"};
 
 static int on_scan(YR_SCAN_CONTEXT* ctx, int message, void* data, void* user)
@@ -106,7 +107,8 @@ Test(model_module, scores_equal_the_model_on_the_module_vector)
       "pe/netclient-x86_64.exe",
       "pe/gui-i686.exe",
       "pe/plugin-x86_64.dll",
-      "pe/rwx-i686.exe"};
+      "pe/rwx-i686.exe",
+      "pe/dotnet-anycpu.exe"};
   char err[256];
   malml_model* m;
   cr_assert_eq(
@@ -129,6 +131,12 @@ Test(model_module, scores_equal_the_model_on_the_module_vector)
     cr_assert(r.features.is_pe);
     for (int g = 0; g < MALML_MODEL_COUNT; g++)
     {
+      /* dotnet_score: defined for .NET files only, as in rules. */
+      if (!malml_model_applies(g, r.features.vector))
+      {
+        cr_assert(isnan(r.score[g]), "%s %s defined", files[i], score_fields[g]);
+        continue;
+      }
       double want = malml_model_score(m, g, r.features.vector);
       cr_assert(
           fabs(r.score[g] - want) < 1e-12,

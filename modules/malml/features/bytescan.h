@@ -10,8 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The pe module keeps at most 96 sections; one more range for the headers. */
-#define MALML_MAX_RANGES 97
+/* The pe module keeps at most 96 sections; then the headers and the
+ * overlay. */
+#define MALML_MAX_RANGES 98
 
 /* Shortest printable run counted as a string (as `strings -n 5`). */
 #define MALML_MIN_STRING 5

@@ -9,11 +9,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "modules/malml/features/pe_extras.h"
 #include "modules/malml/features/tokens.h"
 
 #define SCN_CNT_CODE    0x00000020
 #define SCN_MEM_EXECUTE 0x20000000
 #define SCN_MEM_WRITE   0x80000000
+#define SCN_MEM_READ    0x40000000
+#define SCN_MEM_SHARED  0x10000000
+#define SCN_MEM_DISCARDABLE 0x02000000
+#define SCN_CNT_INITIALIZED_DATA 0x00000040
 
 /* Work shared by the fillers of one file. */
 typedef struct
@@ -139,6 +144,12 @@ static void fill_header(fill* f)
   for (int b = 0; b < MALML_BYTE_HIST_BINS; b++)
     v[MALML_F_byte_hist + b] =
         ratio((double) f->scan->histogram[b], (double) f->size);
+  /* Schema 2 (pe_extras.c); the overlay is the range after the headers. */
+  v[MALML_F_overlay_entropy] =
+      overlay > 0 ? (float) f->scan->range_entropy[p->nsections + 1] : NAN;
+  malml_fill_dos_header(f->data, f->size, v);
+  malml_fill_directories(p, v);
+  malml_fill_header_anomalies(p, f->data, f->size, v);
 }
 
 /* ---- imports ----------------------------------------------------------- */
@@ -287,6 +298,12 @@ static void fill_section_slot(fill* f, int i, const malml_features* out)
   v[MALML_SLOT_INDEX(i, code)] = has_flag(s->characteristics, SCN_CNT_CODE);
   v[MALML_SLOT_INDEX(i, exec)] = has_flag(s->characteristics, SCN_MEM_EXECUTE);
   v[MALML_SLOT_INDEX(i, write)] = has_flag(s->characteristics, SCN_MEM_WRITE);
+  v[MALML_SLOT_INDEX(i, read)] = has_flag(s->characteristics, SCN_MEM_READ);
+  v[MALML_SLOT_INDEX(i, initialized_data)] =
+      has_flag(s->characteristics, SCN_CNT_INITIALIZED_DATA);
+  v[MALML_SLOT_INDEX(i, discardable)] =
+      has_flag(s->characteristics, SCN_MEM_DISCARDABLE);
+  v[MALML_SLOT_INDEX(i, shared)] = has_flag(s->characteristics, SCN_MEM_SHARED);
 }
 
 static void fill_entry(fill* f, const malml_features* out)
@@ -300,10 +317,13 @@ static void fill_entry(fill* f, const malml_features* out)
   {
     v[MALML_F_entry_section_entropy] = v[MALML_F_entry_section_raw_size] =
         v[MALML_F_entry_section_virtual_size] = v[MALML_F_entry_section_exec] =
-            v[MALML_F_entry_section_write] = NAN;
+            v[MALML_F_entry_section_write] = v[MALML_F_entry_section_name_bucket] =
+                NAN;
     return;
   }
   const malml_pe_section* s = &f->pe->sections[e];
+  v[MALML_F_entry_section_name_bucket] =
+      (float) malml_section_name_bucket(s->name, s->name_len);
   v[MALML_F_entry_section_entropy] = (float) out->section_entropy[e];
   v[MALML_F_entry_section_raw_size] = num(s->raw_size);
   v[MALML_F_entry_section_virtual_size] = num(s->virtual_size);
@@ -516,6 +536,11 @@ static int byte_ranges(const malml_pe* p, malml_range* r)
   }
   r[n].offset = 0;
   r[n].size = p->size_of_headers > 0 ? (uint64_t) p->size_of_headers : 0;
+  n++;
+  int ok = p->overlay_offset != MALML_PE_MISSING && p->overlay_offset > 0 &&
+           p->overlay_size != MALML_PE_MISSING && p->overlay_size > 0;
+  r[n].offset = ok ? (uint64_t) p->overlay_offset : 0;
+  r[n].size = ok ? (uint64_t) p->overlay_size : 0;
   return n + 1;
 }
 
@@ -588,6 +613,7 @@ void malml_features_thread_done(void)
 
 int malml_features_compute(
     YR_OBJECT* pe_obj,
+    YR_OBJECT* dotnet_obj,
     const uint8_t* data,
     size_t size,
     const malml_pass* how,
@@ -628,5 +654,9 @@ int malml_features_compute(
   fill_sections(&f, out);
   fill_filetype(&f);
   fill_strings(&f);
+  malml_fill_signatures(pe_obj, pe, out->vector);
+  malml_fill_bags(pe_obj, out->vector);
+  malml_dotnet_read(dotnet_obj, &out->dotnet);
+  malml_dotnet_fill(dotnet_obj, &out->dotnet, size, out->vector);
   return 0;
 }

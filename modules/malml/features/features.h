@@ -11,6 +11,8 @@
 #include <yara/object.h>
 
 #include "modules/malml/features/bytescan.h"
+#include "modules/malml/features/dotnet_features.h"
+#include "modules/malml/features/pe_extras.h"
 #include "modules/malml/features/pe_view.h"
 #include "modules/malml/features/schema.h"
 
@@ -30,10 +32,12 @@ typedef struct
    * float32 rounds values past 2^24 (SizeOfImage 0x10000011 gave size_dif
    * 268433392 for 268433399).  MALML_PE_MISSING when undefined. */
   int64_t size_dif, stack_dif, heap_dif, overlay_size;
+  malml_dotnet dotnet; /* the .NET group's exact integers */
 } malml_features;
 
 /*
- * Computes the features of `data[0..size)` whose `pe` module object is `pe`,
+ * Computes the features of `data[0..size)` whose `pe` module object is `pe`
+ * and `dotnet` module object is `dotnet` (NULL: not .NET),
  * making the pass over the bytes as `how` says.  Sets out->is_pe to 0 and
  * returns 0 for input that pe does not parse as a PE; returns -1 when out of
  * memory and MALML_BYTESCAN_EXPIRED when how->expired stopped the pass.
@@ -42,6 +46,7 @@ typedef struct
  */
 int malml_features_compute(
     YR_OBJECT* pe,
+    YR_OBJECT* dotnet,
     const uint8_t* data,
     size_t size,
     const malml_pass* how,

@@ -43,9 +43,11 @@ static void read_directories(YR_OBJECT* pe, malml_pe* out)
   YR_OBJECT* array;
   int n = malml_obj_array(pe, "data_directories", &array);
   for (int i = 0; i < 16; i++)
-    out->dir_size[i] =
-        i < n ? malml_obj_member_int(yr_object_array_get_item(array, 0, i), "size")
-              : MALML_PE_MISSING;
+  {
+    YR_OBJECT* d = i < n ? yr_object_array_get_item(array, 0, i) : NULL;
+    out->dir_size[i] = malml_obj_member_int(d, "size");
+    out->dir_rva[i] = malml_obj_member_int(d, "virtual_address");
+  }
 }
 
 int malml_pe_read(YR_OBJECT* pe, malml_pe* out)

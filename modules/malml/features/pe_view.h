@@ -48,6 +48,7 @@ typedef struct
   int64_t number_of_imports, number_of_delayed_imported_functions;
   int64_t number_of_delayed_imports;
   int64_t dir_size[16];
+  int64_t dir_rva[16];
   int number_of_sections; /* as in the header */
   int nsections;          /* sections pe parsed (<= MALML_PE_MAX_SECTIONS) */
   malml_pe_section sections[MALML_PE_MAX_SECTIONS];

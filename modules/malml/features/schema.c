@@ -23,6 +23,8 @@ static const char* const filetype_names[] = {
     MALML_FILETYPE_TOKENS(MALML_NAME_ENTRY)};
 static const char* const strings_names[] = {
     MALML_STRINGS_SCALARS(MALML_NAME_ENTRY)};
+static const char* const dotnet_names[] = {
+    MALML_DOTNET_SCALARS(MALML_NAME_ENTRY)};
 
 #define COUNT(a) ((int) (sizeof(a) / sizeof((a)[0])))
 
@@ -32,6 +34,7 @@ static const malml_group_info groups[MALML_GROUP_COUNT] = {
     {"sections", MALML_SECTIONS_BEGIN, MALML_SECTIONS_END},
     {"filetype", MALML_FILETYPE_BEGIN, MALML_FILETYPE_END},
     {"strings", MALML_STRINGS_BEGIN, MALML_STRINGS_END},
+    {"dotnet", MALML_DOTNET_BEGIN, MALML_DOTNET_END},
 };
 
 #define STR(x)  #x
@@ -55,120 +58,121 @@ malml_group malml_schema_group_of(int index)
   return MALML_GROUP_COUNT;
 }
 
-/* Name of an entry of a group whose scalars are `names` (n of them) followed
- * by blocks; `blocks` lists (block name, first index, length) triples. */
-typedef struct
+/* Every block of the vector: features that mean something only together
+ * (a histogram, a hashed bag); named "group.name[k]". */
+static const struct
 {
+  malml_group group;
   const char* name;
-  int first;
+  int first; /* global index */
   int length;
-} block;
+} blocks[] = {
+    {MALML_GROUP_HEADER, "byte_hist", MALML_F_byte_hist, MALML_BYTE_HIST_BINS},
+    {MALML_GROUP_HEADER,
+     "dir_present",
+     MALML_F_dir_present,
+     MALML_DATA_DIRECTORIES},
+    {MALML_GROUP_HEADER, "rich_bucket", MALML_F_rich_bucket, MALML_RICH_BUCKETS},
+    {MALML_GROUP_IMPORTS,
+     "import_bucket",
+     MALML_F_import_bucket,
+     MALML_IMPORT_BUCKETS},
+    {MALML_GROUP_IMPORTS, "dll_bucket", MALML_F_dll_bucket, MALML_DLL_BUCKETS},
+    {MALML_GROUP_IMPORTS,
+     "export_bucket",
+     MALML_F_export_bucket,
+     MALML_EXPORT_BUCKETS},
+    {MALML_GROUP_SECTIONS,
+     "name_bucket",
+     MALML_F_section_name_bucket,
+     MALML_SECTION_NAME_BUCKETS},
+    {MALML_GROUP_DOTNET,
+     "assembly_ref_bucket",
+     MALML_F_assembly_ref_bucket,
+     MALML_ASSEMBLY_REF_BUCKETS},
+    {MALML_GROUP_DOTNET,
+     "moduleref_bucket",
+     MALML_F_moduleref_bucket,
+     MALML_MODULEREF_BUCKETS},
+    {MALML_GROUP_DOTNET,
+     "user_string_bucket",
+     MALML_F_user_string_bucket,
+     MALML_USER_STRING_BUCKETS},
+    {MALML_GROUP_DOTNET,
+     "resource_name_bucket",
+     MALML_F_resource_name_bucket,
+     MALML_RESOURCE_NAME_BUCKETS},
+};
 
-static const char* name_in_group(
-    const char* group,
-    int rel,
-    const char* const* names,
-    int n,
-    const block* blocks,
-    int nblocks,
-    char* buf,
-    size_t size)
+/* Each group's named scalars, in order from the group's first index. */
+static const struct
 {
-  if (rel < n)
+  const char* const* names;
+  int n;
+} scalars[MALML_GROUP_COUNT] = {
+    {header_names, COUNT(header_names)},
+    {imports_names, COUNT(imports_names)},
+    {sections_names, COUNT(sections_names)},
+    {filetype_names, COUNT(filetype_names)},
+    {strings_names, COUNT(strings_names)},
+    {dotnet_names, COUNT(dotnet_names)},
+};
+
+int malml_schema_block_of(int index, int* first)
+{
+  for (int k = 0; k < COUNT(blocks); k++)
   {
-    snprintf(buf, size, "%s.%s", group, names[rel]);
-    return buf;
-  }
-  for (int b = 0; b < nblocks; b++)
-  {
-    int k = rel - blocks[b].first;
-    if (k >= 0 && k < blocks[b].length)
+    if (index >= blocks[k].first && index < blocks[k].first + blocks[k].length)
     {
-      snprintf(buf, size, "%s.%s[%d]", group, blocks[b].name, k);
-      return buf;
+      *first = blocks[k].first;
+      return blocks[k].length;
     }
   }
-  snprintf(buf, size, "%s.?%d", group, rel);
-  return buf;
-}
-
-static const char* section_slot_name(int rel, char* buf, size_t size)
-{
-  int slot = rel / MALML_SLOT_FIELD_COUNT;
-  int field = rel % MALML_SLOT_FIELD_COUNT;
-  snprintf(buf, size, "sections.slot[%d].%s", slot, slot_names[field]);
-  return buf;
+  if (index >= MALML_F_section_slot && index < MALML_F_section_name_bucket)
+  {
+    int slot = (index - MALML_F_section_slot) / MALML_SLOT_FIELD_COUNT;
+    *first = MALML_F_section_slot + slot * MALML_SLOT_FIELD_COUNT;
+    return MALML_SLOT_FIELD_COUNT;
+  }
+  *first = index;
+  return 1;
 }
 
 const char* malml_schema_feature_name(int index, char* buf, size_t size)
 {
-  switch (malml_schema_group_of(index))
+  malml_group g = malml_schema_group_of(index);
+  if (g == MALML_GROUP_COUNT)
   {
-  case MALML_GROUP_HEADER:
-  {
-    const block b[] = {{"byte_hist", MALML_F_byte_hist, MALML_BYTE_HIST_BINS}};
-    return name_in_group(
-        "header", index, header_names, COUNT(header_names), b, 1, buf, size);
-  }
-  case MALML_GROUP_IMPORTS:
-  {
-    int base = MALML_IMPORTS_BEGIN;
-    const block b[] = {
-        {"import_bucket", MALML_F_import_bucket - base, MALML_IMPORT_BUCKETS},
-        {"dll_bucket", MALML_F_dll_bucket - base, MALML_DLL_BUCKETS}};
-    return name_in_group(
-        "imports",
-        index - base,
-        imports_names,
-        COUNT(imports_names),
-        b,
-        2,
-        buf,
-        size);
-  }
-  case MALML_GROUP_SECTIONS:
-  {
-    int base = MALML_SECTIONS_BEGIN;
-    if (index >= MALML_F_section_slot && index < MALML_F_section_name_bucket)
-      return section_slot_name(index - MALML_F_section_slot, buf, size);
-    const block b[] = {
-        {"name_bucket",
-         MALML_F_section_name_bucket - base,
-         MALML_SECTION_NAME_BUCKETS}};
-    return name_in_group(
-        "sections",
-        index - base,
-        sections_names,
-        COUNT(sections_names),
-        b,
-        1,
-        buf,
-        size);
-  }
-  case MALML_GROUP_FILETYPE:
-    return name_in_group(
-        "filetype",
-        index - MALML_FILETYPE_BEGIN,
-        filetype_names,
-        COUNT(filetype_names),
-        NULL,
-        0,
-        buf,
-        size);
-  case MALML_GROUP_STRINGS:
-    return name_in_group(
-        "strings",
-        index - MALML_STRINGS_BEGIN,
-        strings_names,
-        COUNT(strings_names),
-        NULL,
-        0,
-        buf,
-        size);
-  default:
     snprintf(buf, size, "?%d", index);
     return buf;
   }
+  const char* group = groups[g].name;
+  int rel = index - groups[g].begin;
+  if (rel < scalars[g].n)
+  {
+    snprintf(buf, size, "%s.%s", group, scalars[g].names[rel]);
+    return buf;
+  }
+  if (index >= MALML_F_section_slot && index < MALML_F_section_name_bucket)
+  {
+    rel = index - MALML_F_section_slot;
+    snprintf(
+        buf,
+        size,
+        "sections.slot[%d].%s",
+        rel / MALML_SLOT_FIELD_COUNT,
+        slot_names[rel % MALML_SLOT_FIELD_COUNT]);
+    return buf;
+  }
+  int first, length = malml_schema_block_of(index, &first);
+  for (int k = 0; length > 1 && k < COUNT(blocks); k++)
+    if (blocks[k].first == first)
+    {
+      snprintf(buf, size, "%s.%s[%d]", group, blocks[k].name, index - first);
+      return buf;
+    }
+  snprintf(buf, size, "%s.?%d", group, rel);
+  return buf;
 }
 
 int malml_schema_filetype_index(const char* name)

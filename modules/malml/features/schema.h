@@ -1,8 +1,8 @@
 /*
  * Module-internal header (programs include modules/malml/malml.h): the layout
- * of malml's feature vector (schema version 1).
+ * of malml's feature vector (schema version 2).
  *
- * The vector is a fixed array of floats split into five groups.  Each group
+ * The vector is a fixed array of floats split into six groups.  Each group
  * starts with named scalar features (the X-macro lists below, in order), then
  * fixed-size hashed or positional blocks.  docs/features.md describes every
  * entry; the schema hash (SHA-256 of every feature name, one per line, in
@@ -14,13 +14,20 @@
 
 #include <stddef.h>
 
-#define MALML_SCHEMA_VERSION 1
+#define MALML_SCHEMA_VERSION 2
 
 #define MALML_BYTE_HIST_BINS       256
 #define MALML_IMPORT_BUCKETS       1024
 #define MALML_DLL_BUCKETS          128
 #define MALML_SECTION_SLOTS        8
 #define MALML_SECTION_NAME_BUCKETS 64
+#define MALML_DATA_DIRECTORIES     16
+#define MALML_RICH_BUCKETS         64
+#define MALML_EXPORT_BUCKETS       128
+#define MALML_ASSEMBLY_REF_BUCKETS 64
+#define MALML_MODULEREF_BUCKETS    32
+#define MALML_USER_STRING_BUCKETS  128
+#define MALML_RESOURCE_NAME_BUCKETS 32
 
 /* Header: sizes and fields of the PE headers, and the seed's differences. */
 #define MALML_HEADER_SCALARS(X) \
@@ -73,7 +80,30 @@
   X(dir_load_config_size)       \
   X(dir_iat_size)               \
   X(dir_delay_import_size)      \
-  X(dir_clr_size)
+  X(dir_clr_size)               \
+  X(dos_e_cblp)                 \
+  X(dos_e_cp)                   \
+  X(dos_e_crlc)                 \
+  X(dos_e_cparhdr)              \
+  X(dos_e_minalloc)             \
+  X(dos_e_maxalloc)             \
+  X(dos_e_ss)                   \
+  X(dos_e_sp)                   \
+  X(dos_e_csum)                 \
+  X(dos_e_ip)                   \
+  X(dos_e_cs)                   \
+  X(dos_e_lfarlc)               \
+  X(dos_e_ovno)                 \
+  X(dos_e_oemid)                \
+  X(dos_e_oeminfo)              \
+  X(dos_e_lfanew)               \
+  X(dos_reserved_nonzero)       \
+  X(overlay_entropy)            \
+  X(headers_size_mismatch)      \
+  X(image_size_mismatch)        \
+  X(self_signed_certificates)   \
+  X(timestamp_in_certificate_validity) \
+  X(max_certificate_validity_days)
 
 /* Imports: counts; then the dll!function and dll bags (hashed buckets). */
 #define MALML_IMPORTS_SCALARS(X) \
@@ -83,7 +113,8 @@
   X(delayed_imported_functions)  \
   X(delayed_imported_dlls)       \
   X(exported_functions)          \
-  X(max_functions_per_dll)
+  X(max_functions_per_dll)       \
+  X(exports_by_ordinal_only)
 
 /* Sections: counts and traits; then slots for the first sections, then the
  * bag of section names. */
@@ -109,6 +140,7 @@
   X(entry_section_virtual_size)   \
   X(entry_section_exec)           \
   X(entry_section_write)          \
+  X(entry_section_name_bucket)    \
   X(header_entropy)
 
 #define MALML_SECTION_SLOT_FIELDS(X) \
@@ -118,7 +150,11 @@
   X(entropy)                         \
   X(code)                            \
   X(exec)                            \
-  X(write)
+  X(write)                           \
+  X(read)                            \
+  X(initialized_data)                \
+  X(discardable)                     \
+  X(shared)
 
 /* Filetype: 0/1 tokens standing in for the seed's libmagic words. */
 #define MALML_FILETYPE_TOKENS(X) \
@@ -187,6 +223,38 @@
   X(base64_runs)                 \
   X(hex_runs)
 
+/* .NET (schema 2): what YARA's dotnet module parsed from the CLR metadata;
+ * all 0 (version fields missing) when the file is not .NET.  Then hashed
+ * bags of assembly references, P/Invoke module references, user strings and
+ * manifest resource names. */
+#define MALML_DOTNET_SCALARS(X)   \
+  X(is_dotnet)                    \
+  X(runtime_version_major)        \
+  X(runtime_version_minor)        \
+  X(streams)                      \
+  X(nonstandard_streams)          \
+  X(uncompressed_tables)          \
+  X(tables_size)                  \
+  X(strings_heap_size)            \
+  X(us_heap_size)                 \
+  X(blob_heap_size)               \
+  X(guids)                        \
+  X(assembly_refs)                \
+  X(assembly_version_major)       \
+  X(module_name_mismatch)         \
+  X(modulerefs)                   \
+  X(resources)                    \
+  X(resources_size)               \
+  X(max_resource_size)            \
+  X(resources_ratio)              \
+  X(user_strings)                 \
+  X(user_strings_size)            \
+  X(max_user_string_length)       \
+  X(nonascii_user_strings)        \
+  X(constants)                    \
+  X(field_offsets)                \
+  X(typelib)
+
 typedef enum
 {
   MALML_GROUP_HEADER,
@@ -194,6 +262,7 @@ typedef enum
   MALML_GROUP_SECTIONS,
   MALML_GROUP_FILETYPE,
   MALML_GROUP_STRINGS,
+  MALML_GROUP_DOTNET,
   MALML_GROUP_COUNT
 } malml_group;
 
@@ -205,13 +274,16 @@ typedef enum
 enum
 {
   MALML_HEADER_SCALARS(MALML_ENUM_ENTRY) MALML_F_byte_hist,
-  MALML_HEADER_END = MALML_F_byte_hist + MALML_BYTE_HIST_BINS,
+  MALML_F_dir_present = MALML_F_byte_hist + MALML_BYTE_HIST_BINS,
+  MALML_F_rich_bucket = MALML_F_dir_present + MALML_DATA_DIRECTORIES,
+  MALML_HEADER_END = MALML_F_rich_bucket + MALML_RICH_BUCKETS,
 
   MALML_IMPORTS_BEGIN = MALML_HEADER_END,
   MALML_IMPORTS_BEFORE = MALML_IMPORTS_BEGIN - 1,
   MALML_IMPORTS_SCALARS(MALML_ENUM_ENTRY) MALML_F_import_bucket,
   MALML_F_dll_bucket = MALML_F_import_bucket + MALML_IMPORT_BUCKETS,
-  MALML_IMPORTS_END = MALML_F_dll_bucket + MALML_DLL_BUCKETS,
+  MALML_F_export_bucket = MALML_F_dll_bucket + MALML_DLL_BUCKETS,
+  MALML_IMPORTS_END = MALML_F_export_bucket + MALML_EXPORT_BUCKETS,
 
   MALML_SECTIONS_BEGIN = MALML_IMPORTS_END,
   MALML_SECTIONS_BEFORE = MALML_SECTIONS_BEGIN - 1,
@@ -228,7 +300,19 @@ enum
   MALML_STRINGS_BEFORE = MALML_STRINGS_BEGIN - 1,
   MALML_STRINGS_SCALARS(MALML_ENUM_ENTRY) MALML_STRINGS_END,
 
-  MALML_FEATURE_COUNT = MALML_STRINGS_END
+  MALML_DOTNET_BEGIN = MALML_STRINGS_END,
+  MALML_DOTNET_BEFORE = MALML_DOTNET_BEGIN - 1,
+  MALML_DOTNET_SCALARS(MALML_ENUM_ENTRY) MALML_F_assembly_ref_bucket,
+  MALML_F_moduleref_bucket =
+      MALML_F_assembly_ref_bucket + MALML_ASSEMBLY_REF_BUCKETS,
+  MALML_F_user_string_bucket =
+      MALML_F_moduleref_bucket + MALML_MODULEREF_BUCKETS,
+  MALML_F_resource_name_bucket =
+      MALML_F_user_string_bucket + MALML_USER_STRING_BUCKETS,
+  MALML_DOTNET_END =
+      MALML_F_resource_name_bucket + MALML_RESOURCE_NAME_BUCKETS,
+
+  MALML_FEATURE_COUNT = MALML_DOTNET_END
 };
 
 /* Offset of field `f` (MALML_SLOT_<f>) in section slot `s`. */
@@ -254,6 +338,11 @@ const malml_group_info* malml_schema_group(malml_group g);
 /* Name of feature `index` (e.g. "imports.import_bucket[17]") written into
  * buf; returns buf.  Names are stable: they define the schema hash. */
 const char* malml_schema_feature_name(int index, char* buf, size_t size);
+
+/* The block holding feature `index`: features that mean something only
+ * together (a histogram, a hashed bag, one section's slot).  Sets *first to
+ * its first index and returns its length, or 1 for a feature of its own. */
+int malml_schema_block_of(int index, int* first);
 
 /* Group that holds feature `index`. */
 malml_group malml_schema_group_of(int index);

@@ -229,6 +229,7 @@ static const char* const model_names[MALML_MODEL_COUNT][2] = {
     {"sections", "sections_score"},
     {"filetype", "filetype_score"},
     {"strings", "strings_score"},
+    {"dotnet", "dotnet_score"},
     {"all", "score"}};
 
 const char* malml_model_name(int g)
@@ -256,7 +257,19 @@ static const malml_threshold_spec threshold_specs[] = {
     TIERS("sections_", MALML_GROUP_SECTIONS),
     TIERS("filetype_", MALML_GROUP_FILETYPE),
     TIERS("strings_", MALML_GROUP_STRINGS),
+    TIERS("dotnet_", MALML_GROUP_DOTNET),
 };
+
+int malml_model_applies_feature(int g)
+{
+  return g == MALML_GROUP_DOTNET ? MALML_F_is_dotnet : -1;
+}
+
+int malml_model_applies(int g, const float* v)
+{
+  int f = malml_model_applies_feature(g);
+  return f < 0 || v[f] == 1;
+}
 
 const malml_threshold_spec* malml_threshold_specs(int* count)
 {

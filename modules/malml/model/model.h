@@ -20,6 +20,22 @@
 #define MALML_MODEL_ALL   MALML_GROUP_COUNT
 #define MALML_MODEL_COUNT (MALML_GROUP_COUNT + 1)
 
+/* The seed's count rule sums the group scores of the first this many
+ * groups (header, imports, sections, filetype, strings): dotnet_score is
+ * not defined for every file, so a rule could not add it up. */
+#define MALML_COUNT_GROUPS MALML_GROUP_DOTNET
+
+/* 1 when sub-model g's score applies to a file with feature vector v: the
+ * dotnet sub-model only to .NET files (its score is undefined in rules
+ * otherwise, and its thresholds are chosen on .NET files alone); every
+ * other sub-model to every PE file. */
+int malml_model_applies(int g, const float* v);
+
+/* The same rule as data, for trainers elsewhere (malml train --plan): the
+ * feature that must be 1 for sub-model g's score to apply
+ * (MALML_F_is_dotnet for dotnet), or -1 when it applies to every PE. */
+int malml_model_applies_feature(int g);
+
 /* File format constants (docs/model-format.md). */
 #define MALML_MODEL_MAGIC              "MALMLMDL"
 #define MALML_MODEL_MAJOR              1
@@ -137,7 +153,7 @@ const malml_model_threshold* malml_model_threshold_find(
  * The thresholds a rule can read as malml.threshold.NAME, and what each one
  * cuts: `model` is the sub-model whose score it applies to (0 ..
  * MALML_MODEL_COUNT-1) or MALML_THRESHOLD_ON_SUM for the seed's count rule
- * (the sum of the five group scores).  The tiers are high (target 0.1%
+ * (the sum of the MALML_COUNT_GROUPS group scores).  The tiers are high (target 0.1%
  * false positives), medium (1%) and low (5%), for malml.score ("high")
  * and for each group score ("imports_high"); "count" targets 1%.  The
  * trainer chooses a value for every one; a model file without one leaves

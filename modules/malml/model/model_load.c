@@ -181,6 +181,29 @@ typedef struct
   uint32_t node_size;
 } header;
 
+static void to_hex(const uint8_t* d, int n, char* out)
+{
+  for (int i = 0; i < n; i++) snprintf(out + 2 * i, 3, "%02x", d[i]);
+}
+
+/* The schemas earlier releases computed, by hash, so that a model of one of
+ * them is refused with its name rather than a bare hash. */
+static const char* known_schema(const char* hex)
+{
+  static const struct
+  {
+    const char* hash;
+    const char* name;
+  } known[] = {
+      {"5567c2b4e242d6fe5c030c513b431be62e1ed3f09bb06edfe6986527d5995a47",
+       "feature schema 1 (malml 0.1 and 0.2)"},
+  };
+  for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+    if (strcmp(known[i].hash, hex) == 0)
+      return known[i].name;
+  return "an unknown feature schema";
+}
+
 static int read_header(reader* r, header* h)
 {
   uint8_t want[32];
@@ -203,11 +226,19 @@ static int read_header(reader* r, header* h)
   if (hex_to_bytes(malml_schema_hash(), want) != 0)
     return fail(r, "schema hash not initialised");
   if (memcmp(hash, want, 32) != 0)
+  {
+    char theirs[65];
+    to_hex(hash, 32, theirs);
     return fail(
         r,
-        "model was trained for another feature schema (its "
-        "schema hash differs from this build's %.16s...)",
+        "model was trained on %s (hash %.16s...), this build computes "
+        "feature schema %d (hash %.16s...): retrain it with this build's "
+        "`malml train`",
+        known_schema(theirs),
+        theirs,
+        MALML_SCHEMA_VERSION,
         malml_schema_hash());
+  }
   if (h->feature_count != MALML_FEATURE_COUNT)
     return fail(
         r,
@@ -490,10 +521,6 @@ static int read_thresholds(reader* r, const header* h, malml_model* m)
   return r->failed ? -1 : 0;
 }
 
-static void to_hex(const uint8_t* d, int n, char* out)
-{
-  for (int i = 0; i < n; i++) snprintf(out + 2 * i, 3, "%02x", d[i]);
-}
 
 static int parse(reader* r, malml_model* m)
 {

@@ -130,7 +130,8 @@ void malml_scoring_set(
   if (f == NULL || !f->is_pe)
     return;
   for (int g = 0; g < MALML_MODEL_COUNT; g++)
-    malml_set_float_at(
+    if (malml_model_applies(g, f->vector))
+      malml_set_float_at(
         module_object,
         malml_model_score_field(g),
         malml_model_score(model, g, f->vector));
