@@ -63,37 +63,14 @@ static json_t* models_json(const train_options* o)
   return a;
 }
 
-/* The parameters train_xgb.c's configure() sets, with the round budget. */
+/* The parameters train_xgb.c's configure() sets, as the meta records them,
+ * and what the fitter needs besides: the metric and how often to read it. */
 static json_t* params_json(const xgb_params* p)
 {
-  return json_pack(
-      "{s:s, s:s, s:s, s:i, s:f, s:f, s:f, s:f, s:f, s:i, s:i, s:i, s:I}",
-      "objective",
-      "binary:logistic",
-      "tree_method",
-      "hist",
-      "eval_metric",
-      "auc",
-      "max_depth",
-      p->max_depth,
-      "eta",
-      p->eta,
-      "subsample",
-      p->subsample,
-      "colsample_bytree",
-      p->colsample,
-      "min_child_weight",
-      p->min_child_weight,
-      "lambda",
-      p->lambda,
-      "max_rounds",
-      p->max_rounds,
-      "check_every",
-      p->check_every,
-      "nthread",
-      p->nthread,
-      "seed",
-      (json_int_t) p->seed);
+  json_t* j = xgb_params_json(p);
+  json_object_set_new(j, "eval_metric", json_string("auc"));
+  json_object_set_new(j, "check_every", json_integer(p->check_every));
+  return j;
 }
 
 static json_t* folds_json(const dataset* d, const train_split* sp)

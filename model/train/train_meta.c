@@ -5,34 +5,6 @@
 #include "config.h"
 #include "model/train/metrics.h"
 
-static json_t* params_json(const xgb_params* p)
-{
-  return json_pack(
-      "{s:s, s:s, s:i, s:f, s:f, s:f, s:f, s:f, s:i, s:I, s:i}",
-      "objective",
-      "binary:logistic",
-      "tree_method",
-      "hist",
-      "max_depth",
-      p->max_depth,
-      "eta",
-      p->eta,
-      "subsample",
-      p->subsample,
-      "colsample_bytree",
-      p->colsample,
-      "min_child_weight",
-      p->min_child_weight,
-      "lambda",
-      p->lambda,
-      "max_rounds",
-      p->max_rounds,
-      "seed",
-      (json_int_t) p->seed,
-      "nthread",
-      p->nthread);
-}
-
 static json_t* models_json(const train_meta* m)
 {
   const dataset* d = m->d;
@@ -133,7 +105,7 @@ char* train_meta_json(const train_meta* m)
       "validation",
       validation_json_of(m),
       "xgboost",
-      params_json(m->xgb),
+      xgb_params_json(m->xgb),
       "weighting",
       m->weighting,
       "masked_features",

@@ -185,3 +185,31 @@ int xgb_save_rounds(BoosterHandle b, int rounds, const char* path)
     XGBoosterFree(cut);
   return rc;
 }
+
+json_t* xgb_params_json(const xgb_params* p)
+{
+  return json_pack(
+      "{s:s, s:s, s:i, s:f, s:f, s:f, s:f, s:f, s:i, s:I, s:i}",
+      "objective",
+      "binary:logistic",
+      "tree_method",
+      "hist",
+      "max_depth",
+      p->max_depth,
+      "eta",
+      p->eta,
+      "subsample",
+      p->subsample,
+      "colsample_bytree",
+      p->colsample,
+      "min_child_weight",
+      p->min_child_weight,
+      "lambda",
+      p->lambda,
+      "max_rounds",
+      p->max_rounds,
+      "seed",
+      (json_int_t) p->seed,
+      "nthread",
+      p->nthread);
+}

@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <jansson.h>
 #include <xgboost/c_api.h>
 
 typedef struct
@@ -70,5 +71,9 @@ int xgb_save(BoosterHandle b, const char* path);
 
 /* Saves the first `rounds` rounds of b (XGBoosterSlice) as JSON at path. */
 int xgb_save_rounds(BoosterHandle b, int rounds, const char* path);
+
+/* The parameters as the model file's meta records them (objective, tree
+ * method, depth, eta, sampling, regularisation, rounds, seed, threads). */
+json_t* xgb_params_json(const xgb_params* p);
 
 #endif

@@ -20,20 +20,19 @@
 
 /* The streams every compiler writes (ECMA-335 II.24.2.2); "#-" is the
  * uncompressed tables stream that obfuscators favour. */
+static int stream_is(const SIZED_STRING* s, const char* name)
+{
+  return s->length == strlen(name) && memcmp(s->c_string, name, s->length) == 0;
+}
+
 static int standard_stream(const SIZED_STRING* s)
 {
   static const char* const names[] = {
       "#~", "#-", "#Strings", "#US", "#GUID", "#Blob"};
   for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-    if (s->length == strlen(names[i]) &&
-        memcmp(s->c_string, names[i], s->length) == 0)
+    if (stream_is(s, names[i]))
       return 1;
   return 0;
-}
-
-static int stream_is(const SIZED_STRING* s, const char* name)
-{
-  return s->length == strlen(name) && memcmp(s->c_string, name, s->length) == 0;
 }
 
 static void fill_streams(YR_OBJECT* dn, malml_dotnet* d)
@@ -193,13 +192,7 @@ void malml_dotnet_fill(
 /* Lower-cased name, cut at MALML_TOKEN_MAX (assembly references). */
 static size_t lower_token(const SIZED_STRING* s, char* out)
 {
-  size_t n = s->length < MALML_TOKEN_MAX ? s->length : MALML_TOKEN_MAX;
-  for (size_t i = 0; i < n; i++)
-  {
-    char c = s->c_string[i];
-    out[i] = (c >= 'A' && c <= 'Z') ? (char) (c - 'A' + 'a') : c;
-  }
-  return n;
+  return malml_lower_token(s->c_string, s->length, out);
 }
 
 /* The bytes as dotnet gives them, cut at MALML_TOKEN_MAX. */

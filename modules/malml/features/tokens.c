@@ -14,6 +14,13 @@ static char lower_ascii(char c)
   return (c >= 'A' && c <= 'Z') ? (char) (c - 'A' + 'a') : c;
 }
 
+size_t malml_lower_token(const char* s, size_t len, char* out)
+{
+  size_t n = len < MALML_TOKEN_MAX ? len : MALML_TOKEN_MAX;
+  for (size_t i = 0; i < n; i++) out[i] = lower_ascii(s[i]);
+  return n;
+}
+
 size_t malml_dll_token(const char* dll, size_t len, char* out, size_t size)
 {
   size_t keep = len;

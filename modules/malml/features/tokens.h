@@ -16,6 +16,10 @@
 /* Longest token kept; longer names are cut (hostile files have huge ones). */
 #define MALML_TOKEN_MAX 256
 
+/* `s` lower-cased (ASCII only) and cut at MALML_TOKEN_MAX into out (room
+ * for MALML_TOKEN_MAX bytes, no terminator); returns the length. */
+size_t malml_lower_token(const char* s, size_t len, char* out);
+
 /*
  * Writes the dll part of an import token: `dll` lower-cased, cut at its last
  * '.' (so "KERNEL32.dll" -> "kernel32", "api-ms-win-core-1-1-0.dll" ->
