@@ -29,17 +29,22 @@ typedef struct
 #define MALML_NODE_FEATURE(n)   ((n)->feature & ~MALML_NODE_DEFAULT_LEFT)
 
 /* The scoring walk's copy of a tree: 8 bytes a node (a third of the cache
- * lines), in depth-first order, so the left child follows its parent and
- * the right one is `right` nodes on; right == 0 at a leaf, whose value is
- * split. */
+ * lines), in depth-first order with the child of larger cover (the one more
+ * training rows took) right after its parent, so most steps stay in the
+ * cache line they started in; the other child is `right` nodes on.  Each
+ * tree starts a cache line.  right == 0 at a leaf, whose value is split. */
 typedef struct
 {
   float split;
-  uint16_t feature; /* bit 15: missing values go left */
+  uint16_t feature; /* bit 15: missing values go left; bit 14: the child
+                       that follows is the right one */
   uint16_t right;
 } malml_fast_node;
 
-#define MALML_FAST_DEFAULT_LEFT 0x8000u
+#define MALML_FAST_DEFAULT_LEFT  0x8000u
+#define MALML_FAST_NEXT_IS_RIGHT 0x4000u
+#define MALML_FAST_FEATURE_MASK  0x3fffu
+#define MALML_FAST_LINE          8 /* nodes in a 64-byte cache line */
 
 typedef struct
 {
@@ -52,10 +57,12 @@ typedef struct
    * when a tree does not fit the layout (then margins walk `nodes`). */
   malml_fast_node* fast;
   uint32_t* fast_roots;
+  uint32_t fast_depth; /* the deepest leaf's depth: steps that reach it */
 } malml_submodel;
 
 /* Builds s->fast from s->nodes (model_load calls it); leaves it NULL when
- * a feature index or a subtree is too large for 16 bits, or out of memory. */
+ * a feature index or a subtree is too large for the layout, or out of
+ * memory. */
 void malml_submodel_compact(malml_submodel* s);
 
 struct malml_model
