@@ -6,7 +6,11 @@
 #include <criterion/new/assert.h>
 #include <criterion/parameterized.h>
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 
+#include "modules/malml/features/pe_view.h"
 #include "modules/malml/features/tokens.h"
 #include "tests/unit/scan_helpers.h"
 
@@ -381,4 +385,70 @@ Test(fields, large_integers_are_exact)
   YR_RULES* rules = compile_rules(cond);
   cr_assert(rule_matches_mem(rules, "r", buf, n));
   yr_rules_destroy(rules);
+}
+
+/* The bytes of a fixture, with `patch` applied to them, in a temporary file
+ * (its path in `path`, which the caller unlinks). */
+static void patched_fixture(
+    const char* name,
+    void (*patch)(uint8_t* data, size_t size),
+    char path[64])
+{
+  FILE* in = fopen(fixture(name), "rb");
+  cr_assert_not_null(in);
+  static uint8_t data[1 << 20];
+  size_t size = fread(data, 1, sizeof(data), in);
+  fclose(in);
+  patch(data, size);
+  strcpy(path, "/tmp/malml-test-XXXXXX");
+  int fd = mkstemp(path);
+  cr_assert_geq(fd, 0);
+  cr_assert_eq(write(fd, data, size), (ssize_t) size);
+  close(fd);
+}
+
+/* Where the optional header of the fixture starts. */
+static size_t optional_header(const uint8_t* data)
+{
+  return (size_t) (data[0x3c] | data[0x3d] << 8) + 24;
+}
+
+/* NumberOfRvaAndSizes lowered to 12, as some .NET malware does to hide
+ * its CLR directory from tools that trust the count. */
+static void hide_clr_directory(uint8_t* data, size_t size)
+{
+  size_t oh = optional_header(data);
+  int pe32plus = (data[oh] | data[oh + 1] << 8) == 0x20b;
+  data[oh + (pe32plus ? 108 : 92)] = 12;
+}
+
+/* The CLR directory's entry zeroed: a native program. */
+static void drop_clr_directory(uint8_t* data, size_t size)
+{
+  size_t oh = optional_header(data);
+  int pe32plus = (data[oh] | data[oh + 1] << 8) == 0x20b;
+  memset(data + oh + (pe32plus ? 112 : 96) + 8 * MALML_PE_DIR_CLR, 0, 8);
+}
+
+/* malml loads dotnet only for a file with a CLR directory (a tenth of its
+ * cost otherwise); it reads the entry from the bytes, as dotnet does, so a
+ * lowered NumberOfRvaAndSizes hides nothing. */
+Test(features, dotnet_group_when_a_clr_directory_is_there)
+{
+  char path[64];
+  patched_fixture("pe/dotnet-anycpu.exe", hide_clr_directory, path);
+  cr_assert(condition_holds(
+      "import \"pe\" import \"dotnet\"",
+      "pe.number_of_rva_and_sizes == 12 and dotnet.is_dotnet == 1",
+      path));
+  scan_features(path, &f);
+  cr_assert_eq(f.vector[MALML_F_is_dotnet], 1, "hidden from pe, not dotnet");
+  cr_assert_eq(f.vector[MALML_F_assembly_refs], 2);
+  unlink(path);
+
+  patched_fixture("pe/dotnet-anycpu.exe", drop_clr_directory, path);
+  scan_features(path, &f);
+  cr_assert_eq(f.vector[MALML_F_is_dotnet], 0);
+  cr_assert(isnan(f.vector[MALML_F_runtime_version_major]));
+  unlink(path);
 }

@@ -455,7 +455,7 @@ static void fill_filetype(fill* f)
   v[MALML_F_machine_arm] = m == 0x1c0 || m == 0x1c4;
   v[MALML_F_machine_other] =
       !(m == 0x14c || m == 0x8664 || m == 0xaa64 || m == 0x1c0 || m == 0x1c4);
-  v[MALML_F_dotnet] = p->dir_size[14] > 0;
+  v[MALML_F_dotnet] = p->dir_size[MALML_PE_DIR_CLR] > 0;
   v[MALML_F_upx] = ANY_SECTION("UPX0", "UPX1", "UPX2", "UPX!");
   v[MALML_F_aspack] = ANY_SECTION(".aspack", ".adata");
   v[MALML_F_mpress] = ANY_SECTION(".MPRESS");

@@ -16,6 +16,9 @@
 /* As the pe module (MAX_PE_SECTIONS). */
 #define MALML_PE_MAX_SECTIONS 96
 
+/* The CLR (.NET) header's data directory (IMAGE_DIRECTORY_ENTRY_COM_DESCRIPTOR). */
+#define MALML_PE_DIR_CLR 14
+
 /* An integer the pe module left undefined (YARA's own sentinel). */
 #define MALML_PE_MISSING MALML_MISSING
 
@@ -57,6 +60,13 @@ typedef struct
 /* Fills `out` from the pe module object.  Returns 1 when pe says the data is
  * a PE (pe.is_pe), 0 otherwise (and `out` is then unspecified). */
 int malml_pe_read(YR_OBJECT* pe, malml_pe* out);
+
+/* Whether the file's optional header holds a CLR (.NET) directory with a
+ * nonzero virtual address: DataDirectory[MALML_PE_DIR_CLR] read from the
+ * bytes, whatever NumberOfRvaAndSizes says (malware lowers it to hide the
+ * directory from `pe`; YARA's dotnet module reads the entry regardless).
+ * malml reads .NET features only then.  data[0..size) is the file. */
+int malml_pe_has_clr_directory(const uint8_t* data, size_t size);
 
 /* Called for each imported function (ordinary, then delayed): `function` is
  * NULL for an import by ordinal.  Strings are not NUL-terminated. */
