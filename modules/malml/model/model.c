@@ -59,15 +59,28 @@ static inline const malml_fast_node* step(
  * every lane reached a leaf; 32 and 44 now.  4 lanes measured the same as
  * 8, 16 slower. */
 #define LANES 8
+/* Groups of trees whose first cache lines are fetched ahead of their walk.
+ * bench/score-bench: 32 -> 30 us warm, 43 -> 39 cold; with the model out
+ * of every cache (8 MB mapped, written and unmapped between files, not in
+ * the bench: it takes minutes) 173 -> 126-145 us; 2 groups ahead measured
+ * worse than 1. */
+#define AHEAD 1
 
 static float fast_margin(const malml_submodel* s, const float* x)
 {
   float sum = (float) s->base_margin;
   uint32_t t = 0;
+  for (uint32_t k = 0; k < AHEAD * LANES && k < s->ntrees; k++)
+    __builtin_prefetch(s->fast + s->fast_roots[k]);
   for (; t + LANES <= s->ntrees; t += LANES)
   {
     const malml_fast_node* n[LANES];
     for (int k = 0; k < LANES; k++) n[k] = s->fast + s->fast_roots[t + k];
+    /* The first cache line of the next group's trees: most walks stay in
+     * it, and it is fetched while this group walks. */
+    uint32_t ahead = t + AHEAD * LANES;
+    for (uint32_t k = ahead; k < ahead + LANES && k < s->ntrees; k++)
+      __builtin_prefetch(s->fast + s->fast_roots[k]);
     for (uint32_t d = 0; d < s->fast_depth; d++)
       for (int k = 0; k < LANES; k++) n[k] = step(n[k], x);
     /* Added in tree order, as XGBoost adds them: the same float sum. */
