@@ -43,8 +43,10 @@ static inline const malml_fast_node* step(
 {
   unsigned f = n->feature;
   float v = x[f & MALML_FAST_FEATURE_MASK]; /* x[0] at a leaf: unused */
-  unsigned left = (v < n->split) | ((v != v) & (f >> 15));
-  unsigned next = left ^ ((f >> 14) & 1);
+  /* Written without && or ?: on floats so it compiles without branches. */
+  unsigned missing_left = (f & MALML_FAST_DEFAULT_LEFT) != 0;
+  unsigned left = (v < n->split) | ((v != v) & missing_left);
+  unsigned next = left ^ ((f & MALML_FAST_NEXT_IS_RIGHT) != 0);
   unsigned off = next ? 1u : n->right;
   return n + (n->right ? off : 0u);
 }
