@@ -7,6 +7,7 @@
 #include "modules/malml/features/pe_view.h"
 
 #include "modules/malml/features/object_read.h"
+#include "modules/malml/le.h"
 
 #include <string.h>
 #include <yara/modules.h>
@@ -100,24 +101,18 @@ int malml_pe_read(YR_OBJECT* pe, malml_pe* out)
   return 1;
 }
 
-static uint32_t le32(const uint8_t* p)
-{
-  return (uint32_t) p[0] | (uint32_t) p[1] << 8 | (uint32_t) p[2] << 16 |
-         (uint32_t) p[3] << 24;
-}
-
 int malml_pe_has_clr_directory(const uint8_t* data, size_t size)
 {
   if (data == NULL || size < 0x40)
     return 0;
-  uint64_t nt = le32(data + 0x3c); /* e_lfanew */
+  uint64_t nt = malml_le32(data + 0x3c); /* e_lfanew */
   /* Signature, file header (20 bytes), then the optional header, whose
    * data directories start at 96 (PE32) or 112 (PE32+). */
   if (nt + 24 + 2 > size)
     return 0;
-  uint16_t magic = (uint16_t) (data[nt + 24] | data[nt + 25] << 8);
+  uint16_t magic = malml_le16(data + nt + 24);
   uint64_t entry = nt + 24 + (magic == 0x20b ? 112 : 96) + 8 * MALML_PE_DIR_CLR;
-  return entry + 8 <= size && le32(data + entry) != 0;
+  return entry + 8 <= size && malml_le32(data + entry) != 0;
 }
 
 static void foreach_in(

@@ -16,6 +16,7 @@
  * file; see bench/scan-bench.c for the measurement.
  */
 #include "modules/malml/features/string_stats.h"
+#include "modules/malml/le.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -355,8 +356,7 @@ static int is_embedded_pe(const malml_strings* s, size_t at)
   if (at == 0 || s->size - at < 0x40)
     return 0;
   const uint8_t* p = s->data + at;
-  uint32_t lfanew = (uint32_t) p[0x3c] | (uint32_t) p[0x3d] << 8 |
-                    (uint32_t) p[0x3e] << 16 | (uint32_t) p[0x3f] << 24;
+  uint32_t lfanew = malml_le32(p + 0x3c);
   if (lfanew > s->size - at || s->size - at - lfanew < 4)
     return 0;
   return memcmp(p + lfanew, "PE\0\0", 4) == 0;

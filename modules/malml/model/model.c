@@ -116,7 +116,6 @@ typedef struct
   uint32_t* stack; /* nodes to copy */
   uint32_t* at;    /* where each node of the tree went */
   uint32_t* from;  /* which node went to each place */
-  uint32_t* level; /* each node's depth, the root's 0 */
 } compact_work;
 
 /* The child a walk takes more often (more training rows went that way)
@@ -127,18 +126,16 @@ static int next_is_right(const malml_submodel* s, const malml_node* node)
 }
 
 /* Copies tree t to out[0..) in depth-first order, the more-covered child
- * first, and raises *depth to its deepest leaf's depth; returns its node
- * count, or 0 when it does not fit the fast layout. */
+ * first; returns its node count, or 0 when it does not fit the fast
+ * layout. */
 static uint32_t compact_tree(
     const malml_submodel* s,
     uint32_t t,
     malml_fast_node* out,
-    const compact_work* w,
-    uint32_t* depth)
+    const compact_work* w)
 {
   uint32_t root = s->roots[t], n = 0, top = 0;
   uint32_t size = (t + 1 < s->ntrees ? s->roots[t + 1] : s->nnodes) - root;
-  w->level[0] = 0;
   w->stack[top++] = root;
   while (top > 0)
   {
@@ -152,20 +149,17 @@ static uint32_t compact_tree(
     f->split = node->split;
     f->feature = 0;
     f->right = 0;
-    uint32_t level = w->level[i - root];
-    *depth = level > *depth ? level : *depth;
     if (node->left < 0)
       continue;
     uint32_t feature = MALML_NODE_FEATURE(node);
     if (feature > MALML_FAST_FEATURE_MASK)
       return 0;
-    w->level[node->left - root] = w->level[node->right - root] = level + 1;
     int swap = next_is_right(s, node);
-    f->feature = (uint16_t) feature |
-                 ((node->feature & MALML_NODE_DEFAULT_LEFT)
-                      ? MALML_FAST_DEFAULT_LEFT
-                      : 0) |
-                 (swap ? MALML_FAST_NEXT_IS_RIGHT : 0);
+    f->feature =
+        (uint16_t) feature |
+        ((node->feature & MALML_NODE_DEFAULT_LEFT) ? MALML_FAST_DEFAULT_LEFT
+                                                   : 0) |
+        (swap ? MALML_FAST_NEXT_IS_RIGHT : 0);
     /* The child popped next follows its parent. */
     w->stack[top++] = (uint32_t) (swap ? node->left : node->right);
     w->stack[top++] = (uint32_t) (swap ? node->right : node->left);
@@ -177,8 +171,8 @@ static uint32_t compact_tree(
     const malml_node* node = &s->nodes[i];
     if (node->left < 0)
       continue;
-    uint32_t other = (uint32_t) (next_is_right(s, node) ? node->left
-                                                        : node->right);
+    uint32_t other =
+        (uint32_t) (next_is_right(s, node) ? node->left : node->right);
     uint32_t dist = w->at[other - root] - w->at[i - root];
     if (dist > 0xffff)
       return 0;
@@ -200,17 +194,22 @@ void malml_submodel_compact(malml_submodel* s)
   size_t room = (size_t) s->nnodes + (size_t) s->ntrees * MALML_FAST_LINE;
   s->fast = aligned_alloc(64, (room * sizeof(*s->fast) + 63) & ~(size_t) 63);
   s->fast_roots = malloc((s->ntrees ? s->ntrees : 1) * sizeof(uint32_t));
-  uint32_t* space = malloc(4 * (size_t) biggest * sizeof(uint32_t));
-  compact_work w = {
-      space, space + biggest, space + 2 * biggest, space + 3 * biggest};
+  uint32_t* space = malloc(3 * (size_t) biggest * sizeof(uint32_t));
+  compact_work w = {space, space + biggest, space + 2 * biggest};
   int ok = s->fast != NULL && s->fast_roots != NULL && space != NULL;
   s->fast_depth = 0;
   for (uint32_t t = 0, n = 0; ok && t < s->ntrees; t++)
   {
     n = (n + MALML_FAST_LINE - 1) & ~(uint32_t) (MALML_FAST_LINE - 1);
     s->fast_roots[t] = n;
-    uint32_t size = compact_tree(s, t, s->fast + n, &w, &s->fast_depth);
-    ok = size > 0;
+    uint32_t size = compact_tree(s, t, s->fast + n, &w);
+    /* Every walk takes the deepest tree's steps (fast_margin).  Asked
+     * only of a tree compact_tree accepted: a node reached twice would
+     * make the depth walk exponential. */
+    int depth = size > 0 ? malml_tree_depth(s->nodes, s->roots[t]) : -1;
+    ok = depth >= 0;
+    if (ok && (uint32_t) depth > s->fast_depth)
+      s->fast_depth = (uint32_t) depth;
     n += size;
   }
   free(space);

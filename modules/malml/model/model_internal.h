@@ -60,6 +60,10 @@ typedef struct
   uint32_t fast_depth; /* the deepest leaf's depth: steps that reach it */
 } malml_submodel;
 
+/* Depth of the tree at root (edges on its longest path), or -1 when it is
+ * deeper than MALML_SHAP_MAX_DEPTH (only a hostile model is). */
+int malml_tree_depth(const malml_node* nodes, uint32_t root);
+
 /* Builds s->fast from s->nodes (model_load calls it); leaves it NULL when
  * a feature index or a subtree is too large for the layout, or out of
  * memory. */

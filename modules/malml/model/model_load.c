@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "modules/malml/le.h"
 #include "modules/malml/model/model_internal.h"
 
 typedef struct
@@ -55,21 +56,15 @@ static const uint8_t* take(reader* r, size_t n, const char* what)
   return p;
 }
 
-static uint32_t le32(const uint8_t* p)
-{
-  return (uint32_t) p[0] | (uint32_t) p[1] << 8 | (uint32_t) p[2] << 16 |
-         (uint32_t) p[3] << 24;
-}
-
 static uint32_t rd_u32(reader* r, const char* what)
 {
   const uint8_t* p = take(r, 4, what);
-  return p != NULL ? le32(p) : 0;
+  return p != NULL ? malml_le32(p) : 0;
 }
 
 static float f32_at(const uint8_t* p)
 {
-  uint32_t u = le32(p);
+  uint32_t u = malml_le32(p);
   float f;
   memcpy(&f, &u, sizeof(f));
   return f;
@@ -79,7 +74,8 @@ static double rd_f64(reader* r, const char* what)
 {
   const uint8_t* p = take(r, 8, what);
   uint64_t u =
-      p != NULL ? (uint64_t) le32(p) | (uint64_t) le32(p + 4) << 32 : 0;
+      p != NULL ? (uint64_t) malml_le32(p) | (uint64_t) malml_le32(p + 4) << 32
+                : 0;
   double d;
   memcpy(&d, &u, sizeof(d));
   return d;
@@ -364,7 +360,8 @@ static void read_node(
     uint32_t n,
     malml_node* node)
 {
-  uint32_t left = le32(p), right = le32(p + 4), feature = le32(p + 8);
+  uint32_t left = malml_le32(p), right = malml_le32(p + 4),
+           feature = malml_le32(p + 8);
   float threshold = f32_at(p + 12), value = f32_at(p + 16);
   float cover = f32_at(p + 20);
   if (!isfinite(cover) || cover < 0)
@@ -404,7 +401,7 @@ static void read_node(
   node->left = (int32_t) (base + left);
   node->right = (int32_t) (base + right);
   node->feature = feature;
-  if (le32(p + 24) & MALML_MODEL_NODE_DEFAULT_LEFT)
+  if (malml_le32(p + 24) & MALML_MODEL_NODE_DEFAULT_LEFT)
     node->feature |= MALML_NODE_DEFAULT_LEFT;
   node->split = threshold;
 }
@@ -520,7 +517,6 @@ static int read_thresholds(reader* r, const header* h, malml_model* m)
   }
   return r->failed ? -1 : 0;
 }
-
 
 static int parse(reader* r, malml_model* m)
 {

@@ -129,8 +129,7 @@ static void recurse(
   recurse(w, cold, depth + 1, path, cold_zero * in_zero, 0, f);
 }
 
-/* Depth of the tree at root (edges on the longest path); -1 past limit. */
-static int tree_depth(const malml_node* nodes, uint32_t root)
+int malml_tree_depth(const malml_node* nodes, uint32_t root)
 {
   int stack_node[2 * MALML_SHAP_MAX_DEPTH + 4];
   int stack_depth[2 * MALML_SHAP_MAX_DEPTH + 4];
@@ -175,7 +174,7 @@ int malml_model_shap(
   };
   path_el* paths = malloc(sizeof(path_el) * (D * (D + 1) / 2));
   for (uint32_t t = 0; paths != NULL && t < s->ntrees; t++)
-    if (tree_depth(s->nodes, s->roots[t]) < 0)
+    if (malml_tree_depth(s->nodes, s->roots[t]) < 0)
     {
       free(paths);
       paths = NULL;
