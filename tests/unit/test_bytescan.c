@@ -267,6 +267,120 @@ Test(strings, simd_blocks_agree_with_byte_loop)
   free(b);
 }
 
+/* Text that names something, in both cases, planted in runs of many
+ * lengths at every offset around the vector scan's 64-character steps and
+ * its 1024-character cut, as ASCII and as UTF-16LE: the run analysis of
+ * every level gives the byte loop's statistics, and the statistics are not
+ * empty (so the comparison compares something). */
+static const char* const named[] = {
+    "http://a.example/x",
+    "HKEY_LOCAL_MACHINE",
+    "C:\\Windows\\system32",
+    "%AppData%",
+    "setup.EXE",
+    "CMD /C del",
+    "powershell",
+    "Mozilla/5.0",
+    "VirtualProtect",
+    "10.1.2.3",
+    "go build id: x",
+    "GCC: (Debian)",
+    "\\\\srv\\share",
+    "x.pdb",
+    "currentversion\\run",
+};
+
+/* Appends a run: `pad` filler letters, `text`, then more filler up to
+ * `len` characters, then a non-printable byte; wide as UTF-16LE. */
+static size_t
+plant(uint8_t* b, size_t at, const char* text, size_t pad, size_t len, int wide)
+{
+  size_t tl = strlen(text), step = wide ? 2 : 1;
+  for (size_t i = 0; i < len; i++)
+  {
+    char c = i >= pad && i - pad < tl ? text[i - pad] : (char) ('q' + i % 3);
+    b[at + step * i] = (uint8_t) c;
+    if (wide)
+      b[at + step * i + 1] = 0;
+  }
+  at += step * len;
+  b[at++] = 0x01;
+  return at + (at & 1); /* the next run starts even */
+}
+
+Test(strings, runs_naming_patterns_agree_with_byte_loop)
+{
+  const size_t cap = 8 << 20;
+  uint8_t* b = calloc(cap, 1);
+  size_t n = 0;
+  cr_assert_not_null(b);
+  for (size_t t = 0; t < sizeof(named) / sizeof(named[0]); t++)
+    for (int wide = 0; wide < 2; wide++)
+    {
+      size_t tl = strlen(named[t]);
+      for (size_t pad = 0; pad < 70; pad += (pad < 3 || pad > 58) ? 1 : 7)
+        n = plant(b, n, named[t], pad, pad + tl + pad % 3, wide);
+      for (size_t pad = 1016; pad < 1026; pad++)
+        n = plant(b, n, named[t], pad, 1100, wide);
+    }
+  /* Base64 and hex runs spoilt by one character at each position of the
+   * first 130 (every lane of two vector steps), and one clean run of each. */
+  char b64[131], hex[131];
+  for (int i = 0; i < 130; i++)
+  {
+    b64[i] = "Qx9+"[i % 4];
+    hex[i] = "a0F3"[i % 4];
+  }
+  b64[130] = hex[130] = 0;
+  for (int wide = 0; wide < 2; wide++)
+  {
+    n = plant(b, n, b64, 0, 130, wide);
+    n = plant(b, n, hex, 0, 130, wide);
+    for (int at = 0; at < 130; at++)
+    {
+      char save = b64[at];
+      b64[at] = hex[at] = '-';
+      n = plant(b, n, b64, 0, 130, wide);
+      n = plant(b, n, hex, 0, 130, wide);
+      b64[at] = save;
+      hex[at] = "a0F3"[at % 4];
+    }
+  }
+  cr_assert_lt(n, cap);
+  malml_strings ref;
+  uint64_t ref_hist[256], hist[256];
+  feed_all(&ref, ref_hist, b, n, MALML_PASS_BYTES, 0);
+  /* 22 short runs of each text in each encoding, and the long runs where
+   * "http://" (pad 1016, 1017) or the whole quad (pad 1016) ends inside the
+   * first 1024 characters. */
+  cr_assert_eq(ref.stats.urls, 2 * 22 + 2 * 2);
+  cr_assert_eq(ref.stats.ipv4, 2 * 22 + 2);
+  cr_assert_eq(ref.stats.base64_runs, 4); /* the hex runs are base64 too */
+  cr_assert_eq(ref.stats.hex_runs, 2);
+  cr_assert_gt(ref.stats.registry + ref.stats.run_keys, 2 * 2 * 22);
+  cr_assert_gt(ref.stats.paths + ref.stats.shell_commands, 2 * 2 * 22);
+  cr_assert(
+      ref.stats.markers & MALML_MARK_GO &&
+      ref.stats.markers & MALML_MARK_MINGW);
+  for (int level = MALML_PASS_SSE2; level <= malml_pass_best(); level++)
+  {
+    malml_strings a;
+    feed_all(&a, hist, b, n, level, 0);
+    cr_assert_eq(
+        memcmp(&a.stats, &ref.stats, sizeof(a.stats)),
+        0,
+        "level %d: urls %u/%u paths %u/%u api %u/%u",
+        level,
+        a.stats.urls,
+        ref.stats.urls,
+        a.stats.paths,
+        ref.stats.paths,
+        a.stats.api_names,
+        ref.stats.api_names);
+  }
+  free(b);
+}
+
 /* The same through the whole pass, with overlapping ranges: every output
  * field bit-identical to the byte loop's. */
 static void assert_same_scan(

@@ -10,8 +10,11 @@
  * by bit arithmetic; elsewhere, and for the ends of a range, a branch-light
  * byte loop does the same work and is the reference the tests compare the
  * blocks with.  A finished run
- * is examined once: its text is lower-cased into a buffer and every position
- * is checked only against the patterns that start with that character.
+ * is examined once: its text is lower-cased into a buffer and only the
+ * positions a cheap filter passes are checked against the patterns that
+ * start with that character.  With AVX-512 VBMI the run's characters are
+ * classified, lower-cased and filtered 64 at a time by table lookups
+ * (scan_run_vector); the byte loop (scan_run_bytes) is again the reference.
  * First version (per-pattern search of each run) cost ~3.9 ms per corpus
  * file; see bench/scan-bench.c for the measurement.
  */
@@ -138,8 +141,25 @@ static uint8_t first_two[65536 / 8];
 static uint8_t pattern_len[NPATTERNS];
 static uint32_t pattern_head[NPATTERNS]; /* first 4 bytes, as loaded */
 
+/* The vector run scan's candidate filter, by the four characters from a
+ * position: bit g of group_of[k][plane][c] is set when a pattern of group
+ * 8 * plane + g has c (either case) at position k, or is shorter than k + 1
+ * (then every c, 0 too: lanes past the run read as 0).  A pattern's group is
+ * its first character's: the 22 first characters fit the 24 groups, so no
+ * two share one (were there more, they would share: more candidates, the
+ * same result).  A position whose four lookups share a bit may start a
+ * pattern; that is a superset of the scalar loop's candidates, and
+ * pattern_kinds checks each in full.  On the corpus it passes 1 position
+ * in 10 of those the scalar loop's two-character filter passes.  Runs hold
+ * only 0x09 and 0x20..0x7e, so 128 entries cover them. */
+#define GROUP_PLANES 3
+#define GROUP_CHARS  4
+static uint8_t group_of[GROUP_CHARS][GROUP_PLANES][128];
+
 static int cpu_level(void);
-static int best_level; /* malml_pass_best(), set with the tables */
+static int cpu_vbmi(void);
+static int best_level;  /* malml_pass_best(), set with the tables */
+static int vector_runs; /* runs may be scanned with AVX-512 VBMI */
 
 /* MALML_PASS=bytes|sse2|avx2|avx512 in the environment caps the level: how
  * the corpus test runs the reference over every file, and how to time one
@@ -155,11 +175,34 @@ static int level_cap(void)
   return MALML_PASS_LEVELS - 1;
 }
 
+/* group_of, from the patterns (see there). */
+static void build_groups(void)
+{
+  uint8_t firsts[NPATTERNS];
+  size_t nfirst = 0;
+  memset(group_of, 0, sizeof(group_of));
+  for (size_t p = 0; p < NPATTERNS; p++)
+  {
+    const uint8_t* t = (const uint8_t*) patterns[p].text;
+    size_t g = 0;
+    while (g < nfirst && firsts[g] != t[0]) g++;
+    if (g == nfirst)
+      firsts[nfirst++] = t[0];
+    g %= 8 * GROUP_PLANES;
+    uint8_t bit = (uint8_t) (1u << (g % 8));
+    for (int k = 0; k < GROUP_CHARS; k++)
+      for (int c = 0; c < 128; c++)
+        if (k < pattern_len[p] ? lower[c] == t[k] : 1)
+          group_of[k][g / 8][c] |= bit;
+  }
+}
+
 static void build_tables(void)
 {
   int cap = level_cap();
   best_level = cpu_level();
   best_level = best_level < cap ? best_level : cap;
+  vector_runs = best_level == MALML_PASS_AVX512 && cpu_vbmi();
   for (int c = 0; c < 256; c++)
   {
     uint8_t k = 0;
@@ -191,6 +234,7 @@ static void build_tables(void)
     unsigned key = first << 8 | (uint8_t) patterns[p].text[1];
     first_two[key >> 3] |= (uint8_t) (1u << (key & 7));
   }
+  build_groups();
 }
 
 static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
@@ -219,6 +263,7 @@ pattern_kinds(const uint8_t* t, size_t len, const uint16_t* cand, size_t ncand)
   for (size_t c = 0; c < ncand; c++)
   {
     size_t i = cand[c];
+
     const uint8_t* by = by_first[t[i]];
     for (int k = 0; by[k] != 0; k++)
     {
@@ -289,37 +334,63 @@ static void count_kinds(
                  (kinds & K_DELPHI ? MALML_MARK_DELPHI : 0);
 }
 
-/* Examines one run, given as its characters (already narrowed for UTF-16). */
-static void analyse(malml_strings_stats* st, const uint8_t* text, size_t len)
+/* What a run's characters say once scanned: its lower-case text (the first
+ * MAX_TEXT), the class bits any and all of them have, and where a pattern
+ * may start. */
+#define MAX_TEXT 1024
+typedef struct
 {
-  uint8_t low[1024];
-  uint16_t cand[1024];
-  size_t ncand = 0;
+  uint8_t low[MAX_TEXT];
+  uint16_t cand[MAX_TEXT];
+  size_t ncand;
+  uint32_t or_bits, and_bits;
+} run_text;
+
+/* The scalar scan of text[0..n): the reference.  One loop classifies,
+ * lower-cases and notes where the first two characters of a pattern are
+ * (appending without a branch: most positions are not candidates). */
+static void scan_run_bytes(const uint8_t* text, size_t n, run_text* r)
+{
   uint32_t or_bits = 0, and_bits = 0xff;
   unsigned prev = 0; /* no pattern starts with 0x00 */
-  size_t n = len < sizeof(low) ? len : sizeof(low);
-  /* One loop classifies, lower-cases and notes where a pattern may start
-   * (appending without a branch: most positions are not candidates). */
+  size_t ncand = 0;
   for (size_t i = 0; i < n; i++)
   {
     uint8_t k = classes[text[i]], c = lower[text[i]];
     unsigned key = prev << 8 | c;
     or_bits |= k;
     and_bits &= k;
-    low[i] = c;
-    cand[ncand] = (uint16_t) (i - 1);
+    r->low[i] = c;
+    r->cand[ncand] = (uint16_t) (i - 1);
     ncand += (first_two[key >> 3] >> (key & 7)) & 1;
     prev = c;
   }
+  r->ncand = ncand;
+  r->or_bits = or_bits;
+  r->and_bits = and_bits;
+}
+
+static int scan_run_vector(const uint8_t* text, size_t n, run_text* r);
+
+/* Examines one run, given as its characters (already narrowed for UTF-16);
+ * `vector` allows the AVX-512 scan, which gives the same statistics. */
+static void
+analyse(malml_strings_stats* st, const uint8_t* text, size_t len, int vector)
+{
+  run_text r;
+  size_t n = len < MAX_TEXT ? len : MAX_TEXT;
+  if (!(vector && scan_run_vector(text, n, &r)))
+    scan_run_bytes(text, n, &r);
+  uint32_t or_bits = r.or_bits, and_bits = r.and_bits;
   st->total_length += len;
   if (len > st->max_length)
     st->max_length = len;
   /* Most runs are a few characters of code or data that name nothing:
    * everything below is skipped for them. */
-  uint32_t kinds = ncand ? pattern_kinds(low, n, cand, ncand) : 0;
+  uint32_t kinds = r.ncand ? pattern_kinds(r.low, n, r.cand, r.ncand) : 0;
   if (kinds)
     count_kinds(st, kinds, or_bits, len);
-  if ((or_bits & (C_DOT | C_DIGIT)) == (C_DOT | C_DIGIT) && has_ipv4(low, n))
+  if ((or_bits & (C_DOT | C_DIGIT)) == (C_DOT | C_DIGIT) && has_ipv4(r.low, n))
     st->ipv4++;
   if (len < 32)
     return;
@@ -335,18 +406,21 @@ static void ascii_run(malml_strings* s, size_t end, size_t len)
 {
   s->stats.strings++;
   s->stats.printable_bytes += len;
-  analyse(&s->stats, s->data + end - len, len);
+  analyse(&s->stats, s->data + end - len, len, s->vector_runs);
 }
+
+static int narrow_vector(const uint8_t* wide, size_t n, uint8_t* text);
 
 /* A UTF-16LE run of `chars` characters whose last 0x00 is at end - 1. */
 static void wide_run(malml_strings* s, size_t end, size_t chars)
 {
-  uint8_t text[1024];
+  uint8_t text[MAX_TEXT];
   size_t n = chars < sizeof(text) ? chars : sizeof(text);
   const uint8_t* p = s->data + end - 2 * chars;
-  for (size_t i = 0; i < n; i++) text[i] = p[2 * i];
+  if (!(s->vector_runs && narrow_vector(p, n, text)))
+    for (size_t i = 0; i < n; i++) text[i] = p[2 * i];
   s->stats.wide_strings++;
-  analyse(&s->stats, text, chars < sizeof(text) ? chars : n);
+  analyse(&s->stats, text, n, s->vector_runs);
   s->stats.total_length += chars - n; /* what the buffer cut off */
 }
 
@@ -664,6 +738,93 @@ __attribute__((target("avx512f,avx512bw"))) static size_t feed_avx512(
   return feed_blocks(s, st, i, end, hist, masks_avx512);
 }
 
+/* Lanes [0, n) of a 64-lane mask; none when n is "negative". */
+ALWAYS_INLINE uint64_t first_lanes(size_t avail, size_t skip)
+{
+  size_t n = avail > skip ? avail - skip : 0;
+  return n >= 64 ? ~0ull : (1ull << n) - 1;
+}
+
+#define VBMI __attribute__((target("avx512f,avx512bw,avx512vbmi")))
+
+/* A 128-entry table lookup of each byte of v (all below 0x80). */
+VBMI ALWAYS_INLINE __m512i lookup128(const uint8_t t[128], __m512i v)
+{
+  return _mm512_permutex2var_epi8(
+      _mm512_loadu_si512((const void*) t),
+      v,
+      _mm512_loadu_si512((const void*) (t + 64)));
+}
+
+/* Candidate lanes of the 64 positions whose characters are v0, their
+ * successors v1 and v2: the three lookups share a group bit. */
+VBMI ALWAYS_INLINE uint64_t candidates(const __m512i v[GROUP_CHARS])
+{
+  __m512i any = _mm512_setzero_si512();
+  for (int plane = 0; plane < GROUP_PLANES; plane++)
+  {
+    __m512i g = lookup128(group_of[0][plane], v[0]);
+    for (int k = 1; k < GROUP_CHARS; k++)
+      g = _mm512_and_si512(g, lookup128(group_of[k][plane], v[k]));
+    any = _mm512_or_si512(any, g);
+  }
+  return _mm512_test_epi8_mask(any, any);
+}
+
+/* The bytes of a vector's 64 lanes folded into one with `op`. */
+#define FOLD_BYTES(x, op) \
+  ((x) op## = (x) >> 32, (x) op## = (x) >> 16, (x) op## = (x) >> 8, (x) &0xff)
+
+/* scan_run_bytes 64 characters at a time: the same lower-case text, class
+ * bits and (after pattern_kinds) kinds; a superset of its candidates. */
+VBMI static int scan_run_vector(const uint8_t* text, size_t n, run_text* r)
+{
+  __m512i any = _mm512_setzero_si512(), all = _mm512_set1_epi8(-1);
+  size_t ncand = 0;
+  for (size_t o = 0; o < n; o += 64)
+  {
+    uint64_t in = first_lanes(n - o, 0);
+    __m512i v[GROUP_CHARS];
+    for (int k = 0; k < GROUP_CHARS; k++)
+      v[k] = _mm512_maskz_loadu_epi8(first_lanes(n - o, k), text + o + k);
+    __m512i cls = lookup128(classes, v[0]);
+    any = _mm512_or_si512(any, cls);
+    all = _mm512_and_si512(all, _mm512_mask_blend_epi8(in, all, cls));
+    uint64_t upper = _mm512_cmplt_epu8_mask(
+        _mm512_sub_epi8(v[0], _mm512_set1_epi8('A')), _mm512_set1_epi8(26));
+    _mm512_storeu_si512(
+        (void*) (r->low + o),
+        _mm512_mask_add_epi8(v[0], upper, v[0], _mm512_set1_epi8(0x20)));
+    for (uint64_t c = candidates(v); c != 0; c &= c - 1)
+      r->cand[ncand++] = (uint16_t) (o + (size_t) __builtin_ctzll(c));
+  }
+  uint64_t or_bits = (uint64_t) _mm512_reduce_or_epi64(any);
+  uint64_t and_bits = (uint64_t) _mm512_reduce_and_epi64(all);
+  r->or_bits = (uint32_t) FOLD_BYTES(or_bits, |);
+  r->and_bits = (uint32_t) FOLD_BYTES(and_bits, &);
+  r->ncand = ncand;
+  return 1;
+}
+
+/* The characters of a UTF-16LE run (each high byte 0x00) as bytes, into
+ * text[0..n) of a MAX_TEXT buffer (whole 32-byte stores stay inside it). */
+VBMI static int narrow_vector(const uint8_t* wide, size_t n, uint8_t* text)
+{
+  for (size_t i = 0; i < n; i += 32)
+  {
+    __mmask32 in = (__mmask32) first_lanes(n - i, 0);
+    __m512i w = _mm512_maskz_loadu_epi16(in, wide + 2 * i);
+    _mm256_storeu_si256((__m256i*) (text + i), _mm512_cvtepi16_epi8(w));
+  }
+  return 1;
+}
+
+static int cpu_vbmi(void)
+{
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512vbmi");
+}
+
 static int cpu_level(void)
 {
   __builtin_cpu_init();
@@ -677,6 +838,21 @@ static int cpu_level(void)
 static int cpu_level(void)
 {
   return MALML_PASS_BYTES;
+}
+
+static int cpu_vbmi(void)
+{
+  return 0;
+}
+
+static int scan_run_vector(const uint8_t* text, size_t n, run_text* r)
+{
+  return 0;
+}
+
+static int narrow_vector(const uint8_t* wide, size_t n, uint8_t* text)
+{
+  return 0;
 }
 #endif
 
@@ -696,6 +872,7 @@ void malml_strings_feed_counting(
   feed_state st = {s->run_len, {s->wide_len[0], s->wide_len[1]}};
   size_t i = begin;
   level = level < best_level ? level : best_level;
+  s->vector_runs = level == MALML_PASS_AVX512 && vector_runs;
 #if defined(__x86_64__) && defined(__GNUC__)
   if (level > MALML_PASS_BYTES && i < end && (i & 1))
   {

@@ -17,6 +17,7 @@ typedef struct
   size_t size;
   size_t run_len;     /* printable bytes ending at the current position */
   size_t wide_len[2]; /* UTF-16LE chars ending here, by byte parity */
+  int vector_runs; /* runs are examined with AVX-512 (the last feed's level) */
   malml_strings_stats stats;
 } malml_strings;
 
