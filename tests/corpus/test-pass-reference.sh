@@ -15,7 +15,7 @@ if [ ! -d "$corpus/malware" ]; then
 fi
 got=$(mktemp)
 trap 'rm -f "$got"' EXIT
-for level in ${MALML_PASS_LEVELS:-bytes sse2 avx2}; do
+for level in ${MALML_PASS_LEVELS:-bytes sse2 avx2 avx512}; do
   MALML_PASS=$level "$malml" features -p 2 "$corpus/malware" "$corpus/benign" |
     python3 "$srcdir/tests/corpus/vector-digests.py" > "$got" || {
     echo "FAIL: malml features (MALML_PASS=$level) or the digest script failed"; exit 1; }

@@ -17,7 +17,7 @@ typedef struct
   size_t size;
   size_t run_len;     /* printable bytes ending at the current position */
   size_t wide_len[2]; /* UTF-16LE chars ending here, by byte parity */
-  int vector_runs; /* runs are examined with AVX-512 (the last feed's level) */
+  int vector_runs; /* runs examined with AVX-512 VBMI (the last feed's level) */
   malml_strings_stats stats;
 } malml_strings;
 
@@ -28,18 +28,22 @@ void malml_strings_global_init(void);
 void malml_strings_init(malml_strings* s, const uint8_t* data, size_t size);
 
 /* Ways to make the pass, slowest first: the byte loop (the reference), then
- * 64-byte blocks classified with SSE2, AVX2 or AVX-512BW. */
+ * 64-byte blocks classified with SSE2, AVX2 or AVX-512BW; with AVX-512 VBMI
+ * and VBMI2 as well, the strings' runs are examined 64 characters at a time
+ * and the histogram packs out zero bytes (vpermi2b, vpcompressb). */
 enum
 {
   MALML_PASS_BYTES,
   MALML_PASS_SSE2,
   MALML_PASS_AVX2,
   MALML_PASS_AVX512,
+  MALML_PASS_VBMI,
   MALML_PASS_LEVELS
 };
 
 /* The fastest level this CPU runs (MALML_PASS_BYTES off x86-64), capped by
- * MALML_PASS=bytes|sse2|avx2|avx512 in the environment (tests, benchmarks). */
+ * MALML_PASS=bytes|sse2|avx2|avx512|vbmi in the environment (tests,
+ * benchmarks). */
 int malml_pass_best(void);
 
 /*
