@@ -268,7 +268,8 @@ static void set_dotnet(YR_OBJECT* m, const malml_dotnet* d)
 {
   if (d->is_dotnet != 1)
     return;
-  set_exact_int(m, d->nonstandard_streams, "dotnet.number_of_nonstandard_streams");
+  set_exact_int(
+      m, d->nonstandard_streams, "dotnet.number_of_nonstandard_streams");
   set_exact_int(m, d->uncompressed_tables, "dotnet.uncompressed_tables");
   set_exact_int(m, d->tables_size, "dotnet.tables_size");
   set_exact_int(m, d->strings_heap_size, "dotnet.strings_heap_size");
@@ -361,12 +362,15 @@ int module_load(
   if (rc != 0)
     return ERROR_INSUFFICIENT_MEMORY;
 
-  set_integer(f->is_pe, module_object, "is_pe");
-  if (f->is_pe)
-    set_fields(module_object, f);
   /* A bad -x malml=FILE fails the scan; malml_module_data_error says why. */
   const malml_model* model;
   FAIL_ON_ERROR(malml_scoring_model(module_data, module_data_size, &model));
+  /* The trees come from memory while the fields are set. */
+  if (f->is_pe)
+    malml_model_prefetch(model, f->vector);
+  set_integer(f->is_pe, module_object, "is_pe");
+  if (f->is_pe)
+    set_fields(module_object, f);
   malml_scoring_set(module_object, model, f);
   return ERROR_SUCCESS;
 }

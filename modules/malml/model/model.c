@@ -97,6 +97,19 @@ static float fast_margin(const malml_submodel* s, const float* x)
   return sum;
 }
 
+void malml_model_prefetch(const malml_model* m, const float* vector)
+{
+  for (int g = 0; m != NULL && g < MALML_MODEL_COUNT; g++)
+  {
+    const malml_submodel* s = &m->sub[g];
+    if (s->fast == NULL || !malml_model_applies(g, vector))
+      continue;
+    const char* line = (const char*) s->fast;
+    const char* end = (const char*) (s->fast + s->fast_nodes);
+    for (; line < end; line += 64) __builtin_prefetch(line, 0, 2);
+  }
+}
+
 double malml_model_margin(const malml_model* m, int g, const float* vector)
 {
   const malml_submodel* s = submodel(m, g);
@@ -211,6 +224,7 @@ void malml_submodel_compact(malml_submodel* s)
     if (ok && (uint32_t) depth > s->fast_depth)
       s->fast_depth = (uint32_t) depth;
     n += size;
+    s->fast_nodes = n;
   }
   free(space);
   if (!ok)

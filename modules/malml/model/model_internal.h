@@ -58,6 +58,7 @@ typedef struct
   malml_fast_node* fast;
   uint32_t* fast_roots;
   uint32_t fast_depth; /* the deepest leaf's depth: steps that reach it */
+  uint32_t fast_nodes; /* length of fast, padding included */
 } malml_submodel;
 
 /* Depth of the tree at root (edges on its longest path), or -1 when it is
