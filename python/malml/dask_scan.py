@@ -56,6 +56,21 @@ def _child(paths, opts, fd):
         os._exit(0)
 
 
+def _die_with_parent(parent):
+    """In the child: a worker killed or closed mid-batch must not leave its
+    child scanning (a file that loops inside libyara's pe would spin for
+    ever), so on Linux the child asks for SIGKILL when its parent goes."""
+    try:
+        import ctypes
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG,
+                                                signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass  # not Linux: the parent's timeout still stops a stuck child
+    if os.getppid() != parent:  # the parent went before prctl took hold
+        os._exit(1)
+
+
 def _lost(status):
     if os.WIFSIGNALED(status):
         sig = os.WTERMSIG(status)
@@ -69,9 +84,11 @@ def _run_child(paths, opts):
     and multiprocessing refuses them children).  Returns (results, index of
     the file the child overran or died on, why); index None when done."""
     r, w = os.pipe()
+    parent = os.getpid()
     pid = os.fork()
     if pid == 0:
         os.close(r)
+        _die_with_parent(parent)
         _child(paths, opts, w)
     os.close(w)
     results, buf, why = [], b"", None

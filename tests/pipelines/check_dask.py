@@ -13,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 
 import dask
 from distributed import Client, LocalCluster
@@ -33,7 +34,33 @@ def looping_pe(generator, directory):
     return path
 
 
+def left_running(marker):
+    """Processes that inherited the marker variable, other than this one
+    and its own children (multiprocessing's resource tracker lives as long
+    as this process): workers, or their scanning children, that outlived
+    the cluster.  {pid: command line}."""
+    found = {}
+    for d in os.listdir("/proc"):
+        if not d.isdigit() or int(d) == os.getpid():
+            continue
+        try:
+            with open("/proc/%s/environ" % d, "rb") as f:
+                if marker.encode() not in f.read().split(b"\0"):
+                    continue
+            with open("/proc/%s/stat" % d) as f:
+                if int(f.read().rsplit(")", 1)[1].split()[1]) == os.getpid():
+                    continue
+            with open("/proc/%s/cmdline" % d, "rb") as f:
+                found[int(d)] = f.read().replace(b"\0", b" ")[:80].decode()
+        except (OSError, ValueError, IndexError):
+            pass  # gone, or not ours
+    return found
+
+
 def main(malml_bin, generator, files):
+    # Every process the cluster starts inherits this: none may outlive it.
+    marker = "MALML_CHECK_DASK=%d" % os.getpid()
+    os.environ["MALML_CHECK_DASK"] = str(os.getpid())
     tmp = tempfile.mkdtemp()
     loop = looping_pe(generator, tmp)
     # Many small tasks, so that the kill lands mid-run.
@@ -66,6 +93,19 @@ def main(malml_bin, generator, files):
     finally:
         client.close()
         cluster.close()
+    # The killed worker's child was scanning; the nanny's replacement may
+    # be scanning the looping file when the cluster closes.  Give the
+    # kernel a moment to deliver the parent-death signal.
+    for _ in range(50):
+        stray = left_running(marker)
+        if not stray:
+            break
+        time.sleep(0.1)
+    if stray:
+        for pid in stray:
+            os.kill(pid, signal.SIGKILL)
+        fail("%d processes outlived the cluster (killed now): %s"
+             % (len(stray), json.dumps(stray)))
     if not killed.is_set():
         fail("the worker was never killed")
     got = [r["path"] for r in results]
