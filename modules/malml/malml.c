@@ -318,13 +318,29 @@ static void set_fields(YR_OBJECT* m, const malml_features* f)
   set_dotnet(m, &f->dotnet);
 }
 
+/* What the pass over the bytes calls back with. */
+typedef struct
+{
+  YR_SCAN_CONTEXT* context;
+  const malml_model* model;
+  int clr; /* the file has a CLR directory: it may be .NET */
+} load_state;
+
 /* The scan's own timeout (yara -a), asked inside the pass over the bytes so
  * a huge file cannot outrun it; the clock is the one YARA's scan loop reads.
  */
 static int scan_expired(void* ctx)
 {
-  YR_SCAN_CONTEXT* context = ctx;
+  YR_SCAN_CONTEXT* context = ((load_state*) ctx)->context;
   return yr_stopwatch_elapsed_ns(&context->stopwatch) > context->timeout;
+}
+
+/* The bytes are read: the model's trees come from memory while the rest of
+ * the features are computed. */
+static void fetch_model(void* ctx)
+{
+  load_state* s = ctx;
+  malml_model_prefetch(s->model, s->clr);
 }
 
 int module_load(
@@ -349,11 +365,16 @@ int module_load(
     dotnet = yr_hash_table_lookup(context->objects_table, "dotnet", NULL);
   }
 
+  /* A bad -x malml=FILE fails the scan; malml_module_data_error says why. */
+  const malml_model* model;
+  FAIL_ON_ERROR(malml_scoring_model(module_data, module_data_size, &model));
+
   malml_features* f = malml_features_acquire();
   if (f == NULL)
     return ERROR_INSUFFICIENT_MEMORY;
   module_object->data = f;
-  malml_pass how = {malml_pass_best(), NULL, context};
+  load_state state = {context, model, dotnet != NULL};
+  malml_pass how = {malml_pass_best(), NULL, &state, fetch_model};
   if (context->timeout > 0)
     how.expired = scan_expired;
   int rc = malml_features_compute(pe, dotnet, data, size, &how, f);
@@ -362,12 +383,6 @@ int module_load(
   if (rc != 0)
     return ERROR_INSUFFICIENT_MEMORY;
 
-  /* A bad -x malml=FILE fails the scan; malml_module_data_error says why. */
-  const malml_model* model;
-  FAIL_ON_ERROR(malml_scoring_model(module_data, module_data_size, &model));
-  /* The trees come from memory while the fields are set. */
-  if (f->is_pe)
-    malml_model_prefetch(model, f->vector);
   set_integer(f->is_pe, module_object, "is_pe");
   if (f->is_pe)
     set_fields(module_object, f);

@@ -420,8 +420,8 @@ Test(bytescan, every_level_matches_the_byte_loop)
   };
   for (int level = MALML_PASS_SSE2; level <= malml_pass_best(); level++)
   {
-    malml_pass slow = {MALML_PASS_BYTES, NULL, NULL},
-               fast = {level, NULL, NULL};
+    malml_pass slow = {MALML_PASS_BYTES, NULL, NULL, NULL},
+               fast = {level, NULL, NULL, NULL};
     cr_assert_eq(malml_bytescan_run_with(b, n, r, 7, &slow, &ref), 0);
     cr_assert_eq(malml_bytescan_run_with(b, n, r, 7, &fast, &got), 0);
     assert_same_scan(&got, &ref, 7, level);
@@ -431,7 +431,13 @@ Test(bytescan, every_level_matches_the_byte_loop)
 
 /* The deadline is asked every MALML_CHECK_BYTES bytes, and the pass stops
  * when it says so. */
-static int calls;
+static int calls, passed;
+static void count_passed(void* ctx)
+{
+  (void) ctx;
+  passed++;
+}
+
 static int expire_at_third(void* ctx)
 {
   (void) ctx;
@@ -444,15 +450,17 @@ Test(bytescan, stops_when_the_deadline_passes)
   size_t n = 10 * MALML_CHECK_BYTES + 5;
   uint8_t* b = calloc(n, 1);
   cr_assert_not_null(b);
-  malml_pass how = {malml_pass_best(), expire_at_third, NULL};
-  calls = 0;
+  malml_pass how = {malml_pass_best(), expire_at_third, NULL, count_passed};
+  calls = passed = 0;
   cr_assert_eq(
       malml_bytescan_run_with(b, n, NULL, 0, &how, &out),
       MALML_BYTESCAN_EXPIRED);
   cr_assert_eq(calls, 3, "asked at 4, 8 and 12 MiB");
+  cr_assert_eq(passed, 0, "a pass that stopped is not over");
   how.expired = NULL;
   cr_assert_eq(malml_bytescan_run_with(b, n, NULL, 0, &how, &out), 0);
   cr_assert_eq(out.histogram[0], n);
+  cr_assert_eq(passed, 1, "told once, when every byte is read");
   free(b);
 }
 
@@ -484,7 +492,7 @@ Test(bytescan, a_huge_input_stops_in_time)
   cr_assert_eq(ftruncate(fd, (off_t) n), 0, "cannot make a 3 GiB sparse file");
   uint8_t* b = mmap(NULL, n, PROT_READ, MAP_PRIVATE, fd, 0);
   cr_assert_neq(b, MAP_FAILED);
-  malml_pass how = {malml_pass_best(), past_deadline, NULL};
+  malml_pass how = {malml_pass_best(), past_deadline, NULL, NULL};
   double t0 = seconds();
   deadline = t0 + 0.05;
   int rc = malml_bytescan_run_with(b, n, NULL, 0, &how, &out);

@@ -166,6 +166,8 @@ int malml_bytescan_run_with(
   int rc = sweep(&p, size, edges, nedges);
   if (rc != 0)
     return rc;
+  if (how->passed != NULL)
+    how->passed(how->ctx);
   malml_strings_finish(&p.strings);
   out->strings = p.strings.stats;
   out->entropy = malml_entropy(out->histogram, size);
@@ -186,6 +188,6 @@ int malml_bytescan_run(
     int nranges,
     malml_bytescan* out)
 {
-  malml_pass how = {malml_pass_best(), NULL, NULL};
+  malml_pass how = {malml_pass_best(), NULL, NULL, NULL};
   return malml_bytescan_run_with(data, size, ranges, nranges, &how, out);
 }

@@ -71,12 +71,17 @@ typedef struct
 
 /* How to make the pass: which implementation (MALML_PASS_*, string_stats.h)
  * and when to give up.  `expired` (may be NULL) is asked about every
- * MALML_CHECK_BYTES bytes; when it returns nonzero the pass stops. */
+ * MALML_CHECK_BYTES bytes; when it returns nonzero the pass stops.
+ * `passed` (may be NULL) is called once the bytes are all read: the pass
+ * has pushed everything else out of the caches by then, and the caller
+ * may start fetching what it needs next (malml's model) while the
+ * features are finished. */
 typedef struct
 {
   int level;
   int (*expired)(void* ctx);
   void* ctx;
+  void (*passed)(void* ctx);
 } malml_pass;
 
 #define MALML_CHECK_BYTES ((size_t) 4 << 20)

@@ -97,12 +97,12 @@ static float fast_margin(const malml_submodel* s, const float* x)
   return sum;
 }
 
-void malml_model_prefetch(const malml_model* m, const float* vector)
+void malml_model_prefetch(const malml_model* m, int with_dotnet)
 {
   for (int g = 0; m != NULL && g < MALML_MODEL_COUNT; g++)
   {
     const malml_submodel* s = &m->sub[g];
-    if (s->fast == NULL || !malml_model_applies(g, vector))
+    if (s->fast == NULL || (g == MALML_GROUP_DOTNET && !with_dotnet))
       continue;
     const char* line = (const char*) s->fast;
     const char* end = (const char*) (s->fast + s->fast_nodes);

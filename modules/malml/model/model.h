@@ -89,13 +89,14 @@ void malml_model_free(malml_model* m);
 double malml_model_margin(const malml_model* m, int g, const float* vector);
 double malml_model_score(const malml_model* m, int g, const float* vector);
 
-/* Asks the CPU to fetch the trees of every sub-model that applies to the
- * vector into its caches, in one sequential sweep (prefetches: no effect
- * on any result).  A scan calls it as soon as the vector is complete and
- * does other work before scoring.  By then the pass over the file's bytes
- * has pushed the model out of every cache, and the walks, one dependent
- * miss after another, cost about 1.5x as much as after the sweep. */
-void malml_model_prefetch(const malml_model* m, const float* vector);
+/* Asks the CPU to fetch the trees of every sub-model into its caches, the
+ * dotnet one only `with_dotnet`, in one sequential sweep (prefetches: no
+ * effect on any result).  A scan calls it as soon as the pass over the
+ * file's bytes is done, and finishes the features before scoring.  The
+ * pass pushes the model out of every cache, and walks that fetch it one
+ * dependent miss after another cost about 1.5x as much as after the
+ * sweep. */
+void malml_model_prefetch(const malml_model* m, int with_dotnet);
 
 /*
  * Saabas-style contributions of sub-model g: contrib[i] (for i <
