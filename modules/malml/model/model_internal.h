@@ -59,6 +59,7 @@ typedef struct
   uint32_t* fast_roots;
   uint32_t fast_depth; /* the deepest leaf's depth: steps that reach it */
   uint32_t fast_nodes; /* length of fast, padding included */
+  int fast_gather;     /* walk 16 trees at a time with AVX-512 gathers */
 } malml_submodel;
 
 /* Depth of the tree at root (edges on its longest path), or -1 when it is
