@@ -8,7 +8,8 @@
 #       Debian's yara's (-D), and malml.number_of_imports equals the
 #       functions Debian's pe lists;
 #   (c) malml features/score on the whole directory print every file that
-#       is not slow, name the slow ones on stderr and exit 1;
+#       is not slow, name the slow ones on stderr and exit 1, and
+#       MALML_PASS=bytes (the byte loop) gives the same vectors;
 #   (d) yara -r over a tree (hostile files, a FIFO, symlink loops and a
 #       normal fixture) prints the fixture, names the slow file, exits 1;
 #   and that a FIFO, /dev/null and a symlink loop given as targets are
@@ -152,6 +153,27 @@ for line in open(sys.argv[1]): json.loads(line)' "$tmp/feat" ||
   fail "malml features DIR: output is not JSON lines"
 timeout "$dir_limit" "$malml" score -j -a "$limit" "$files" > "$tmp/score" 2> "$tmp/score.err"
 check_dir "malml score DIR" $? "$tmp/score" "$tmp/score.err"
+# The byte loop (the reference of every faster level) gives the same vector
+# for every file that finishes at both levels, and both finish the "ok" ones.
+timeout "$dir_limit" env MALML_PASS=bytes "$malml" features -a "$limit" "$files" \
+  > "$tmp/feat-bytes" 2> /dev/null
+if msg=$(python3 - "$tmp/feat" "$tmp/feat-bytes" $must_print <<'EOF'
+import json, os, sys
+def load(path):
+    return {r["path"]: r for r in map(json.loads, open(path))}
+best, ref = load(sys.argv[1]), load(sys.argv[2])
+both = best.keys() & ref.keys()
+for name in sys.argv[3:]:
+    if not any(os.path.basename(p) == name for p in both):
+        sys.exit("%s: missing at one level" % name)
+differ = [p for p in both if best[p] != ref[p]]
+if differ:
+    sys.exit("%d vectors differ from the byte loop's, first %s"
+             % (len(differ), differ[0]))
+print(len(both))
+EOF
+); then echo "ok: malml features DIR: $msg vectors as the byte loop's"
+else fail "malml features DIR at MALML_PASS=bytes: $msg"; fi
 
 # (d) a tree: the hostile files, the special ones and a normal fixture.
 cp "$fx/pe/gui-x86_64.exe" "$files/normal-fixture.exe"
