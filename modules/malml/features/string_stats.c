@@ -260,7 +260,6 @@ pattern_kinds(const uint8_t* t, size_t len, const uint16_t* cand, size_t ncand)
   for (size_t c = 0; c < ncand; c++)
   {
     size_t i = cand[c];
-
     const uint8_t* by = by_first[t[i]];
     for (int k = 0; by[k] != 0; k++)
     {
