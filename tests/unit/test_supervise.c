@@ -22,6 +22,8 @@ typedef struct
   char out[MAX_JOBS][64], err[MAX_JOBS][64], data[MAX_JOBS][64];
   long long aux[MAX_JOBS];
   int status[MAX_JOBS];
+  size_t out_len[MAX_JOBS];
+  int out_intact[MAX_JOBS]; /* "big" output: every byte where it belongs */
   char lost_path[MAX_JOBS][32], why[MAX_JOBS][256];
   long long next_arg;
 } tally;
@@ -31,12 +33,26 @@ static void* init(void* shared)
   return shared;
 }
 
-/* "ok N" prints and replies N; the others do what they are named for. */
+/* Byte i of a "big" job's output. */
+static char big_byte(size_t i)
+{
+  return (char) ('a' + (i * 7 + i / 4096) % 26);
+}
+
+/* "ok N" prints and replies N; "big N" prints N bytes to stdout and N / 2 to
+ * stderr, far more than a socket holds; the others do what they are named
+ * for. */
 static void
 work(void* state, const char* path, long long arg, supervise_reply* r)
 {
   int n = 0;
-  if (sscanf(path, "ok %d", &n) == 1)
+  if (sscanf(path, "big %d", &n) == 1)
+  {
+    for (size_t i = 0; i < (size_t) n; i++) putchar(big_byte(i));
+    for (size_t i = 0; i < (size_t) n / 2; i++) fputc('e', stderr);
+    supervise_reply_status(r, n, arg);
+  }
+  else if (sscanf(path, "ok %d", &n) == 1)
   {
     printf("out %d\n", n);
     fprintf(stderr, "err %d", n);
@@ -83,6 +99,12 @@ static void on_result(void* shared, const char* path, const supervise_result* r)
   int i = t->results++;
   snprintf(t->result_path[i], 32, "%s", path);
   copy(t->out[i], 64, r->out, r->out_len);
+  t->out_len[i] = r->out_len;
+  t->out_intact[i] = r->err_len == r->out_len / 2;
+  for (size_t k = 0; k < r->out_len && t->out_intact[i]; k++)
+    t->out_intact[i] = r->out[k] == big_byte(k);
+  for (size_t k = 0; k < r->err_len && t->out_intact[i]; k++)
+    t->out_intact[i] = r->err[k] == 'e';
   copy(t->err[i], 64, r->err, r->err_len);
   copy(t->data[i], 64, r->data, r->data_len);
   t->status[i] = r->status;
@@ -190,6 +212,28 @@ Test(supervise, two_workers_lose_nothing)
   double s = run(t, 2, jobs, 8, 0);
   check_ok_results(t, 5);
   check_failures(t, s);
+  free(t);
+}
+
+/* Replies larger than the socket's buffer come back whole and in place,
+ * between small ones, from workers that both write at once. */
+Test(supervise, large_output_comes_back_whole)
+{
+  tally* t = calloc(1, sizeof(*t));
+  const char* const big[] = {
+      "big 3145728", "big 1000003", "ok 1", "big 2500001", "ok 2", "big 7"};
+  run(t, 2, big, 6, 0);
+  cr_assert_eq(t->results, 6);
+  cr_assert_eq(t->lost, 0);
+  for (int i = 0; i < t->results; i++)
+  {
+    int n;
+    if (sscanf(t->result_path[i], "big %d", &n) != 1)
+      continue;
+    cr_expect_eq(t->out_len[i], (size_t) n, "%s", t->result_path[i]);
+    cr_expect(t->out_intact[i], "%s: output changed", t->result_path[i]);
+    cr_expect_eq(t->status[i], n);
+  }
   free(t);
 }
 
