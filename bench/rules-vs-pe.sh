@@ -94,4 +94,14 @@ for n in $names; do
     'BEGIN { printf "%-11s %9.2f %9.2f %9.1f %10.3f %12.1f %12.1f\n", n, c, w, by / 1048576 / c, c / b, r / 1024, r1 / 1024 }'
 done
 echo "CPU ratios are medians over debian-pe's median; targets: ours-pe <= 1.05, ours-malml <= 1.25 (goal 1.15)"
+
+# round_ratio A B: the median over rounds of A's CPU / B's in the same round
+# (runs next to each other see the same machine load).
+round_ratio() {
+  paste -d' ' "$tmp/$1" "$tmp/$2" | awk '{ print $2 / $5 }' | sort -n |
+    awk '{a[NR]=$1} END {printf "%.3f (rounds %.3f-%.3f)", (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2, a[1], a[NR]}'
+}
+# Our pe-only scan differs from Debian's in ways that are not malml (static
+# link, worker processes): malml's own cost is ours-malml over ours-pe.
+echo "per round: ours-malml/debian-pe $(round_ratio ours-malml debian-pe); malml's own cost, ours-malml/ours-pe $(round_ratio ours-malml ours-pe)"
 if [ -x "$build/bench/model-load" ]; then "$build/bench/model-load" "$src/model/default.malml"; fi
