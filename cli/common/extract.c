@@ -64,6 +64,7 @@ void extractor_fini(extractor* x)
   if (x->scanner != NULL)
     yr_scanner_destroy(x->scanner);
   x->scanner = NULL;
+  mapped_reader_free(&x->reader);
 }
 
 int extractor_run(extractor* x, const uint8_t* data, size_t size)
@@ -130,7 +131,7 @@ int extractor_file(
     const char** why)
 {
   mapped_file m;
-  int rc, err = mapped_open(path, &m);
+  int rc, err = mapped_open_with(path, &x->reader, &m);
   if (err != 0)
   {
     *why = strerror(err);

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <yara.h>
 
+#include "cli/common/mapped.h"
 #include "modules/malml/malml.h"
 
 typedef struct
@@ -22,6 +23,7 @@ typedef struct
    * hashed features; obj->identifier says which. */
   void (*on_module)(void* ctx, YR_OBJECT* obj);
   void* on_module_ctx;
+  mapped_reader reader; /* small files' bytes, reused (extractor_file) */
 } extractor;
 
 /* Compiles the one-line rule set; returns a YARA error code. */

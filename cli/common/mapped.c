@@ -2,15 +2,55 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-int mapped_open(const char* path, mapped_file* m)
+/* Reads up to `size` bytes of fd into the reader's buffer; returns 0 or an
+ * errno value. */
+static int read_into(int fd, size_t size, mapped_reader* r, mapped_file* m)
+{
+  if (r->cap < size)
+  {
+    uint8_t* b = realloc(r->buf, size);
+    if (b == NULL)
+      return ENOMEM;
+    r->buf = b;
+    r->cap = size;
+  }
+  size_t got = 0;
+  while (got < size)
+  {
+    ssize_t k = read(fd, r->buf + got, size - got);
+    if (k < 0 && errno == EINTR)
+      continue;
+    if (k < 0)
+      return errno;
+    if (k == 0)
+      break; /* it shrank since fstat */
+    got += (size_t) k;
+  }
+  m->data = got > 0 ? r->buf : NULL;
+  m->size = got;
+  return 0;
+}
+
+static int map_into(int fd, size_t size, mapped_file* m)
+{
+  void* p = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+  if (p == MAP_FAILED)
+    return errno;
+  m->data = p;
+  m->size = m->mapped = size;
+  return 0;
+}
+
+int mapped_open_with(const char* path, mapped_reader* r, mapped_file* m)
 {
   struct stat st;
   m->data = NULL;
-  m->size = 0;
+  m->size = m->mapped = 0;
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     return errno;
@@ -23,23 +63,33 @@ int mapped_open(const char* path, mapped_file* m)
     err = EINVAL;
   else if (st.st_size > 0)
   {
-    void* p = mmap(NULL, (size_t) st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-    if (p == MAP_FAILED)
-      err = errno;
-    else
-    {
-      m->data = p;
-      m->size = (size_t) st.st_size;
-    }
+    size_t size = (size_t) st.st_size;
+    int read = r != NULL && size <= MAPPED_READ_MAX;
+    if (read)
+      err = read_into(fd, size, r, m);
+    if (!read || err == ENOMEM) /* no buffer to be had: map it */
+      err = map_into(fd, size, m);
   }
   close(fd);
   return err;
 }
 
+int mapped_open(const char* path, mapped_file* m)
+{
+  return mapped_open_with(path, NULL, m);
+}
+
 void mapped_close(mapped_file* m)
 {
-  if (m->data != NULL)
-    munmap((void*) m->data, m->size);
+  if (m->mapped > 0)
+    munmap((void*) m->data, m->mapped);
   m->data = NULL;
-  m->size = 0;
+  m->size = m->mapped = 0;
+}
+
+void mapped_reader_free(mapped_reader* r)
+{
+  free(r->buf);
+  r->buf = NULL;
+  r->cap = 0;
 }

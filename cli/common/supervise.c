@@ -453,7 +453,10 @@ static int any_busy(const supervisor* s)
 
 static int send_job(worker* w, const char* path, long long arg)
 {
-  wire_job j = {arg, (uint32_t) strlen(path)};
+  wire_job j;
+  memset(&j, 0, sizeof(j)); /* its padding too: valgrind checks sent bytes */
+  j.arg = arg;
+  j.path_len = (uint32_t) strlen(path);
   struct iovec iov[] = {{&j, sizeof(j)}, {(void*) path, j.path_len}};
   return send_parts(w->fd, iov, 2);
 }

@@ -162,16 +162,17 @@ void scan_thread_fini(scan_thread* t)
   json_decref(t->matches);
   json_decref(t->console);
   json_decref(t->modules);
+  mapped_reader_free(&t->reader);
   t->scanner = NULL;
   t->matches = t->console = t->modules = NULL;
 }
 
-/* Anything mapped_open refuses (devices, /proc files, FIFOs) gets libyara's
-   own reading, which is what YARA does for every file. */
+/* Anything mapped_open_with refuses (devices, /proc files, FIFOs) gets
+   libyara's own reading, which is what YARA does for every file. */
 static int scan_path(scan_thread* t, const char* path)
 {
   mapped_file m;
-  if (mapped_open(path, &m) == 0)
+  if (mapped_open_with(path, &t->reader, &m) == 0)
   {
     int rc = yr_scanner_scan_mem(t->scanner, m.data, m.size);
     mapped_close(&m);

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <yara.h>
 
+#include "cli/common/mapped.h"
 #include "cli/yara/yara_config.h"
 #include "cli/yara/yara_malml.h"
 #include "cli/yara/yara_output.h"
@@ -49,11 +50,12 @@ typedef struct
   const char* path; /* being scanned */
   int current_count;
   outbuf out;
-  json_t* matches;     /* JSON output: this file's entries */
-  json_t* console;     /* JSON output: console module messages */
-  json_t* modules;     /* JSON output with -D: each module's object */
-  bool is_process;     /* the target is a pid: no sha256 */
-  malml_summary malml; /* when the rules import malml (yara_malml.h) */
+  json_t* matches;      /* JSON output: this file's entries */
+  json_t* console;      /* JSON output: console module messages */
+  json_t* modules;      /* JSON output with -D: each module's object */
+  bool is_process;      /* the target is a pid: no sha256 */
+  malml_summary malml;  /* when the rules import malml (yara_malml.h) */
+  mapped_reader reader; /* small files' bytes, reused */
   char malml_line[MALML_MODEL_MAX_VERSION + 96]; /* --print-scores */
 } scan_thread;
 
