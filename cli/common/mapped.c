@@ -13,11 +13,15 @@ static int read_into(int fd, size_t size, mapped_reader* r, mapped_file* m)
 {
   if (r->cap < size)
   {
-    uint8_t* b = realloc(r->buf, size);
-    if (b == NULL)
+    /* Doubled, so that files growing in size do not reallocate each time;
+     * free first: the old bytes are not wanted. */
+    size_t cap = 2 * r->cap > MAPPED_READ_MAX ? MAPPED_READ_MAX : 2 * r->cap;
+    cap = cap < size ? size : cap;
+    free(r->buf);
+    r->buf = malloc(cap);
+    r->cap = r->buf != NULL ? cap : 0;
+    if (r->buf == NULL)
       return ENOMEM;
-    r->buf = b;
-    r->cap = size;
   }
   size_t got = 0;
   while (got < size)
