@@ -96,10 +96,12 @@ done
 echo "CPU ratios are medians over debian-pe's median; targets: ours-pe <= 1.05, ours-malml <= 1.25 (goal 1.15)"
 
 # round_ratio A B: the median over rounds of A's CPU / B's in the same round
-# (runs next to each other see the same machine load).
+# (runs next to each other see the same machine load).  A round whose B
+# read 0.00 s (GNU time's resolution, tiny directories) is left out.
 round_ratio() {
-  paste -d' ' "$tmp/$1" "$tmp/$2" | awk '{ print $2 / $5 }' | sort -n |
-    awk '{a[NR]=$1} END {printf "%.3f (rounds %.3f-%.3f)", (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2, a[1], a[NR]}'
+  paste -d' ' "$tmp/$1" "$tmp/$2" | awk '$5 > 0 { print $2 / $5 }' | sort -n |
+    awk '{a[NR]=$1} END {if (NR == 0) {printf "n/a (no round long enough)"; exit}
+      printf "%.3f (rounds %.3f-%.3f)", (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2, a[1], a[NR]}'
 }
 # Our pe-only scan differs from Debian's in ways that are not malml (static
 # link, worker processes): malml's own cost is ours-malml over ours-pe.

@@ -127,8 +127,9 @@ static int recv_all(int fd, void* p, size_t n)
 }
 
 /* RLIMIT_DATA counts heap and anonymous mappings, not the read-only file
-   mappings a scan reads, so it bounds what a parser allocates.  The limit
-   sits above what the worker inherited (the compiled rules). */
+   mappings a scan reads, so it bounds what a parser allocates (and the
+   buffer small files are read into, mapped.h).  The limit sits above what
+   the worker inherited (the compiled rules). */
 static void limit_memory(long long extra)
 {
   if (extra <= 0)
@@ -474,11 +475,23 @@ void supervise_add(supervisor* s, const char* path)
   long long arg = s->o->job_arg != NULL ? s->o->job_arg(s->o->shared) : 0;
   w->path = strdup(path);
   w->started = now();
-  if (w->path == NULL || send_job(w, path, arg) != 0)
+  if (w->path == NULL)
+    s->o->on_lost(s->o->shared, path, strerror(ENOMEM));
+  else if (send_job(w, path, arg) != 0)
   {
-    if (w->path == NULL)
-      s->o->on_lost(s->o->shared, path, strerror(ENOMEM));
-    else
+    /* An idle worker that cannot take a job died after its last reply
+     * (read_reply stops at a whole reply, before the end-of-file): this
+     * file was never begun, so it goes to a new worker.  Only if that one
+     * fails too is the file lost, with the reason. */
+    int status;
+    reap(w, &status);
+    fflush(NULL);
+    if (spawn(s, w) != 0)
+    {
+      w->pid = 0;
+      lose(s, w, "no scanning process could start");
+    }
+    else if (send_job(w, path, arg) != 0)
       replace(s, w, NULL);
   }
 }

@@ -67,6 +67,8 @@ work(void* state, const char* path, long long arg, supervise_reply* r)
     raise(SIGSEGV);
   else if (strcmp(path, "exit") == 0)
     _exit(3);
+  else if (strcmp(path, "die-after-reply") == 0)
+    ualarm(50000, 0); /* SIGALRM ends the worker once it has replied */
   else if (strcmp(path, "bomb") == 0)
   {
     /* 4 GiB in 256 MiB steps, touched: fails only under the limit. */
@@ -234,6 +236,35 @@ Test(supervise, large_output_comes_back_whole)
     cr_expect(t->out_intact[i], "%s: output changed", t->result_path[i]);
     cr_expect_eq(t->status[i], n);
   }
+  free(t);
+}
+
+/* A worker that dies after its reply (a crash while freeing, say) leaves
+ * its end-of-file unread behind the reply; the next file sent to it was
+ * never begun and must go to a new worker, not be reported lost. */
+Test(supervise, a_worker_dead_between_files_loses_nothing)
+{
+  tally* t = calloc(1, sizeof(*t));
+  supervise_options o = {
+      .workers = 1,
+      .timeout = 5,
+      .shared = t,
+      .worker_init = init,
+      .job_arg = job_arg,
+      .work = work,
+      .on_result = on_result,
+      .on_lost = on_lost};
+  supervisor* s = supervise_start(&o);
+  cr_assert_not_null(s);
+  supervise_add(s, "die-after-reply");
+  struct timespec wait = {0, 300 * 1000 * 1000}; /* it is dead by then */
+  nanosleep(&wait, NULL);
+  supervise_add(s, "ok 1");
+  supervise_finish(s);
+  cr_expect_eq(t->lost, 0, "lost %s: %s", t->lost_path[0], t->why[0]);
+  cr_assert_eq(t->results, 2);
+  cr_expect_str_eq(t->result_path[1], "ok 1");
+  cr_expect_str_eq(t->out[1], "out 1\n");
   free(t);
 }
 
