@@ -46,7 +46,8 @@ static int map_into(int fd, size_t size, mapped_file* m)
   if (p == MAP_FAILED)
     return errno;
   m->data = p;
-  m->size = m->mapped = size;
+  m->size = size;
+  m->mapped = 1;
   return 0;
 }
 
@@ -54,7 +55,8 @@ int mapped_open_with(const char* path, mapped_reader* r, mapped_file* m)
 {
   struct stat st;
   m->data = NULL;
-  m->size = m->mapped = 0;
+  m->size = 0;
+  m->mapped = 0;
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     return errno;
@@ -85,10 +87,11 @@ int mapped_open(const char* path, mapped_file* m)
 
 void mapped_close(mapped_file* m)
 {
-  if (m->mapped > 0)
-    munmap((void*) m->data, m->mapped);
+  if (m->mapped)
+    munmap((void*) m->data, m->size);
   m->data = NULL;
-  m->size = m->mapped = 0;
+  m->size = 0;
+  m->mapped = 0;
 }
 
 void mapped_reader_free(mapped_reader* r)

@@ -12,7 +12,7 @@ typedef struct
 {
   const uint8_t* data;
   size_t size;
-  size_t mapped; /* bytes to unmap; 0 when data is a reader's buffer */
+  int mapped; /* data is a mapping (else a reader's buffer or NULL) */
 } mapped_file;
 
 /* Where files of at most MAPPED_READ_MAX bytes are read instead of mapped,

@@ -265,6 +265,16 @@ static void lose(supervisor* s, worker* w, const char* why)
 }
 
 /* The worker died or was killed: say why for its file, and replace it. */
+/* A new process in the worker's slot; 0, or -1 (the slot left empty). */
+static int respawn(supervisor* s, worker* w)
+{
+  fflush(NULL);
+  if (spawn(s, w) == 0)
+    return 0;
+  w->pid = 0;
+  return -1;
+}
+
 static void replace(supervisor* s, worker* w, const char* why)
 {
   int status = 0;
@@ -285,9 +295,7 @@ static void replace(supervisor* s, worker* w, const char* why)
         WEXITSTATUS(status));
   if (w->path != NULL)
     lose(s, w, why != NULL ? why : text);
-  fflush(NULL);
-  if (spawn(s, w) != 0)
-    w->pid = 0;
+  respawn(s, w);
 }
 
 static void deliver(supervisor* s, worker* w)
@@ -485,12 +493,8 @@ void supervise_add(supervisor* s, const char* path)
      * fails too is the file lost, with the reason. */
     int status;
     reap(w, &status);
-    fflush(NULL);
-    if (spawn(s, w) != 0)
-    {
-      w->pid = 0;
+    if (respawn(s, w) != 0)
       lose(s, w, "no scanning process could start");
-    }
     else if (send_job(w, path, arg) != 0)
       replace(s, w, NULL);
   }

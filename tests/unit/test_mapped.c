@@ -72,7 +72,7 @@ Test(mapped, read_and_mapped_give_the_file)
       cr_expect(
           m.mapped == 0 && m.data == r.buf, "%zu bytes: not read", sizes[k]);
     else
-      cr_expect_eq(m.mapped, sizes[k], "%zu bytes: not mapped", sizes[k]);
+      cr_expect(m.mapped, "%zu bytes: not mapped", sizes[k]);
     mapped_close(&m);
     cr_expect(m.data == NULL && m.size == 0);
   }
@@ -82,7 +82,7 @@ Test(mapped, read_and_mapped_give_the_file)
   mapped_file m;
   cr_assert_eq(mapped_open(make_file("g", 5000, 9), &m), 0);
   expect_bytes(&m, 5000, 9);
-  cr_expect_eq(m.mapped, 5000);
+  cr_expect(m.mapped);
   mapped_close(&m);
 }
 

@@ -121,14 +121,10 @@ static void on_lost(void* shared, const char* path, const char* why)
   snprintf(t->why[i], 256, "%s", why);
 }
 
-static double run(
-    tally* t,
-    int workers,
-    const char* const* jobs,
-    int n,
-    long long memory_limit)
+/* The supervisor these tests run: 1 s a file, results into t. */
+static supervise_options options(tally* t, int workers, long long memory_limit)
 {
-  supervise_options o = {
+  return (supervise_options){
       .workers = workers,
       .timeout = 1,
       .memory_limit = memory_limit,
@@ -138,6 +134,16 @@ static double run(
       .work = work,
       .on_result = on_result,
       .on_lost = on_lost};
+}
+
+static double run(
+    tally* t,
+    int workers,
+    const char* const* jobs,
+    int n,
+    long long memory_limit)
+{
+  supervise_options o = options(t, workers, memory_limit);
   struct timespec a, b;
   clock_gettime(CLOCK_MONOTONIC, &a);
   supervisor* s = supervise_start(&o);
@@ -245,15 +251,7 @@ Test(supervise, large_output_comes_back_whole)
 Test(supervise, a_worker_dead_between_files_loses_nothing)
 {
   tally* t = calloc(1, sizeof(*t));
-  supervise_options o = {
-      .workers = 1,
-      .timeout = 5,
-      .shared = t,
-      .worker_init = init,
-      .job_arg = job_arg,
-      .work = work,
-      .on_result = on_result,
-      .on_lost = on_lost};
+  supervise_options o = options(t, 1, 0);
   supervisor* s = supervise_start(&o);
   cr_assert_not_null(s);
   supervise_add(s, "die-after-reply");

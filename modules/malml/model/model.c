@@ -109,7 +109,10 @@ void malml_model_prefetch(const malml_model* m, int with_dotnet)
   for (int g = 0; m != NULL && g < MALML_MODEL_COUNT; g++)
   {
     const malml_submodel* s = &m->sub[g];
-    if (s->fast == NULL || (g == MALML_GROUP_DOTNET && !with_dotnet))
+    /* The vector is not complete yet: a sub-model that applies only to
+     * .NET files (malml_model_applies) is fetched when the file may be one. */
+    int dotnet_only = malml_model_applies_feature(g) == MALML_F_is_dotnet;
+    if (s->fast == NULL || (dotnet_only && !with_dotnet))
       continue;
     const char* line = (const char*) s->fast;
     const char* end = (const char*) (s->fast + s->fast_nodes);
