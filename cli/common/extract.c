@@ -54,8 +54,12 @@ int extractor_init(extractor* x, YR_RULES* rules)
 {
   memset(x, 0, sizeof(*x));
   int rc = yr_scanner_create(rules, &x->scanner);
-  if (rc == ERROR_SUCCESS)
-    yr_scanner_set_callback(x->scanner, on_message, x);
+  if (rc != ERROR_SUCCESS)
+    return rc;
+  yr_scanner_set_callback(x->scanner, on_message, x);
+  /* A parser that crashes kills the worker (reported as a crash) instead of
+     leaving its module objects to the next file: see yara_scan.c. */
+  yr_scanner_set_flags(x->scanner, SCAN_FLAGS_NO_TRYCATCH);
   return rc;
 }
 

@@ -284,9 +284,15 @@ static void replace(supervisor* s, worker* w, const char* why)
     snprintf(
         text,
         sizeof(text),
-        "the scan crashed: %s (signal %d); its scanning process was replaced",
+        "the scan crashed: %s (signal %d)%s; its scanning process was "
+        "replaced",
         strsignal(WTERMSIG(status)),
-        WTERMSIG(status));
+        WTERMSIG(status),
+        /* Files over 8 MiB are mapped (mapped.h): one cut short under
+           the scan faults on its next page. */
+        WTERMSIG(status) == SIGBUS
+            ? " (a parser read bad memory, or a mapped file shrank)"
+            : "");
   else if (why == NULL)
     snprintf(
         text,

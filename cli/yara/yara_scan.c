@@ -150,7 +150,11 @@ int scan_thread_init(scan_thread* t, scan_shared* sh)
   if (rc != ERROR_SUCCESS)
     return rc;
   yr_scanner_set_callback(t->scanner, callback, t);
-  yr_scanner_set_flags(t->scanner, sh->flags);
+  /* Without libyara's signal handler: a parser that crashes kills the
+     worker, which the supervisor reports as a crash and replaces, where
+     the handler would have left the crashed file's module objects for the
+     worker's next file (issue 20; modules/module_table.c). */
+  yr_scanner_set_flags(t->scanner, sh->flags | SCAN_FLAGS_NO_TRYCATCH);
   return ERROR_SUCCESS;
 }
 

@@ -91,6 +91,18 @@ def _level(data):
     return "none"
 
 
+def _scan_error(text):
+    """yara-python's error text, or what it means for bytes in memory."""
+    # The bytes are already read, so libyara's "could not map file" can only
+    # come from its SIGSEGV/SIGBUS handler: a parser crashed on this file.
+    # The library drops what that scan left behind before the next one
+    # (modules/module_table.c), so later files are unaffected.
+    if text.startswith("could not map file"):
+        return ("the scan crashed: a parser faulted on this file and "
+                "libyara stopped its scan (%s)" % text)
+    return text
+
+
 def _result(path, sha256, matches, data, error=None):
     r = {"path": path, "sha256": sha256, "is_pe": bool(data.get("is_pe")),
          "matches": [{"rule": m.rule, "namespace": m.namespace,
@@ -155,7 +167,10 @@ class Scanner:
         try:
             matches, data = self._match(data=buf)
         except self._yara.Error as e:
-            return _result(name, sha, [], {}, error=str(e))
+            return _result(name, sha, [], {}, error=_scan_error(str(e)))
+        except MemoryError:
+            return _result(name, sha, [], {},
+                           error="out of memory while scanning it")
         return _result(name, sha, matches, data)
 
     def scan_file(self, path):

@@ -9,6 +9,8 @@ with what a scan must do:
   ok    scanned within the time limit, every malml value exact
   slow  may overrun a short limit (then it must be reported as timed out)
   hang  never finishes inside libyara's pe: must be reported as timed out
+  crash makes libyara 4.2.3's pe fault: must be reported as a crash, and
+        change no other file's result (test-isolation.sh)
 
 Each kind imitates a class of input from public bug reports against PE
 parsers (YARA's pe module, pefile, LIEF, radare2, pe-bear); the comment on
@@ -18,6 +20,8 @@ over 1 MiB, those that are not "ok" and the special files.
 import os
 import struct
 import sys
+
+import authenticode
 
 I386, AMD64, ARM = 0x14C, 0x8664, 0x1C0
 PE32, PE32PLUS = 0x10B, 0x20B
@@ -325,6 +329,17 @@ def security_lie():
     return pe.bytes()
 
 
+def nested_signature(value):
+    # A signer whose nested-signature attribute (1.3.6.1.4.1.311.2.4.1) holds
+    # `value` where Authenticode has a SEQUENCE: pe 4.2.3 reads it as one
+    # and follows a null (NULL) or 0xff (BOOLEAN) pointer (issue 20; the
+    # attribute is how signtool nests a second signature).
+    pe = PE()
+    cert = authenticode.win_certificate(authenticode.signed_data(value))
+    pe.dirs[DIR_SECURITY] = (pe.put(cert, 8), len(cert))
+    return pe.bytes()
+
+
 # ---- headers -----------------------------------------------------------
 
 def lfanew(where):
@@ -436,6 +451,12 @@ KINDS = [  # name, expectation, builder
     ("debug-oversized.exe", "ok", debug_oversized),
     ("tls-oversized.exe", "ok", tls_oversized),
     ("security-lie.exe", "ok", security_lie),
+    ("nested-signature-null.exe", "crash",
+     lambda: nested_signature(b"\x05\x00")),
+    ("nested-signature-boolean.exe", "crash",
+     lambda: nested_signature(b"\x01\x01\xff")),
+    ("nested-signature-integer.exe", "ok",
+     lambda: nested_signature(b"\x02\x01\x05")),
 ] + [("lfanew-%s.exe" % w, "ok", (lambda w=w: lfanew(w)))
      for w in ("near-eof", "past-eof", "negative", "in-dos-header")] + [
     ("opt-%s.exe" % w, "ok", (lambda w=w: optional_header_lies(w)))

@@ -48,6 +48,8 @@ expectation()
 
 # timed_out FILE ERRFILE: the error names the file and says it timed out.
 timed_out() { grep -F "$1" "$2" | grep -q "timed out"; }
+# crashed FILE ERRFILE: the error names the file and says the scan crashed.
+crashed() { grep -F "$1" "$2" | grep -q "the scan crashed: .*(signal [0-9]*)"; }
 
 eq_rules=$(sed -n 's/^rule \(eq_[a-z_]*\).*/\1/p' "$here/exact.yar")
 [ -n "$eq_rules" ] || { echo "FAIL: no eq_ rules in exact.yar"; exit 1; }
@@ -101,6 +103,12 @@ for f in "$files"/* "$fx"/pe/* "$fx"/notpe/*; do
   awk '{ print $1 }' "$tmp/out" > "$tmp/matched"
   if [ $rc -eq 124 ]; then
     fail "$f: yara -a $limit still running after $((limit + slack)) s"
+  elif [ "$expect" = crash ]; then
+    if [ $rc -eq 1 ] && crashed "$f" "$tmp/err"; then
+      echo "ok: $(basename "$f") (crash): $(grep -F "$f" "$tmp/err" | head -n 1)"
+    else
+      fail "$f: exit $rc without 'the scan crashed' naming it: $(head -n 2 "$tmp/err")"
+    fi
   elif [ $rc -ne 0 ]; then
     if [ "$expect" = ok ]; then
       fail "$f: yara exited $rc: $(head -n 2 "$tmp/err")"
@@ -122,7 +130,8 @@ done
 # Files each whole-directory run must print, and those it must name.
 must_print=$(awk -F '\t' '$2 == "ok" { print $1 }' "$work/MANIFEST")
 must_name=$(awk -F '\t' '$2 == "hang" { print $1 }' "$work/MANIFEST")
-nslow=$(awk -F '\t' '$2 != "ok"' "$work/MANIFEST" | wc -l)
+must_crash=$(awk -F '\t' '$2 == "crash" { print $1 }' "$work/MANIFEST")
+nslow=$(awk -F '\t' '$2 == "slow" || $2 == "hang"' "$work/MANIFEST" | wc -l)
 dir_limit=$((nslow * limit + 60 + slack))
 
 # check_dir WHAT RC OUTFILE ERRFILE PATTERN: PATTERN (with %s for the name)
@@ -137,6 +146,9 @@ check_dir()
   done
   for n in $must_name; do
     timed_out "$files/$n" "$err" || fail "$what: $n not reported as timed out"
+  done
+  for n in $must_crash; do
+    crashed "$files/$n" "$err" || fail "$what: $n not reported as a crash"
   done
   for n in $(awk -F '\t' '$2 == "slow" { print $1 }' "$work/MANIFEST"); do
     grep -qF "$files/$n" "$out" || timed_out "$files/$n" "$err" ||
