@@ -133,10 +133,15 @@ static void module_drop(YR_SCAN_CONTEXT* context, size_t i)
   pthread_mutex_unlock(&quarantine_lock);
 }
 
-/* Drops every module object an earlier scan of this context left. */
+/* Drops every module object an earlier scan of this context left.  The
+ * sweep runs once a scan: the mark named "" records the last scan swept. */
 static void drop_stale(YR_SCAN_CONTEXT* context)
 {
   int64_t now = scan_id(context);
+  YR_OBJECT* swept = yr_hash_table_lookup(context->objects_table, "", MARK_NS);
+  if (swept != NULL && yr_object_get_integer(swept, NULL) / 2 == now)
+    return;
+  mark_set(context, "", 0); /* out of memory: the sweep runs again */
   for (size_t i = 0; i < malml_modules_count; i++)
   {
     YR_OBJECT* mark = yr_hash_table_lookup(
