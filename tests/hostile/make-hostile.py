@@ -21,7 +21,9 @@ import os
 import struct
 import sys
 
-import authenticode
+# Beside this file; also when it is loaded by path (tests/pipelines/check_dask.py).
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import authenticode  # noqa: E402
 
 I386, AMD64, ARM = 0x14C, 0x8664, 0x1C0
 PE32, PE32PLUS = 0x10B, 0x20B
