@@ -290,6 +290,72 @@ def resource_loop(entries):
     return pe.bytes()
 
 
+def rsrc_directory(targets, characteristics=0):
+    """A resource directory of id entries: each target is an offset from the
+    root, a subdirectory's when SUBDIR is or'ed in."""
+    d = struct.pack("<IIHHHH", characteristics, 0x5F000000, 0, 0, 0,
+                    len(targets))
+    return d + b"".join(struct.pack("<II", i + 1, t)
+                        for i, t in enumerate(targets))
+
+
+SUBDIR = 0x80000000
+
+
+def resource_loop_level1(entries):
+    # The loop one level down: the root's entries all lead to one
+    # subdirectory whose entries point back at itself (pe walks it as the
+    # name level, then again as the language level): entries^3 leaves.
+    pe = PE()
+    sub = 16 + 8 * entries
+    tree = rsrc_directory([SUBDIR | sub] * entries)
+    tree += rsrc_directory([SUBDIR | sub] * entries)
+    pe.dirs[DIR_RESOURCE] = (pe.put(tree), len(tree))
+    return pe.bytes()
+
+
+def resource_shared(entries):
+    # No loop and no resource at all: every root entry leads to one shared
+    # subdirectory whose entries all lead to a directory pe's sanity check
+    # skips (Characteristics 1): entries^2 steps for nothing.
+    pe = PE()
+    sub = 16 + 8 * entries
+    skipped = sub + 16 + 8 * entries
+    tree = rsrc_directory([SUBDIR | sub] * entries)
+    tree += rsrc_directory([SUBDIR | skipped] * entries)
+    tree += rsrc_directory([], characteristics=1)
+    pe.dirs[DIR_RESOURCE] = (pe.put(tree), len(tree))
+    return pe.bytes()
+
+
+def resource_wide(types, names, langs):
+    # A large tree as resource compilers lay it out (types, then names, then
+    # languages; every leaf its own data entry, over one shared blob): far
+    # more resources than real files have, yet well under malml's budget,
+    # so it must be scanned normally.
+    pe = PE()
+    rva = pe.put(b"")  # aligned: the tree starts here
+    counts = [types] + [names] * types + [langs] * (types * names)
+    starts, pos = [], 0
+    for c in counts:  # directories breadth first: root, types, names
+        starts.append(pos)
+        pos += 16 + 8 * c
+    leaves, first_leaf = types * names * langs, pos
+    tree = rsrc_directory([SUBDIR | starts[1 + t] for t in range(types)])
+    for t in range(types):
+        tree += rsrc_directory([SUBDIR | starts[1 + types + t * names + n]
+                                for n in range(names)])
+    for i in range(types * names):
+        tree += rsrc_directory([first_leaf + 16 * (i * langs + k)
+                                for k in range(langs)])
+    blob = b"malml resource\0\0"
+    tree += struct.pack("<IIII", rva + first_leaf + 16 * leaves, len(blob),
+                        0, 0) * leaves
+    tree += blob
+    pe.dirs[DIR_RESOURCE] = (pe.put(tree), len(tree))
+    return pe.bytes()
+
+
 def debug_oversized():
     # A debug directory claiming 0xFFFFFFF0 bytes, entries whose data lies
     # past EOF and a CodeView record whose PDB path never ends (YARA pe
@@ -433,6 +499,13 @@ KINDS = [  # name, expectation, builder
     ("exports-ffffffff.exe", "ok", exports_ffffffff),
     ("resource-loop-32768.exe", "hang", lambda: resource_loop(32768)),
     ("resource-loop-1.exe", "ok", lambda: resource_loop(1)),
+    ("resource-loop-level1-32768.exe", "hang",
+     lambda: resource_loop_level1(32768)),
+    ("resource-shared-32768.exe", "slow", lambda: resource_shared(32768)),
+    ("resource-loop-1024.exe", "slow", lambda: resource_loop(1024)),
+    ("resource-loop-102.exe", "slow", lambda: resource_loop(102)),
+    ("resource-loop-101.exe", "ok", lambda: resource_loop(101)),
+    ("resource-wide.exe", "ok", lambda: resource_wide(8, 512, 8)),
     ("debug-oversized.exe", "ok", debug_oversized),
     ("tls-oversized.exe", "ok", tls_oversized),
     ("security-lie.exe", "ok", security_lie),
