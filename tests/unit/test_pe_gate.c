@@ -171,8 +171,12 @@ Test(pe_gate, refuses_the_bombs_and_counts_the_rest, .timeout = 300)
   char dir[] = "/tmp/malml-pe-gate-XXXXXX", cmd[8192], line[512], path[4096];
   cr_assert_not_null(mkdtemp(dir));
   const char* src = getenv("srcdir");
-  snprintf(cmd, sizeof(cmd), "python3 '%s/tests/hostile/make-hostile.py' '%s/h'",
-           src ? src : ".", dir);
+  snprintf(
+      cmd,
+      sizeof(cmd),
+      "python3 '%s/tests/hostile/make-hostile.py' '%s/h'",
+      src ? src : ".",
+      dir);
   cr_assert_eq(system(cmd), 0, "%s failed", cmd);
   snprintf(path, sizeof(path), "%s/h/MANIFEST", dir);
   FILE* manifest = fopen(path, "r");
