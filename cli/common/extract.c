@@ -76,6 +76,7 @@ int extractor_run(extractor* x, const uint8_t* data, size_t size)
   x->got = 0;
   memset(&x->features, 0, sizeof(x->features));
   int rc = yr_scanner_scan_mem(x->scanner, data, size);
+  x->refusal = malml_scan_refusal_take();
   if (rc == ERROR_SUCCESS && !x->got)
     rc = ERROR_INTERNAL_FATAL_ERROR;
   return rc;
@@ -101,6 +102,17 @@ static const char* scan_error_text(int rc)
   default:
     return "scan failed (libyara error)";
   }
+}
+
+/* scan_error_text, with malml's reason when it refused the file (a loop
+ * in the resource directory that pe would walk for days). */
+static const char* scan_failure_text(const extractor* x, int rc)
+{
+  static __thread char text[320];
+  if (rc != ERROR_SCAN_TIMEOUT || x->refusal == NULL)
+    return scan_error_text(rc);
+  snprintf(text, sizeof(text), "%s: %s", scan_error_text(rc), x->refusal);
+  return text;
 }
 
 /* A file that shrinks while it is mapped raises SIGBUS on the next read.
@@ -147,7 +159,7 @@ int extractor_file(
   else if (rc != 0)
     *why = "sha256 failed";
   else if ((rc = extractor_run(x, m.data, m.size)) != ERROR_SUCCESS)
-    *why = scan_error_text(rc);
+    *why = scan_failure_text(x, rc);
   mapped_close(&m);
   return *why == NULL ? 0 : -1;
 }

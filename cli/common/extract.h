@@ -24,6 +24,7 @@ typedef struct
   void (*on_module)(void* ctx, YR_OBJECT* obj);
   void* on_module_ctx;
   mapped_reader reader; /* small files' bytes, reused (extractor_file) */
+  const char* refusal;  /* why malml stopped the last buffer, or NULL */
 } extractor;
 
 /* Compiles the one-line rule set; returns a YARA error code. */
@@ -37,7 +38,8 @@ void extractor_fini(extractor* x);
 int extractor_run(extractor* x, const uint8_t* data, size_t size);
 
 /* Maps the file at path, writes its hex SHA-256 into sha and scans it.
- * Returns 0, or -1 with the reason (a static string) in *why. */
+ * Returns 0, or -1 with the reason in *why (a static string, or this
+ * thread's buffer until the next call: malml's reason for a refusal). */
 int extractor_file(
     extractor* x,
     const char* path,

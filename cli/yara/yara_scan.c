@@ -221,6 +221,8 @@ void scan_print_error(scan_thread* t, const char* path, int error)
   if (error == ERROR_INVALID_MODULE_DATA &&
       malml_module_data_error(why, sizeof(why)) == 0)
     fprintf(stderr, "invalid data for module malml: %s\n", why);
+  else if (error == ERROR_SCAN_TIMEOUT && t->refusal != NULL)
+    fprintf(stderr, "scanning timed out: %s\n", t->refusal);
   else
     rules_print_error(error);
 }
@@ -267,7 +269,11 @@ static void emit_json(scan_thread* t, const char* path, int rc)
     json_object_set(obj, "modules", t->modules);
   if (rc != ERROR_SUCCESS)
   {
-    json_object_set_new(obj, "error", json_string(error_text(rc)));
+    char why[256];
+    int refused = rc == ERROR_SCAN_TIMEOUT && t->refusal != NULL;
+    snprintf(why, sizeof(why), "%s%s%s", error_text(rc), refused ? ": " : "",
+             refused ? t->refusal : "");
+    json_object_set_new(obj, "error", json_string(why));
     json_object_set_new(obj, "error_code", json_integer(rc));
   }
   char* line = json_dumps(obj, JSON_COMPACT | JSON_ENSURE_ASCII);
@@ -302,6 +308,7 @@ int scan_file(scan_thread* t, const char* path, bool in_dir)
   int rc = scan_path(t, path);
   if (rc == ERROR_COULD_NOT_OPEN_FILE && !in_dir)
     rc = scan_maybe_pid(t, path);
+  t->refusal = malml_scan_refusal_take();
   if (cfg->json)
     emit_json(t, path, rc);
   else if (cfg->count_only && in_dir)

@@ -57,6 +57,7 @@ typedef struct
   malml_summary malml;  /* when the rules import malml (yara_malml.h) */
   mapped_reader reader; /* small files' bytes, reused */
   char malml_line[MALML_MODEL_MAX_VERSION + 96]; /* --print-scores */
+  const char* refusal; /* why malml stopped this file (malml.h), or NULL */
 } scan_thread;
 
 /* Returns a libyara error code; `t` is ready for scan_file on success. */

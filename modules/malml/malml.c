@@ -15,6 +15,8 @@
 #include <yara/stopwatch.h>
 
 #include "modules/malml/features/features.h"
+#include "modules/malml/features/pe_gate.h"
+#include "modules/malml/malml.h"
 #include "modules/malml/features/pe_view.h"
 #include "modules/malml/features/schema.h"
 #include "modules/malml/features/string_stats.h"
@@ -343,6 +345,40 @@ static void fetch_model(void* ctx)
   malml_model_prefetch(s->model, s->clr);
 }
 
+/* Why module_load refused the file being scanned, or NULL; one per thread,
+ * as programs scan on several (malml.h). */
+static __thread const char* refusal;
+
+const char* malml_scan_refusal_take(void)
+{
+  const char* why = refusal;
+  refusal = NULL;
+  return why;
+}
+
+/* Where the rules have not loaded pe themselves, malml is what makes pe
+ * parse this file, and owns its cost: pe 4.2.3 checks no timeout, and a
+ * resource directory that loops costs it days (pe_gate.h).  1 when pe's
+ * walk would pass the budget; the block is the one pe would parse. */
+static int pe_would_not_finish(YR_SCAN_CONTEXT* context)
+{
+  if (yr_hash_table_lookup(context->objects_table, "pe", NULL) != NULL)
+    return 0;
+  int process = (context->flags & SCAN_FLAGS_PROCESS_MEMORY) != 0;
+  YR_MEMORY_BLOCK_ITERATOR* iterator = context->iterator;
+  YR_MEMORY_BLOCK* block;
+  foreach_memory_block(iterator, block)
+  {
+    const uint8_t* data = block->fetch_data(block);
+    malml_pe_gate_walk walk;
+    if (data != NULL &&
+        malml_pe_gate_resources(
+            data, block->size, process, MALML_PE_GATE_BUDGET, &walk))
+      return walk.entries > MALML_PE_GATE_BUDGET;
+  }
+  return 0;
+}
+
 int module_load(
     YR_SCAN_CONTEXT* context,
     YR_OBJECT* module_object,
@@ -353,6 +389,17 @@ int module_load(
    * too share the one parse.  dotnet only for a file with a CLR directory:
    * its declarations alone cost about 40 us a file, a tenth of malml's
    * work, and the dotnet group describes .NET files only. */
+  refusal = NULL;
+  if (pe_would_not_finish(context))
+  {
+    /* A timeout is the honest outcome (pe would not finish); our programs
+     * add the reason from malml_scan_refusal_take().  Before the first
+     * block is fetched: the gate walks the blocks with the same iterator. */
+    refusal = "malml refused to load pe: its resource directory would take "
+              "more than " MALML_PE_GATE_BUDGET_TEXT
+              " entries to walk (a loop or a bomb)";
+    return ERROR_SCAN_TIMEOUT;
+  }
   YR_MEMORY_BLOCK* block = first_memory_block(context);
   const uint8_t* data = block != NULL ? block->fetch_data(block) : NULL;
   size_t size = data != NULL ? block->size : 0;

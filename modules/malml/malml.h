@@ -26,4 +26,13 @@
 #include "modules/malml/model/model.h"
 #include "modules/malml/model/scoring.h"
 
+/* Why malml's module_load stopped the last scan on this thread, or NULL,
+ * and forgets it (so a later scan that fails before malml loads is not
+ * given this reason: programs call it after every scan).  Set when
+ * module_load returned ERROR_SCAN_TIMEOUT without loading pe because pe's
+ * resource walk would not finish (features/pe_gate.h); reset by each load.
+ * Programs add it to their "timed out" message for the file.  Not in
+ * libyara.so.9, which exports the system library's symbols only. */
+const char* malml_scan_refusal_take(void);
+
 #endif

@@ -19,6 +19,7 @@ import hashlib
 import json
 import os
 import subprocess
+import time
 
 __all__ = ["Scanner", "load_library", "LibraryError", "LEVELS"]
 
@@ -120,6 +121,17 @@ def _result(path, sha256, matches, data, error=None):
     return r
 
 
+def _timeout_text(e, elapsed, timeout):
+    # libyara's own timeout, and malml's during its pass over the bytes,
+    # fire only past the limit; a timeout before it is malml refusing to
+    # load pe for a resource directory pe would walk for days (the reason
+    # is not exported by libyara.so.9, so it is told here).
+    if timeout and elapsed >= timeout:
+        return str(e)
+    return ("%s: malml refused to load pe: its resource directory would "
+            "take more than 1048576 entries to walk (a loop or a bomb)" % e)
+
+
 class Scanner:
     """Scans files or bytes with rules that import malml.
 
@@ -164,8 +176,12 @@ class Scanner:
     def scan_bytes(self, buf, name="<bytes>"):
         """The result dict for ``buf`` (bytes), reported under ``name``."""
         sha = hashlib.sha256(buf).hexdigest()
+        start = time.monotonic()
         try:
             matches, data = self._match(data=buf)
+        except self._yara.TimeoutError as e:
+            return _result(name, sha, [], {}, error=_timeout_text(
+                e, time.monotonic() - start, self.timeout))
         except self._yara.Error as e:
             return _result(name, sha, [], {}, error=_scan_error(str(e)))
         except MemoryError:

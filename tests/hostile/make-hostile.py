@@ -296,6 +296,164 @@ def resource_loop(entries):
     return pe.bytes()
 
 
+def rsrc_directory(targets, characteristics=0):
+    """A resource directory of id entries: each target is an offset from the
+    root, a subdirectory's when SUBDIR is or'ed in."""
+    d = struct.pack("<IIHHHH", characteristics, 0x5F000000, 0, 0, 0,
+                    len(targets))
+    return d + b"".join(struct.pack("<II", i + 1, t)
+                        for i, t in enumerate(targets))
+
+
+SUBDIR = 0x80000000
+
+
+def resource_loop_level1(entries):
+    # The loop one level down: the root's entries all lead to one
+    # subdirectory whose entries point back at itself (pe walks it as the
+    # name level, then again as the language level): entries^3 leaves.
+    pe = PE()
+    sub = 16 + 8 * entries
+    tree = rsrc_directory([SUBDIR | sub] * entries)
+    tree += rsrc_directory([SUBDIR | sub] * entries)
+    pe.dirs[DIR_RESOURCE] = (pe.put(tree), len(tree))
+    return pe.bytes()
+
+
+def resource_shared(entries):
+    # No loop and no resource at all: every root entry leads to one shared
+    # subdirectory whose entries all lead to a directory pe's sanity check
+    # skips (Characteristics 1): entries^2 steps for nothing.
+    pe = PE()
+    sub = 16 + 8 * entries
+    skipped = sub + 16 + 8 * entries
+    tree = rsrc_directory([SUBDIR | sub] * entries)
+    tree += rsrc_directory([SUBDIR | skipped] * entries)
+    tree += rsrc_directory([], characteristics=1)
+    pe.dirs[DIR_RESOURCE] = (pe.put(tree), len(tree))
+    return pe.bytes()
+
+
+def resource_wide(types, names, langs):
+    # A large tree as resource compilers lay it out (types, then names, then
+    # languages; every leaf its own data entry, over one shared blob): far
+    # more resources than real files have, yet well under malml's budget,
+    # so it must be scanned normally.
+    pe = PE()
+    rva = pe.put(b"")  # aligned: the tree starts here
+    counts = [types] + [names] * types + [langs] * (types * names)
+    starts, pos = [], 0
+    for c in counts:  # directories breadth first: root, types, names
+        starts.append(pos)
+        pos += 16 + 8 * c
+    leaves, first_leaf = types * names * langs, pos
+    tree = rsrc_directory([SUBDIR | starts[1 + t] for t in range(types)])
+    for t in range(types):
+        tree += rsrc_directory([SUBDIR | starts[1 + types + t * names + n]
+                                for n in range(names)])
+    for i in range(types * names):
+        tree += rsrc_directory([first_leaf + 16 * (i * langs + k)
+                                for k in range(langs)])
+    blob = b"malml resource\0\0"
+    tree += struct.pack("<IIII", rva + first_leaf + 16 * leaves, len(blob),
+                        0, 0) * leaves
+    tree += blob
+    pe.dirs[DIR_RESOURCE] = (pe.put(tree), len(tree))
+    return pe.bytes()
+
+
+def rsrc_tree(rva, nodes):
+    """A resource tree at `rva` from nodes laid out in order: (name, "dir",
+    targets[, (characteristics, named, ids)]), (name, "data") or (name,
+    "blob").  A target is a node's name (a subdirectory when that node is a
+    dir) or a raw offset; data entries point at the blob.  Returns (bytes,
+    {name: offset})."""
+    at, pos = {}, 0
+    for node in nodes:
+        at[node[0]] = pos
+        pos += {"dir": lambda n: 16 + 8 * len(n[2]), "data": lambda n: 16,
+                "blob": lambda n: 16}[node[1]](node)
+    blob = next(at[n[0]] for n in nodes if n[1] == "blob")
+    kinds = {n[0]: n[1] for n in nodes}
+    out = b""
+    for node in nodes:
+        if node[1] == "dir":
+            targets = [t if isinstance(t, int) else
+                       (SUBDIR if kinds[t] == "dir" else 0) | at[t]
+                       for t in node[2]]
+            c, named, ids = node[3] if len(node) > 3 else (0, 0, len(targets))
+            out += struct.pack("<IIHHHH", c, 0, 0, 0, named, ids)
+            out += b"".join(struct.pack("<II", i + 1, t)
+                            for i, t in enumerate(targets))
+        elif node[1] == "data":
+            out += struct.pack("<IIII", rva + blob, 16, 0, 0)
+        else:
+            out += b"malml resource\0\0"
+    return out, at
+
+
+def resource_edge(kind):
+    # Trees where pe's walk stops early, skips a directory, or finds the
+    # tree through its RVA mapping's corners: the gate must count exactly
+    # what pe counts (tests/unit/test_pe_gate.c), so each corner is here.
+    pe = PE()
+    leaf = [("L", "data"), ("blob", "blob")]
+    if kind in ("subdir-past-eof", "leaf-past-eof"):
+        # The second type's name leads past the end of the file: pe's walk
+        # stops there, and the third type is never reached.
+        bad = 0x7FFFFFF0 | (SUBDIR if kind == "subdir-past-eof" else 0)
+        nodes = [("root", "dir", ["A", "B", "C"]), ("A", "dir", ["A2"]),
+                 ("A2", "dir", ["L"]), ("B", "dir", [bad]),
+                 ("C", "dir", ["C2"]), ("C2", "dir", ["L"])] + leaf
+    elif kind == "skipped":
+        # Directories pe's sanity checks skip (Characteristics set, more
+        # than 32768 named or id entries): the walk goes on past them.
+        nodes = [("root", "dir", ["A", "B", "C", "D"]),
+                 ("A", "dir", ["L"], (1, 0, 1)),
+                 ("B", "dir", ["L"], (0, 40000, 1)),
+                 ("C", "dir", ["L"], (0, 0, 40000)),
+                 ("D", "dir", ["D2"]), ("D2", "dir", ["L", "L", "L"])] + leaf
+    elif kind == "entries-past-eof":
+        # The file ends inside a directory's entries: pe stops at the entry
+        # that does not fit, before the root's second type.
+        nodes = [("root", "dir", ["A", "B"]), ("B", "dir", ["B2"]),
+                 ("B2", "dir", ["L"]), ("A2", "dir", ["L"])] + leaf + [
+                 ("A", "dir", ["A2", "A2"])]
+        rva = pe.put(b"", 0x200)
+        tree, at = rsrc_tree(rva, nodes)
+        pe.dirs[DIR_RESOURCE] = (pe.put(tree), len(tree))
+        return pe.bytes()[:rva + at["A"] + 16 + 8]
+    else:
+        nodes = [("root", "dir", ["A"]), ("A", "dir", ["A2"]),
+                 ("A2", "dir", ["L", "L"])] + leaf
+    if kind.startswith("rva-count-"):
+        # pe reads data directory 2 when NumberOfRvaAndSizes is 2 or more
+        # (its test is "count < index"), so a count of 2 has resources and
+        # a count of 1 has none.
+        pe.opt["NumberOfRvaAndSizes"] = int(kind[-1])
+    if kind == "in-headers":
+        # Below the lowest section pe maps an RVA to the same offset.
+        tree, _ = rsrc_tree(0x800, nodes)
+        pe.dirs[DIR_RESOURCE] = (0x800, len(tree))
+        out = bytearray(pe.bytes())
+        out[0x800:0x800 + len(tree)] = tree
+        return bytes(out)
+    rva = pe.put(b"", 0x200)
+    tree, _ = rsrc_tree(rva, nodes)
+    pe.put(tree)
+    if kind == "unaligned":
+        # A .rsrc section whose raw offset is 0x10 past a 0x200 boundary:
+        # pe rounds it down (to min(FileAlignment, 0x200)) and finds the
+        # tree; unrounded, the root would be read from its own entries.
+        n = len(pe.bytes()) - HDR
+        pe.sections = [section(b".text", n, HDR, n, HDR, 0xE0000020),
+                       section(b".rsrc", 0x1000, 0x100000, 0x200, rva + 0x10,
+                               0x40000040)]
+        rva = 0x100000
+    pe.dirs[DIR_RESOURCE] = (rva, len(tree))
+    return pe.bytes()
+
+
 def debug_oversized():
     # A debug directory claiming 0xFFFFFFF0 bytes, entries whose data lies
     # past EOF and a CodeView record whose PDB path never ends (YARA pe
@@ -450,6 +608,17 @@ KINDS = [  # name, expectation, builder
     ("exports-ffffffff.exe", "ok", exports_ffffffff),
     ("resource-loop-32768.exe", "hang", lambda: resource_loop(32768)),
     ("resource-loop-1.exe", "ok", lambda: resource_loop(1)),
+    ("resource-loop-level1-32768.exe", "hang",
+     lambda: resource_loop_level1(32768)),
+    ("resource-shared-32768.exe", "slow", lambda: resource_shared(32768)),
+    ("resource-loop-1024.exe", "slow", lambda: resource_loop(1024)),
+    ("resource-loop-102.exe", "slow", lambda: resource_loop(102)),
+    ("resource-loop-101.exe", "ok", lambda: resource_loop(101)),
+    ("resource-wide.exe", "ok", lambda: resource_wide(8, 512, 8)),
+] + [("resource-edge-%s.exe" % k, "ok", (lambda k=k: resource_edge(k)))
+     for k in ("subdir-past-eof", "leaf-past-eof", "skipped",
+               "entries-past-eof", "in-headers", "unaligned", "rva-count-1",
+               "rva-count-2")] + [
     ("debug-oversized.exe", "ok", debug_oversized),
     ("tls-oversized.exe", "ok", tls_oversized),
     ("security-lie.exe", "ok", security_lie),

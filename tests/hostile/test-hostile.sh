@@ -225,6 +225,81 @@ for t in "$work/special/fifo" "$work/special/self-loop" /dev/null; do
   else echo "ok: yara $t: $(head -n 1 "$tmp/err")"; fi
 done
 
+# (e) Programs built on the system libyara (Debian's yara, python3-yara) have
+# no worker to kill: malml, which loads pe for them, must refuse a resource
+# tree pe would walk for days (or seconds: loop-1024) as a timeout at once,
+# name the file, and leave the scan of the next file in the same process as
+# it was alone.  Refused files print nothing, so the list's output is the
+# fixture's alone.
+bindir=${MALML_REAL_BIN:-$(dirname "$malml")} # check-valgrind wraps $malml
+refused=$(awk -F '\t' '$1 ~ /^resource-/ && $2 != "ok" { print $1 }' "$work/MANIFEST")
+[ -n "$refused" ] || fail "no resource bombs in the MANIFEST"
+normal=$fx/pe/gui-x86_64.exe
+echo 'import "malml" rule scored { condition: malml.score >= 0 }' > "$tmp/lib.yar"
+: > "$tmp/list"
+for n in $refused; do echo "$files/$n" >> "$tmp/list"; done
+echo "$normal" >> "$tmp/list"
+# In the ASan tree the library needs its sanitizer runtimes loaded first;
+# these programs are not ours, so their leaks are not checked.
+san=$(ldd "$bindir/libyara/libyara.so.9" | awk '/lib(a|ub)san/ { printf "%s ", $3 }')
+foreign() { env LD_PRELOAD="$san${LD_PRELOAD:-}" \
+  ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0" MALML_LIBDIR="$bindir/libyara" "$@"; }
+debian() { foreign timeout $((limit + slack)) \
+  "$bindir/malml-env" "$oracle" -p 1 -D "$tmp/lib.yar" "$@"; }
+debian "$normal" > "$tmp/alone" 2> "$tmp/alone.err" ||
+  fail "Debian's yara on our library: $normal: $(head -n 1 "$tmp/alone.err")"
+for n in $refused; do
+  start=$(date +%s)
+  debian -a 1 "$files/$n" > /dev/null 2> "$tmp/err"
+  rc=$? took=$(($(date +%s) - start))
+  if [ $rc -eq 124 ]; then fail "Debian's yara -a 1 on our library: $n: still running after $((limit + slack)) s"
+  elif ! timed_out "$files/$n" "$tmp/err"; then
+    fail "Debian's yara -a 1 on our library: $n: exit $rc, '$(head -n 1 "$tmp/err")'"
+  else echo "ok: Debian's yara -a 1 on our library: $n: timed out in ${took} s"; fi
+done
+# A scan list, one process (YARA 4.2's -a limits the whole list there, in
+# whole seconds, so -a 1 could skip the fixture without a word).
+debian -a "$limit" --scan-list "$tmp/list" > "$tmp/list.out" 2> "$tmp/list.err"
+rc=$? before=$failures
+[ $rc -eq 124 ] && fail "Debian's yara --scan-list on our library: still running after $((limit + slack)) s"
+for n in $refused; do
+  timed_out "$files/$n" "$tmp/list.err" ||
+    fail "Debian's yara --scan-list on our library: $n not reported as timed out"
+done
+grep -qx "scored $normal" "$tmp/list.out" && cmp -s "$tmp/alone" "$tmp/list.out" ||
+  fail "Debian's yara --scan-list on our library: $normal after the bombs differs from alone"
+[ $failures -eq "$before" ] &&
+  echo "ok: Debian's yara --scan-list on our library: $(echo $refused | wc -w) bombs timed out, then the fixture as alone"
+# Python: the bombs, two large trees under the budget, then the fixture.
+start=$(date +%s)
+if msg=$(foreign timeout $((limit + slack)) env PYTHONPATH="$srcdir/python" \
+  /usr/bin/python3 - "$normal" "$files" \
+  $refused resource-wide.exe resource-loop-101.exe 2>&1 <<'EOF'
+import os, sys
+import malml
+normal, files, names = sys.argv[1], sys.argv[2], sys.argv[3:]
+scanner = malml.Scanner(timeout=2)
+alone = scanner.scan_file(normal)
+if alone.get("error") or "score" not in alone:
+    sys.exit("%s alone: %r" % (normal, alone))
+paths = [os.path.join(files, n) for n in names] + [normal]
+results = [r for p in paths for r in scanner.scan_path(p)]
+for path, r in zip(paths, results):
+    bomb = os.path.basename(path) in names[:-2]
+    if r["path"] != path:
+        sys.exit("%s: result names %s" % (path, r["path"]))
+    if not bomb and (r.get("error") or "score" not in r):
+        sys.exit("%s: not scanned: %r" % (path, r.get("error")))
+    err = r.get("error", "")
+    if bomb and ("timed out" not in err or "malml refused" not in err):
+        sys.exit("%s: not named as refused by malml: %r" % (path, r))
+if len(results) != len(paths) or results[-1] != alone:
+    sys.exit("%s after the bombs: %r, alone: %r" % (normal, results[-1], alone))
+print(len(paths))
+EOF
+); then echo "ok: python Scanner(timeout=2) on our library: $msg files, bombs refused, in $(($(date +%s) - start)) s"
+else fail "python Scanner(timeout=2) on our library: ${msg:-no output (still running after $((limit + slack)) s?)}"; fi
+
 echo "$failures failure(s)"
 [ "$failures" -eq 0 ] && rm -rf "$work"
 [ "$failures" -eq 0 ]

@@ -1,0 +1,194 @@
+/*
+ * The resource walk of YARA 4.2.3's pe (pe_iterate_resources in
+ * libyara/modules/pe/pe.c), replayed on the bytes with a counter and no
+ * callback.  The gate is only as good as its agreement with pe: every check
+ * below is one pe makes (the file header as pe_get_header reads it, the
+ * data directory as pe_get_directory_entry finds it, pe_rva_to_offset's
+ * mapping, the per-directory sanity checks and the aborts), so the count is
+ * the number of entries pe's loop runs over, until the budget.
+ * Offsets stay offsets: pe's pointer tests (struct_fits_in_pe) become
+ * "offset + size <= file size".
+ */
+#include "modules/malml/features/pe_gate.h"
+
+#include "modules/malml/le.h"
+
+#define IMAGE_FILE_DLL 0x2000
+#define PE32PLUS_MAGIC 0x20b
+#define OPTIONAL_HEADER32_SIZE 224
+#define OPTIONAL_HEADER64_SIZE 240
+#define SECTION_HEADER_SIZE 40
+#define MAX_PE_SECTIONS 96 /* pe's cap on the sections it reads */
+#define RESOURCE_DIRECTORY_SIZE 16
+#define RESOURCE_ENTRY_SIZE 8
+#define RESOURCE_DATA_ENTRY_SIZE 16
+#define DIRECTORY_ENTRY_RESOURCE 2
+
+/* What the walk needs of the headers pe_get_header accepted. */
+typedef struct
+{
+  const uint8_t* data;
+  size_t size;
+  uint64_t nt;       /* e_lfanew */
+  int pe32plus;      /* OptionalHeader.Magic == 0x20b */
+  uint64_t rsrc;     /* the resource directory's file offset */
+  uint64_t budget;   /* stop counting past this */
+  malml_pe_gate_walk count;
+} gate;
+
+enum
+{
+  WALK_FINISHED, /* pe's RESOURCE_ITERATOR_FINISHED */
+  WALK_ABORTED,  /* pe's RESOURCE_ITERATOR_ABORTED: the whole walk stops */
+  WALK_OVER      /* past the budget: stop too */
+};
+
+static int fits(const gate* g, uint64_t offset, uint64_t n)
+{
+  return n <= g->size && offset <= g->size - n;
+}
+
+/* pe_get_header: 1 when pe would take `data` for a PE. */
+static int read_header(gate* g)
+{
+  if (g->size < 64 || malml_le16(g->data) != 0x5a4d) /* "MZ" */
+    return 0;
+  int32_t lfanew = (int32_t) malml_le32(g->data + 0x3c);
+  if (lfanew < 0)
+    return 0;
+  g->nt = (uint64_t) lfanew;
+  uint64_t headers = g->nt + 4 + 20; /* Signature and FileHeader */
+  if (g->size < headers || malml_le32(g->data + g->nt) != 0x00004550)
+    return 0;
+  if (g->size < headers + OPTIONAL_HEADER32_SIZE)
+    return 0;
+  g->pe32plus = malml_le16(g->data + g->nt + 24) == PE32PLUS_MAGIC;
+  headers += g->pe32plus ? OPTIONAL_HEADER64_SIZE : OPTIONAL_HEADER32_SIZE;
+  return g->size >= headers;
+}
+
+/* A field of the optional header (at the same offset in PE32 and PE32+
+ * unless the caller picks by g->pe32plus). */
+static uint32_t optional32(const gate* g, uint64_t field)
+{
+  return malml_le32(g->data + g->nt + 24 + field);
+}
+
+/* Where pe's section loop matched `rva`; the offsets of the section table
+ * follow IMAGE_SECTION_HEADER. */
+typedef struct
+{
+  uint32_t rva, offset, raw_size, lowest;
+} mapping;
+
+/* pe_rva_to_offset, as 4.2.3 computes it (the last matching section whose
+ * address is not below the previous match's wins; raw offsets rounded down
+ * to min(FileAlignment, 0x200)); -1 where pe gives -1. */
+static int64_t rva_to_offset(const gate* g, uint64_t rva)
+{
+  uint64_t sec = g->nt + 24 + malml_le16(g->data + g->nt + 20);
+  uint32_t nsec = malml_le16(g->data + g->nt + 6);
+  uint32_t falign = optional32(g, 36);
+  uint32_t alignment = falign < 0x200 ? falign : 0x200;
+  mapping m = {0, 0, 0, 0xffffffff};
+  for (uint32_t i = 0; i < nsec && i < MAX_PE_SECTIONS; i++)
+  {
+    uint64_t s = sec + (uint64_t) i * SECTION_HEADER_SIZE;
+    if (!fits(g, s, SECTION_HEADER_SIZE))
+      return -1;
+    uint32_t va = malml_le32(g->data + s + 12);
+    uint32_t vsize = malml_le32(g->data + s + 8);
+    if (m.lowest > va)
+      m.lowest = va;
+    if (rva >= va && rva - va < vsize && m.rva <= va)
+    {
+      m.rva = va;
+      m.offset = malml_le32(g->data + s + 20);
+      m.raw_size = malml_le32(g->data + s + 16);
+      if (alignment != 0)
+        m.offset -= m.offset % alignment;
+    }
+  }
+  if (rva < m.lowest)
+  {
+    m.rva = 0;
+    m.offset = 0;
+    m.raw_size = (uint32_t) g->size; /* pe's (DWORD) cast, kept */
+  }
+  if (rva - m.rva >= m.raw_size)
+    return -1;
+  uint64_t result = (uint64_t) m.offset + (rva - m.rva);
+  return result >= g->size ? -1 : (int64_t) result;
+}
+
+/* pe_get_directory_entry(pe, IMAGE_DIRECTORY_ENTRY_RESOURCE), then
+ * pe_iterate_resources' checks on the root: 1 with g->rsrc set when pe
+ * walks a tree. */
+static int find_root(gate* g)
+{
+  uint32_t nrva = optional32(g, g->pe32plus ? 108 : 92);
+  if (nrva < DIRECTORY_ENTRY_RESOURCE)
+    return 0;
+  uint64_t dir = g->nt + 24 + (g->pe32plus ? 112 : 96) +
+                 8 * DIRECTORY_ENTRY_RESOURCE;
+  if (!fits(g, dir, 8))
+    return 0;
+  uint32_t va = malml_le32(g->data + dir);
+  if (va == 0)
+    return 0;
+  int64_t offset = rva_to_offset(g, va);
+  if (offset < 0 || !fits(g, (uint64_t) offset, RESOURCE_DIRECTORY_SIZE))
+    return 0;
+  g->rsrc = (uint64_t) offset;
+  return 1;
+}
+
+/* _pe_iterate_resources on the directory at file offset `dir`. */
+static int walk_directory(gate* g, uint64_t dir, int level)
+{
+  const uint8_t* d = g->data + dir;
+  uint32_t named = malml_le16(d + 12), ids = malml_le16(d + 14);
+  if (malml_le32(d) != 0 || named > 32768 || ids > 32768)
+    return WALK_FINISHED; /* pe's sanity checks: skipped, not aborted */
+  uint64_t entry = dir + RESOURCE_DIRECTORY_SIZE;
+  for (uint32_t i = 0; i < named + ids; i++, entry += RESOURCE_ENTRY_SIZE)
+  {
+    if (++g->count.entries > g->budget)
+      return WALK_OVER;
+    if (!fits(g, entry, RESOURCE_ENTRY_SIZE))
+      return WALK_ABORTED;
+    uint32_t to = malml_le32(g->data + entry + 4);
+    uint64_t target = g->rsrc + (to & 0x7fffffff);
+    int result = WALK_FINISHED;
+    if ((to & 0x80000000) && level < 2)
+      result = fits(g, target, RESOURCE_DIRECTORY_SIZE)
+                   ? walk_directory(g, target, level + 1)
+                   : WALK_ABORTED;
+    else if (!fits(g, target, RESOURCE_DATA_ENTRY_SIZE))
+      result = WALK_ABORTED;
+    else
+      g->count.leaves++; /* pe's collecting callback never aborts */
+    if (result != WALK_FINISHED)
+      return result;
+  }
+  return WALK_FINISHED;
+}
+
+int malml_pe_gate_resources(
+    const uint8_t* data,
+    size_t size,
+    int process_memory,
+    uint64_t budget,
+    malml_pe_gate_walk* walk)
+{
+  gate g = {data, size, 0, 0, 0, budget, {0, 0}};
+  *walk = g.count;
+  if (data == NULL || !read_header(&g))
+    return 0;
+  if (process_memory && (malml_le16(data + g.nt + 22) & IMAGE_FILE_DLL))
+    return 0;
+  if (find_root(&g))
+    walk_directory(&g, g.rsrc, 0);
+  *walk = g.count;
+  return 1;
+}
