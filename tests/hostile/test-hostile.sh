@@ -213,6 +213,67 @@ for t in "$work/special/fifo" "$work/special/self-loop" /dev/null; do
   else echo "ok: yara $t: $(head -n 1 "$tmp/err")"; fi
 done
 
+# (e) .NET metadata bombs (issue 20).  Debian's dotnet really blows up on
+# the amplifying kinds: past 256 MB of RSS (its address space capped at
+# 512 MB, which it survives: dotnet ignores a failed allocation).  malml's
+# gate refuses every kind: our yara and Debian's yara on our libyara.so.9
+# finish under 256 MB with malml.dotnet_refused == 1 and a reason, and the
+# .NET fixture is not refused.  RSS is not asserted for an instrumented
+# yara (ASan, valgrind), nor Debian's yara run on an instrumented library.
+rss_max=262144 # KB
+echo 'import "dotnet" rule is_dotnet { condition: dotnet.is_dotnet == 1 }' > "$tmp/dotnet-only.yar"
+{
+  echo 'import "malml"'
+  echo 'rule refused { condition: malml.dotnet_refused == 1 and malml.dotnet_refused_reason != "" }'
+  echo 'rule accepted { condition: malml.dotnet_refused == 0 }'
+} > "$tmp/refused.yar"
+instrumented=0
+if [ "$(head -c 2 "$yara")" = "#!" ] || nm "$yara" 2> /dev/null | grep -q ' __asan_init'; then
+  instrumented=1
+  echo "note: $yara is instrumented: peak RSS and Debian's yara on our library not checked"
+fi
+# peak_rss OUTFILE COMMAND...: COMMAND's peak RSS in KB, or "failed RC".
+peak_rss()
+{
+  o=$1
+  shift
+  timeout $((limit + slack)) /usr/bin/time -f %M -o "$tmp/rss" "$@" > "$o" 2>&1
+  rc=$?
+  if [ $rc -eq 0 ]; then tail -n 1 "$tmp/rss"; else echo "failed $rc"; fi
+}
+# check_refused WHAT FILE RSS OUTFILE
+check_refused()
+{
+  case $3 in failed*) fail "$1 $2: $3: $(head -n 2 "$4")"; return ;; esac
+  grep -qxF "refused $2" "$4" || fail "$1 $2: malml.dotnet_refused is not 1"
+  [ $instrumented -eq 1 ] || [ "$3" -lt $rss_max ] || fail "$1 $2: peak RSS $3 KB"
+}
+for f in "$files"/dotnet-*.dll; do
+  n=$(basename "$f")
+  debian=-
+  case $n in dotnet-constants.dll | dotnet-assemblyrefs.dll | dotnet-user-strings.dll)
+    debian=$(ulimit -v 524288 && peak_rss "$tmp/out" "$oracle" "$tmp/dotnet-only.yar" "$f")
+    case $debian in
+      failed*) fail "$n: Debian's yara with dotnet: $debian" ;;
+      *) [ "$debian" -gt $rss_max ] ||
+        fail "$n: not a bomb: Debian's yara with dotnet peaks at $debian KB" ;;
+    esac ;;
+  esac
+  ours=$(peak_rss "$tmp/out" "$yara" "$srcdir/rules/malml.yar" "$tmp/refused.yar" "$f")
+  check_refused yara "$f" "$ours" "$tmp/out"
+  lib=-
+  if [ $instrumented -eq 0 ]; then
+    lib=$(MALML_LIBDIR=$(dirname "$yara")/libyara peak_rss "$tmp/out" \
+      "$(dirname "$yara")/malml-env" "$oracle" "$srcdir/rules/malml.yar" \
+      "$tmp/refused.yar" "$f")
+    check_refused "Debian's yara on our library" "$f" "$lib" "$tmp/out"
+  fi
+  echo "ok: $n: peak RSS (KB) Debian's dotnet $debian, ours $ours, Debian's on ours $lib"
+done
+"$yara" "$tmp/refused.yar" "$fx/pe/dotnet-anycpu.exe" > "$tmp/out" 2>&1
+grep -qxF "accepted $fx/pe/dotnet-anycpu.exe" "$tmp/out" ||
+  fail "dotnet-anycpu.exe: the .NET fixture was refused: $(head -n 2 "$tmp/out")"
+
 echo "$failures failure(s)"
 [ "$failures" -eq 0 ] && rm -rf "$work"
 [ "$failures" -eq 0 ]
