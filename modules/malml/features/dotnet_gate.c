@@ -554,16 +554,25 @@ static void tables_cost(
   }
 }
 
-/* dotnet_parse_us: an object per non-empty user string. */
-static void user_strings_cost(const image* im, const stream* us, cost* c)
+/* dotnet_parse_us: an object per non-empty user string.  The walk stops
+ * once past `cap`: a heap of two-byte strings takes some 10 ns a string. */
+static void user_strings_cost(
+    const image* im,
+    const stream* us,
+    uint64_t cap,
+    cost* c)
 {
   if (!us->present || us->size == 0 || !fits(im, us->at, us->size) ||
       im->data[us->at] != 0)
     return;
   uint64_t off = us->at + 1, end = us->at + us->size;
-  blob e;
-  while (off < end && blob_at(im, off, &e))
+  blob e = {0, 0};
+  while (off < end && c->user_strings <= cap)
   {
+    if (im->data[off] < 0x80) /* the one-byte length, inline */
+      e = (blob){im->data[off] ? im->data[off] - 1u : 0, 1};
+    else if (!blob_at(im, off, &e))
+      break;
     off += e.size;
     if (e.length > 0 && fits(im, off, e.length))
     {
@@ -577,10 +586,10 @@ static void user_strings_cost(const image* im, const stream* us, cost* c)
 /* Refuses when the total passes the budget, naming the biggest part. */
 static int cost_fits(
     const image* im,
+    uint64_t limit,
     const cost* c,
     malml_dotnet_gate_result* r)
 {
-  uint64_t limit = MALML_DOTNET_GATE_FLOOR + MALML_DOTNET_GATE_TIMES * im->size;
   if (r->estimate <= limit)
     return 1;
   if (c->constants >= c->assemblyrefs && c->constants >= c->user_strings)
@@ -601,10 +610,10 @@ static int cost_fits(
         im->size);
   return refuse(
       r,
-      "%" PRIu64 " user strings would take %" PRIu64
-      " bytes; the file holds %" PRIu64 " bytes",
-      c->strings,
+      "user strings would take over %" PRIu64 " bytes (%" PRIu64
+      " strings counted); the file holds %" PRIu64 " bytes",
       c->user_strings,
+      c->strings,
       im->size);
 }
 
@@ -632,7 +641,8 @@ int malml_dotnet_gate(
   if (st.tilde.present && st.strings.present && st.blob.present &&
       read_tables(&im, &st.tilde, &t))
     tables_cost(&im, &t, st.blob.at, &c);
-  user_strings_cost(&im, &st.us, &c);
+  uint64_t limit = MALML_DOTNET_GATE_FLOOR + MALML_DOTNET_GATE_TIMES * im.size;
+  user_strings_cost(&im, &st.us, limit, &c);
   r->estimate = c.constants + c.assemblyrefs + c.user_strings + c.other;
-  return cost_fits(&im, &c, r);
+  return cost_fits(&im, limit, &c, r);
 }
