@@ -215,7 +215,8 @@ done
 
 # (e) .NET metadata bombs (issue 20).  Debian's dotnet really blows up on
 # the amplifying kinds: past 256 MB of RSS (its address space capped at
-# 512 MB, which it survives: dotnet ignores a failed allocation).  malml's
+# 512 MB, which it survives: dotnet ignores a failed allocation), or 1 s of
+# CPU for the names.  malml's
 # gate refuses every kind: our yara and Debian's yara on our libyara.so.9
 # finish under 256 MB with malml.dotnet_refused == 1 and a reason, and the
 # .NET fixture is not refused.  RSS is not asserted for an instrumented
@@ -256,8 +257,15 @@ for f in "$files"/dotnet-*.dll; do
     case $debian in
       failed*) fail "$n: Debian's yara with dotnet: $debian" ;;
       *) [ "$debian" -gt $rss_max ] ||
-        fail "$n: not a bomb: Debian's yara with dotnet peaks at $debian KB" ;;
+        fail "$n: not a bomb: Debian's yara with dotnet peaks at $debian KB"
+        debian="$debian KB peak RSS" ;;
     esac ;;
+  dotnet-names.dll) # a bomb of time: at least 1 s of CPU (1.8 s here)
+    timeout $((limit + slack)) /usr/bin/time -f '%U %S' -o "$tmp/cpu" \
+      "$oracle" "$tmp/dotnet-only.yar" "$f" > "$tmp/out" 2>&1
+    debian="$(awk '{ print $1 + $2 }' "$tmp/cpu") s of CPU"
+    awk '{ exit !($1 + $2 >= 1) }' "$tmp/cpu" ||
+      fail "$n: not a bomb: Debian's yara with dotnet took $debian" ;;
   esac
   ours=$(peak_rss "$tmp/out" "$yara" "$srcdir/rules/malml.yar" "$tmp/refused.yar" "$f")
   check_refused yara "$f" "$ours" "$tmp/out"
@@ -268,7 +276,7 @@ for f in "$files"/dotnet-*.dll; do
       "$tmp/refused.yar" "$f")
     check_refused "Debian's yara on our library" "$f" "$lib" "$tmp/out"
   fi
-  echo "ok: $n: peak RSS (KB) Debian's dotnet $debian, ours $ours, Debian's on ours $lib"
+  echo "ok: $n: Debian's dotnet: $debian; peak RSS (KB) ours $ours, Debian's on ours $lib"
 done
 "$yara" "$tmp/refused.yar" "$fx/pe/dotnet-anycpu.exe" > "$tmp/out" 2>&1
 grep -qxF "accepted $fx/pe/dotnet-anycpu.exe" "$tmp/out" ||

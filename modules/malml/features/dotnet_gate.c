@@ -11,7 +11,11 @@
  *   - what dotnet would allocate for it (blob copies per Constant and
  *     AssemblyRef row, objects per user string and per row of the tables
  *     it lists) passes MALML_DOTNET_GATE_FLOOR plus
- *     MALML_DOTNET_GATE_TIMES times the file's size.
+ *     MALML_DOTNET_GATE_TIMES times the file's size;
+ *   - what dotnet would read looking for the ends of names (a memmem to
+ *     the end of the file for each of up to 10,000 rows a table) passes
+ *     MALML_DOTNET_GATE_WORK_FLOOR plus MALML_DOTNET_GATE_WORK_TIMES times
+ *     the file's size.
  */
 #include "modules/malml/features/dotnet_gate.h"
 
@@ -74,8 +78,11 @@ typedef struct
 
 typedef struct
 {
-  uint64_t constants, assemblyrefs, user_strings, other;
+  uint64_t constants, assemblyrefs, user_strings, other; /* bytes */
   uint64_t constant_rows, assemblyref_rows, strings;
+  uint64_t work; /* bytes dotnet reads looking for names' NULs */
+  int work_table;
+  uint32_t work_rows;
 } cost;
 
 static int fits(const image* im, uint64_t off, uint64_t n)
@@ -450,17 +457,36 @@ static uint32_t index_at(const image* im, uint64_t off, uint8_t width)
   return width == 4 ? le32_at(im, off) : malml_le16(im->data + off);
 }
 
+/* What the walk over the tables reads and adds up. */
+typedef struct
+{
+  const image* im;
+  const tables* t;
+  uint64_t blobs, strings;      /* the heaps' file offsets */
+  uint64_t typeref, memberref;  /* where dotnet saw those tables start */
+  int has_typeref, has_memberref;
+  uint64_t work_cap;            /* past it, names are no longer scanned */
+  cost c;
+} walk;
+
+/* pe_get_dotnet_string: memmem for the name's NUL, as far as the end of the
+ * file: a name index into a long run without NUL costs the whole run. */
+static void lookup(walk* w, uint32_t index)
+{
+  const image* im = w->im;
+  uint64_t p = w->strings + index;
+  if (p >= im->size || w->c.work > w->work_cap)
+    return;
+  const uint8_t* q = memchr(im->data + p, 0, im->size - p);
+  w->c.work += q != NULL ? (uint64_t) (q - (im->data + p)) + 1 : im->size - p;
+}
+
 /* A string Constant row copies its blob: rows naming one big blob copy it
  * once each. */
-static void constant_cost(
-    const image* im,
-    const tables* t,
-    uint64_t blobs,
-    uint64_t row,
-    uint32_t n,
-    uint32_t size,
-    cost* c)
+static void constant_cost(walk* w, uint64_t row, uint32_t n, uint32_t size)
 {
+  const image* im = w->im;
+  uint8_t width = w->t->blob;
   for (uint32_t i = 0; i < n; i++, row += size)
   {
     blob e;
@@ -468,73 +494,128 @@ static void constant_cost(
       break;
     if (malml_le16(im->data + row) != 0x0E) /* ELEMENT_TYPE_STRING */
       continue;
-    uint64_t off = blobs + index_at(im, row + size - t->blob, t->blob);
+    uint64_t off = w->blobs + index_at(im, row + size - width, width);
     if (!blob_at(im, off, &e) || off + e.size + e.length >= im->size)
       continue;
-    c->constants += OBJECT_COST + e.length;
-    c->constant_rows++;
+    w->c.constants += OBJECT_COST + e.length;
+    w->c.constant_rows++;
   }
 }
 
 /* An AssemblyRef row: six objects, its name and a copy of its public key
  * (or token) blob. */
-static void assemblyref_cost(
-    const image* im,
-    const tables* t,
-    uint64_t blobs,
-    uint64_t row,
-    uint32_t n,
-    uint32_t size,
-    cost* c)
+static void assemblyref_cost(walk* w, uint64_t row, uint32_t n, uint32_t size)
 {
+  const image* im = w->im;
   for (uint32_t i = 0; i < n; i++, row += size)
   {
     blob e;
     if (!fits(im, row, size))
       break;
-    c->assemblyrefs += 7 * OBJECT_COST + NAME_COST;
-    c->assemblyref_rows++;
-    uint64_t off = blobs + index_at(im, row + 12, t->blob);
+    w->c.assemblyrefs += 7 * OBJECT_COST + NAME_COST;
+    w->c.assemblyref_rows++;
+    uint64_t off = w->blobs + index_at(im, row + 12, w->t->blob);
     if (blob_at(im, off, &e) && fits(im, off + e.size, e.length))
-      c->assemblyrefs += e.length;
+      w->c.assemblyrefs += e.length;
+    lookup(w, index_at(im, row + 12 + w->t->blob, w->t->str));
   }
 }
 
-/* What dotnet allocates for the `n` rows of table `bit` at `row`. */
-static void rows_cost(
-    const image* im,
-    const tables* t,
-    uint64_t blobs,
-    int bit,
+/* Rows whose name dotnet looks up at column `at`; `fit` bytes of the row
+ * must be in the file (ModuleRef rows are two bytes but read as four). */
+static void names_work(
+    walk* w,
     uint64_t row,
     uint32_t n,
-    cost* c)
+    uint32_t size,
+    uint32_t at,
+    uint32_t fit)
 {
-  uint32_t size = row_size(t, bit, 0);
-  if (bit == T_CONSTANT)
-    constant_cost(im, t, blobs, row, n, size, c);
+  for (uint32_t i = 0; i < n && fits(w->im, row, fit); i++, row += size)
+    lookup(w, index_at(w->im, row + at, w->t->str));
+}
+
+/* dotnet follows each CustomAttribute row on the Assembly through its
+ * MemberRef to a TypeRef and looks up its name (for GuidAttribute); a
+ * MemberRef or TypeRef row past the file ends the table, as in dotnet,
+ * whose row arithmetic is 32-bit. */
+static void customattribute_work(
+    walk* w,
+    uint64_t row,
+    uint32_t n,
+    uint32_t size)
+{
+  const image* im = w->im;
+  const tables* t = w->t;
+  uint32_t parent = column_size(t, 'H'), type = column_size(t, 'A');
+  uint32_t class_width = t->rows[0x0A] > 0xFFFF ? 4 : 2;
+  uint32_t mr_size = row_size(t, 0x0A, 0), tr_size = row_size(t, 0x01, 0);
+  if (!w->has_typeref || !w->has_memberref)
+    return;
+  for (uint32_t i = 0; i < n; i++, row += size)
+  {
+    if (!fits(im, row, size))
+      break;
+    uint32_t ty = index_at(im, row + parent, type);
+    if ((index_at(im, row, parent) & 0x1F) != 0x0E || (ty & 7) != 3)
+      continue;
+    uint32_t k = ty >> 3 ? (ty >> 3) - 1 : 0;
+    uint64_t mr = w->memberref + (uint32_t) (mr_size * k);
+    if (!fits(im, mr, mr_size))
+      break;
+    uint32_t cls = index_at(im, mr, class_width);
+    if ((cls & 7) != 1)
+      continue;
+    k = cls >> 3 ? (cls >> 3) - 1 : 0;
+    uint64_t tr = w->typeref + (uint32_t) (tr_size * k);
+    if (!fits(im, tr, tr_size))
+      break;
+    lookup(w, index_at(im, tr + column_size(t, 'R'), t->str));
+  }
+}
+
+/* What dotnet allocates and scans for the `n` rows of table `bit`. */
+static void rows_cost(walk* w, int bit, uint64_t row, uint32_t n)
+{
+  uint32_t size = row_size(w->t, bit, 0), s = w->t->str, b = w->t->blob;
+  if (bit == 0x01 || bit == 0x0A)
+  {
+    *(bit == 0x01 ? &w->typeref : &w->memberref) = row;
+    *(bit == 0x01 ? &w->has_typeref : &w->has_memberref) = 1;
+  }
+  else if (bit == T_MODULE)
+    lookup(w, index_at(w->im, row + 2, s));
+  else if (bit == T_CONSTANT)
+    constant_cost(w, row, n, size);
+  else if (bit == 0x0C)
+    customattribute_work(w, row, n, size);
+  else if (bit == T_ASSEMBLY)
+    names_work(w, row + 16 + b, 2, s, 0, 0); /* Name and Culture */
   else if (bit == T_ASSEMBLYREF)
-    assemblyref_cost(im, t, blobs, row, n, size, c);
+    assemblyref_cost(w, row, n, size);
   else if (bit == T_MODULEREF)
-    c->other += (uint64_t) n * (OBJECT_COST + NAME_COST);
+    names_work(w, row, n, s, 0, 4);
   else if (bit == T_MANIFESTRESOURCE)
-    c->other += (uint64_t) n * (4 * OBJECT_COST + NAME_COST);
+    names_work(w, row, n, size, 8, size);
+  if (bit == T_MODULEREF)
+    w->c.other += (uint64_t) n * (OBJECT_COST + NAME_COST);
+  else if (bit == T_MANIFESTRESOURCE)
+    w->c.other += (uint64_t) n * (4 * OBJECT_COST + NAME_COST);
   else if (bit == T_FIELDRVA)
-    c->other += (uint64_t) n * OBJECT_COST;
+    w->c.other += (uint64_t) n * OBJECT_COST;
 }
 
 /* dotnet's second pass (dotnet_parse_tilde_2): it walks the tables in
  * order, stops at a count past the file, over ROW_LIMIT or of a table it
  * does not know, and does not step over a Module or Assembly table that
- * is cut short by the end of the file. */
-static void tables_cost(
-    const image* im,
-    const tables* t,
-    uint64_t blobs,
-    cost* c)
+ * is cut short by the end of the file.  Notes the table whose names cost
+ * the most to find. */
+static void tables_cost(walk* w)
 {
+  const image* im = w->im;
+  const tables* t = w->t;
   uint64_t table = t->counts_at + 4 * (uint64_t) popcount64(t->valid);
-  uint64_t count = t->counts_at;
+  uint64_t count = t->counts_at, most = 0;
   for (int bit = 0; bit < 64; bit++)
   {
     if (!(t->valid >> bit & 1))
@@ -549,7 +630,14 @@ static void tables_cost(
     if ((bit == T_MODULE && !fits(im, table, 18)) ||
         (bit == T_ASSEMBLY && !fits(im, table, size)))
       continue;
-    rows_cost(im, t, blobs, bit, table, n, c);
+    uint64_t before = w->c.work;
+    rows_cost(w, bit, table, n);
+    if (w->c.work - before > most)
+    {
+      most = w->c.work - before;
+      w->c.work_table = bit;
+      w->c.work_rows = n;
+    }
     table += (uint64_t) size * n;
   }
 }
@@ -617,6 +705,26 @@ static int cost_fits(
       im->size);
 }
 
+/* dotnet's search for names' NULs must stay within its budget too. */
+static int work_fits(
+    const image* im,
+    const cost* c,
+    malml_dotnet_gate_result* r)
+{
+  uint64_t limit =
+      MALML_DOTNET_GATE_WORK_FLOOR + MALML_DOTNET_GATE_WORK_TIMES * im->size;
+  if (c->work <= limit)
+    return 1;
+  return refuse(
+      r,
+      "%" PRIu32 " %s rows would make dotnet read over %" PRIu64
+      " bytes for names; the file holds %" PRIu64 " bytes",
+      c->work_rows,
+      table_spec[c->work_table].name,
+      c->work,
+      im->size);
+}
+
 int malml_dotnet_gate(
     const uint8_t* data,
     size_t size,
@@ -625,9 +733,9 @@ int malml_dotnet_gate(
   image im = {data, size, 0, 0, 0};
   streams st;
   tables t;
-  cost c;
+  walk w;
   memset(r, 0, sizeof(*r));
-  memset(&c, 0, sizeof(c));
+  memset(&w, 0, sizeof(w));
   int64_t root = data != NULL && read_headers(&im) ? metadata_root(&im) : -1;
   if (root < 0)
     return 1;
@@ -637,12 +745,16 @@ int malml_dotnet_gate(
   if (st.tilde.present && read_tables(&im, &st.tilde, &t) &&
       !rows_fit(&st.tilde, &t, r))
     return 0;
-  c.other = 3 * OBJECT_COST * (uint64_t) st.count;
+  w = (walk){.im = &im, .t = &t, .blobs = st.blob.at};
+  w.strings = st.strings.at;
+  w.work_cap =
+      MALML_DOTNET_GATE_WORK_FLOOR + MALML_DOTNET_GATE_WORK_TIMES * im.size;
+  w.c.other = 3 * OBJECT_COST * (uint64_t) st.count;
   if (st.tilde.present && st.strings.present && st.blob.present &&
       read_tables(&im, &st.tilde, &t))
-    tables_cost(&im, &t, st.blob.at, &c);
+    tables_cost(&w);
   uint64_t limit = MALML_DOTNET_GATE_FLOOR + MALML_DOTNET_GATE_TIMES * im.size;
-  user_strings_cost(&im, &st.us, limit, &c);
-  r->estimate = c.constants + c.assemblyrefs + c.user_strings + c.other;
-  return cost_fits(&im, limit, &c, r);
+  user_strings_cost(&im, &st.us, limit, &w.c);
+  r->estimate = w.c.constants + w.c.assemblyrefs + w.c.user_strings + w.c.other;
+  return cost_fits(&im, limit, &w.c, r) && work_fits(&im, &w.c, r);
 }
