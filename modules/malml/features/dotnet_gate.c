@@ -35,14 +35,17 @@
 #define CLI_HEADER_SIZE 72
 #define METADATA_MAGIC 0x424a5342 /* "BSJB" */
 
-enum
+enum /* the tables the walk reads, by their bit in Valid */
 {
   T_MODULE = 0x00,
-  T_ASSEMBLY = 0x20,
-  T_ASSEMBLYREF = 0x23,
+  T_TYPEREF = 0x01,
+  T_MEMBERREF = 0x0A,
   T_CONSTANT = 0x0B,
+  T_CUSTOMATTRIBUTE = 0x0C,
   T_MODULEREF = 0x1A,
   T_FIELDRVA = 0x1D,
+  T_ASSEMBLY = 0x20,
+  T_ASSEMBLYREF = 0x23,
   T_MANIFESTRESOURCE = 0x28,
 };
 
@@ -548,8 +551,11 @@ static void customattribute_work(
   const image* im = w->im;
   const tables* t = w->t;
   uint32_t parent = column_size(t, 'H'), type = column_size(t, 'A');
-  uint32_t class_width = t->rows[0x0A] > 0xFFFF ? 4 : 2;
-  uint32_t mr_size = row_size(t, 0x0A, 0), tr_size = row_size(t, 0x01, 0);
+  /* dotnet reads a MemberRef's Class as wide as an index into MemberRef,
+   * not as its MemberRefParent coding. */
+  uint32_t class_width = t->rows[T_MEMBERREF] > 0xFFFF ? 4 : 2;
+  uint32_t mr_size = row_size(t, T_MEMBERREF, 0);
+  uint32_t tr_size = row_size(t, T_TYPEREF, 0);
   if (!w->has_typeref || !w->has_memberref)
     return;
   for (uint32_t i = 0; i < n; i++, row += size)
@@ -578,16 +584,16 @@ static void customattribute_work(
 static void rows_cost(walk* w, int bit, uint64_t row, uint32_t n)
 {
   uint32_t size = row_size(w->t, bit, 0), s = w->t->str, b = w->t->blob;
-  if (bit == 0x01 || bit == 0x0A)
+  if (bit == T_TYPEREF || bit == T_MEMBERREF)
   {
-    *(bit == 0x01 ? &w->typeref : &w->memberref) = row;
-    *(bit == 0x01 ? &w->has_typeref : &w->has_memberref) = 1;
+    *(bit == T_TYPEREF ? &w->typeref : &w->memberref) = row;
+    *(bit == T_TYPEREF ? &w->has_typeref : &w->has_memberref) = 1;
   }
   else if (bit == T_MODULE)
     lookup(w, index_at(w->im, row + 2, s));
   else if (bit == T_CONSTANT)
     constant_cost(w, row, n, size);
-  else if (bit == 0x0C)
+  else if (bit == T_CUSTOMATTRIBUTE)
     customattribute_work(w, row, n, size);
   else if (bit == T_ASSEMBLY)
     names_work(w, row + 16 + b, 2, s, 0, 0); /* Name and Culture */

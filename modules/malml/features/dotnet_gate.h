@@ -4,10 +4,11 @@
  * 4.2.3 copies a blob once for every Constant or AssemblyRef row that names
  * it, so 10,000 rows naming one 100 KB blob cost 1 GB for a 166 KB file,
  * it makes an object for every user string, and it reads to the end of a
- * run without NUL for every row whose name starts in it.  The gate reads the same
- * headers dotnet reads, from the file's bytes (bounds-checked, no
+ * run without NUL for every row whose name starts in it.  The gate reads
+ * the same headers dotnet reads, from the file's bytes (bounds-checked, no
  * allocation), and refuses a file whose metadata claims more than the file
- * holds or would make dotnet allocate far more than the file's size.
+ * holds or would make dotnet allocate, or read, far more than the file's
+ * size.
  */
 #ifndef MALML_DOTNET_GATE_H
 #define MALML_DOTNET_GATE_H
