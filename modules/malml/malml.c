@@ -14,6 +14,7 @@
 #include <yara/modules.h>
 #include <yara/stopwatch.h>
 
+#include "modules/malml/features/dotnet_gate.h"
 #include "modules/malml/features/features.h"
 #include "modules/malml/features/pe_gate.h"
 #include "modules/malml/malml.h"
@@ -196,6 +197,10 @@ begin_declarations
     declare_integer("max_user_string_length");
     declare_integer("number_of_nonascii_user_strings");
   end_struct("dotnet")
+  /* Whether malml let dotnet parse the file (dotnet_gate.h); set for files
+   * with a CLR directory only. */
+  declare_integer("dotnet_refused");
+  declare_string("dotnet_refused_reason");
   declare_function("feature", "i", "f", feature_by_index);
   declare_function("feature", "s", "f", feature_by_name);
   declare_function("import_bucket", "ss", "i", import_bucket_by_name);
@@ -379,6 +384,33 @@ static int pe_would_not_finish(YR_SCAN_CONTEXT* context)
   return 0;
 }
 
+/* dotnet for a file with a CLR directory, unless the gate refuses it
+ * (issue 20: metadata that would make dotnet allocate a thousand times the
+ * file's size); a refused file's features are those of a file dotnet did
+ * not parse, and malml.dotnet_refused_reason says why. */
+static int load_dotnet(
+    YR_SCAN_CONTEXT* context,
+    YR_OBJECT* module_object,
+    const uint8_t* data,
+    size_t size,
+    YR_OBJECT** dotnet)
+{
+  malml_dotnet_gate_result gate;
+  *dotnet = NULL;
+  if (!malml_pe_has_clr_directory(data, size))
+    return ERROR_SUCCESS;
+  if (!malml_dotnet_gate(data, size, &gate))
+  {
+    set_integer(1, module_object, "dotnet_refused");
+    set_string(gate.reason, module_object, "dotnet_refused_reason");
+    return ERROR_SUCCESS;
+  }
+  set_integer(0, module_object, "dotnet_refused");
+  FAIL_ON_ERROR(yr_modules_load("dotnet", context));
+  *dotnet = yr_hash_table_lookup(context->objects_table, "dotnet", NULL);
+  return ERROR_SUCCESS;
+}
+
 int module_load(
     YR_SCAN_CONTEXT* context,
     YR_OBJECT* module_object,
@@ -405,12 +437,8 @@ int module_load(
   size_t size = data != NULL ? block->size : 0;
   FAIL_ON_ERROR(yr_modules_load("pe", context));
   YR_OBJECT* pe = yr_hash_table_lookup(context->objects_table, "pe", NULL);
-  YR_OBJECT* dotnet = NULL;
-  if (malml_pe_has_clr_directory(data, size))
-  {
-    FAIL_ON_ERROR(yr_modules_load("dotnet", context));
-    dotnet = yr_hash_table_lookup(context->objects_table, "dotnet", NULL);
-  }
+  YR_OBJECT* dotnet;
+  FAIL_ON_ERROR(load_dotnet(context, module_object, data, size, &dotnet));
 
   /* A bad -x malml=FILE fails the scan; malml_module_data_error says why. */
   const malml_model* model;

@@ -48,6 +48,7 @@ rule reads_all
     (malml.dotnet.user_strings_size >= 0 or true) and
     (malml.dotnet.max_user_string_length >= 0 or true) and
     (malml.dotnet.number_of_nonascii_user_strings >= 0 or true) and
+    (malml.dotnet_refused >= 0 or true) and (malml.dotnet_refused_reason != "" or true) and
     (malml.dotnet_score >= 0 or true) and (malml.threshold.dotnet_high >= 0 or true) and
     (malml.feature("sections.max_entropy") >= 0 or true) and
     (malml.import_bucket("kernel32.dll", "VirtualAlloc") >= 0 or true) and

@@ -593,6 +593,117 @@ def sparse_4g():
     return pe.bytes(), (1 << 32) + 0x10000 - len(pe.bytes())
 
 
+# .NET metadata bombs (issue 20): a CLR header, a metadata root and its
+# streams whose counts claim far more than the file holds.  YARA 4.2.3's
+# dotnet copies a blob once per Constant or AssemblyRef row that names it
+# (10,000 rows may name one 100 KB blob: 1 GB) and makes an object per user
+# string; newer dotnet modules allocate per claimed row.  The PE is a DLL so
+# dotnet skips its entry-point check.
+DIR_CLR = 14
+T_MODULE, T_TYPEREF, T_METHODDEF, T_CONSTANT = 0x00, 0x01, 0x06, 0x0B
+T_MODULEREF, T_ASSEMBLYREF = 0x1A, 0x23
+
+
+def stream_name(name):
+    n = name.encode()
+    return n + b"\0" * (4 - len(n) % 4)
+
+
+def metadata(rows, tables, heap_sizes=0, strings=b"\0", us=b"\0",
+             blob=b"\0", claim=None):
+    """A metadata root for {table bit: row count} with the table bytes
+    `tables`; claim overrides a stream's size by name."""
+    valid = sum(1 << b for b in rows)
+    tilde = struct.pack("<IBBBBQQ", 0, 2, 0, heap_sizes, 1, valid, 0)
+    tilde += b"".join(struct.pack("<I", rows[b]) for b in sorted(rows))
+    tilde += tables
+    streams = [("#~", tilde), ("#Strings", strings), ("#US", us),
+               ("#GUID", b"\x11" * 16), ("#Blob", blob)]
+    version = b"v4.0.30319\0\0"
+    head = b"BSJB" + struct.pack("<HHII", 1, 1, 0, len(version)) + version
+    head += struct.pack("<HH", 0, len(streams))
+    at = len(head) + sum(8 + len(stream_name(n)) for n, _ in streams)
+    body, where = b"", {}
+    for n, data in streams:
+        data += b"\0" * (-len(data) % 4)
+        where[n] = (at + len(body), len(data))
+        body += data
+    for n, size in (claim or {}).items():
+        where[n] = (where[n][0], size)
+    for n, _ in streams:
+        head += struct.pack("<II", *where[n]) + stream_name(n)
+    return head + body
+
+
+def dotnet_pe(md):
+    pe = PE()
+    pe.coff["Characteristics"] = 0x2102  # a DLL
+    md_rva = pe.put(md)
+    cli = struct.pack("<IHHII", 72, 2, 5, md_rva, len(md)) + b"\0" * 56
+    cli = cli[:16] + struct.pack("<I", 1) + cli[20:]  # Flags: IL only
+    pe.dirs[DIR_CLR] = (pe.put(cli), len(cli))
+    return pe.bytes()
+
+
+MODULE_ROW = struct.pack("<HHHHH", 0, 1, 1, 0, 0)  # 2-byte indexes
+
+
+def blob_entry(n):
+    """An ECMA-335 blob of n bytes (four-byte length form)."""
+    return struct.pack(">I", 0xC0000000 | n) + b"B" * n
+
+
+def dotnet_constants(rows, size):
+    # 10,000 string constants (dotnet's row limit) naming one blob of
+    # `size` bytes: YARA 4.2.3 copies the blob once per row.
+    row = struct.pack("<BBHH", 0x0E, 0, 0, 1)
+    md = metadata({T_MODULE: 1, T_CONSTANT: rows}, MODULE_ROW + row * rows,
+                  strings=b"\0m\0", blob=b"\0" + blob_entry(size))
+    return dotnet_pe(md)
+
+
+def dotnet_assemblyrefs(rows, size):
+    # AssemblyRef rows whose PublicKeyOrToken all name one big blob.
+    row = struct.pack("<HHHHIHHHH", 1, 0, 0, 0, 0, 1, 1, 0, 0)
+    md = metadata({T_MODULE: 1, T_ASSEMBLYREF: rows},
+                  MODULE_ROW + row * rows, strings=b"\0m\0",
+                  blob=b"\0" + blob_entry(size))
+    return dotnet_pe(md)
+
+
+def dotnet_user_strings(n):
+    # A #US heap of n one-character strings, two bytes each (no terminal
+    # byte): YARA 4.2.3 makes an object of about 124 bytes for each.
+    md = metadata({T_MODULE: 1}, MODULE_ROW, strings=b"\0m\0",
+                  us=b"\0" + b"\x02A" * n)
+    return dotnet_pe(md)
+
+
+def dotnet_names(rows, run):
+    # ModuleRef and AssemblyRef rows whose names start a run of `run` bytes
+    # without NUL: dotnet's memmem for each name's end reads the whole run
+    # (YARA 4.2.3: 1.8 s of CPU for 10,000 rows of each and an 8 MB run).
+    mref = struct.pack("<H", 1) * rows
+    aref = struct.pack("<HHHHIHHHH", 1, 0, 0, 0, 0, 0, 1, 0, 0) * rows
+    md = metadata({T_MODULE: 1, T_MODULEREF: rows, T_ASSEMBLYREF: rows},
+                  MODULE_ROW + mref + aref, strings=b"\0" + b"A" * run)
+    return dotnet_pe(md)
+
+
+def dotnet_rows(table, rows):
+    # A row count far past what the #~ stream (and the file) can hold.
+    md = metadata({T_MODULE: 1, table: rows}, MODULE_ROW + b"\0" * 4096,
+                  strings=b"\0m\0")
+    return dotnet_pe(md)
+
+
+def dotnet_claims(stream, size):
+    # A stream whose header claims `size` bytes, past the end of the file.
+    md = metadata({T_MODULE: 1}, MODULE_ROW, strings=b"\0m\0",
+                  claim={stream: size})
+    return dotnet_pe(md)
+
+
 KINDS = [  # name, expectation, builder
     ("plain.exe", "ok", plain),
     ("sections-ffff.exe", "ok", sections_ffff),
@@ -642,7 +753,22 @@ KINDS = [  # name, expectation, builder
     ("exact-pe32.exe", "ok", exact_pe32),
     ("exact-overflow.exe", "ok", exact_overflow),
     ("sparse-4g.exe", "slow", sparse_4g),
-]
+    # .NET metadata bombs: the amplifying kinds (what YARA 4.2.3's dotnet
+    # allocates: about 1 GB, 1 GB and 300 MB; the names take it 2 s), then
+    # claims past the file.
+    ("dotnet-constants.dll", "ok", lambda: dotnet_constants(10000, 100000)),
+    ("dotnet-assemblyrefs.dll", "ok",
+     lambda: dotnet_assemblyrefs(10000, 100000)),
+    ("dotnet-user-strings.dll", "ok", lambda: dotnet_user_strings(2400000)),
+    ("dotnet-names.dll", "ok", lambda: dotnet_names(10000, 8 << 20)),
+    ("dotnet-rows-typeref.dll", "ok",
+     lambda: dotnet_rows(T_TYPEREF, 0xFFFFFF)),
+    ("dotnet-rows-methoddef.dll", "ok",
+     lambda: dotnet_rows(T_METHODDEF, 0xFFFFFFFF)),
+] + [("dotnet-%s-past-eof.dll" % n, "ok",
+      (lambda s=s: dotnet_claims(s, 0x7FFFFFFF)))
+     for n, s in (("tables", "#~"), ("blob", "#Blob"), ("us", "#US"),
+                  ("strings", "#Strings"))]
 
 
 def write(path, built):

@@ -300,6 +300,88 @@ EOF
 ); then echo "ok: python Scanner(timeout=2) on our library: $msg files, bombs refused, in $(($(date +%s) - start)) s"
 else fail "python Scanner(timeout=2) on our library: ${msg:-no output (still running after $((limit + slack)) s?)}"; fi
 
+# (f) .NET metadata bombs (issue 20).  Debian's dotnet really blows up on
+# the amplifying kinds: past 256 MB of RSS (its address space capped at
+# 512 MB, which it survives: dotnet ignores a failed allocation), or 1 s of
+# CPU for the names.  malml's
+# gate refuses every kind: our yara and Debian's yara on our libyara.so.9
+# finish under 256 MB with malml.dotnet_refused == 1 and a reason, and the
+# .NET fixture is not refused.  Under valgrind (a wrapper script) RSS is
+# not asserted; under ASan or valgrind Debian's yara is not run on our
+# library (an ASan library cannot be loaded into it).
+rss_max=262144 # KB
+echo 'import "dotnet" rule is_dotnet { condition: dotnet.is_dotnet == 1 }' > "$tmp/dotnet-only.yar"
+{
+  echo 'import "malml"'
+  echo 'rule refused { condition: malml.dotnet_refused == 1 and malml.dotnet_refused_reason != "" }'
+  echo 'rule accepted { condition: malml.dotnet_refused == 0 }'
+} > "$tmp/refused.yar"
+wrapped=0 instrumented=0
+if [ "$(head -c 2 "$yara")" = "#!" ]; then
+  wrapped=1 instrumented=1
+  echo "note: $yara is a wrapper: peak RSS and Debian's yara on our library not checked"
+elif nm "$yara" 2> /dev/null | grep -q ' __asan_init'; then
+  instrumented=1
+  echo "note: $yara has ASan: Debian's yara on our library not checked"
+fi
+# peak_rss OUTFILE COMMAND...: COMMAND's peak RSS in KB, or "failed RC".
+peak_rss()
+{
+  o=$1
+  shift
+  timeout $((limit + slack)) /usr/bin/time -f %M -o "$tmp/rss" "$@" > "$o" 2>&1
+  rc=$?
+  if [ $rc -eq 0 ]; then tail -n 1 "$tmp/rss"; else echo "failed $rc"; fi
+}
+# check_refused WHAT FILE RSS OUTFILE
+check_refused()
+{
+  case $3 in failed*) fail "$1 $2: $3: $(head -n 2 "$4")"; return ;; esac
+  grep -qxF "refused $2" "$4" || fail "$1 $2: malml.dotnet_refused is not 1"
+  [ $wrapped -eq 1 ] || [ "$3" -lt $rss_max ] || fail "$1 $2: peak RSS $3 KB"
+}
+for f in "$files"/dotnet-*.dll; do
+  n=$(basename "$f")
+  debian=-
+  case $n in dotnet-constants.dll | dotnet-assemblyrefs.dll | dotnet-user-strings.dll)
+    debian=$(ulimit -v 524288 && peak_rss "$tmp/out" "$oracle" "$tmp/dotnet-only.yar" "$f")
+    case $debian in
+      failed*) fail "$n: Debian's yara with dotnet: $debian" ;;
+      *) [ "$debian" -gt $rss_max ] ||
+        fail "$n: not a bomb: Debian's yara with dotnet peaks at $debian KB"
+        debian="$debian KB peak RSS" ;;
+    esac ;;
+  dotnet-names.dll) # a bomb of time: at least 1 s of CPU (1.8 s here)
+    rm -f "$tmp/cpu"
+    timeout $((limit + slack)) /usr/bin/time -f '%U %S' -o "$tmp/cpu" \
+      "$oracle" "$tmp/dotnet-only.yar" "$f" > "$tmp/out" 2>&1
+    rc=$?
+    cpu=$(tail -n 1 "$tmp/cpu" 2> /dev/null | awk '{ print $1 + $2 }')
+    if [ $rc -eq 124 ]; then
+      debian="over $((limit + slack)) s"
+    elif [ $rc -ne 0 ] || [ -z "$cpu" ]; then
+      fail "$n: Debian's yara with dotnet: exit $rc"
+    else
+      debian="$cpu s of CPU"
+      awk -v t="$cpu" 'BEGIN { exit !(t >= 1) }' ||
+        fail "$n: not a bomb: Debian's yara with dotnet took $debian"
+    fi ;;
+  esac
+  ours=$(peak_rss "$tmp/out" "$yara" "$srcdir/rules/malml.yar" "$tmp/refused.yar" "$f")
+  check_refused yara "$f" "$ours" "$tmp/out"
+  lib=-
+  if [ $instrumented -eq 0 ]; then
+    lib=$(MALML_LIBDIR=$(dirname "$yara")/libyara peak_rss "$tmp/out" \
+      "$(dirname "$yara")/malml-env" "$oracle" "$srcdir/rules/malml.yar" \
+      "$tmp/refused.yar" "$f")
+    check_refused "Debian's yara on our library" "$f" "$lib" "$tmp/out"
+  fi
+  echo "ok: $n: Debian's dotnet: $debian; peak RSS (KB) ours $ours, Debian's on ours $lib"
+done
+"$yara" "$tmp/refused.yar" "$fx/pe/dotnet-anycpu.exe" > "$tmp/out" 2>&1
+grep -qxF "accepted $fx/pe/dotnet-anycpu.exe" "$tmp/out" ||
+  fail "dotnet-anycpu.exe: the .NET fixture was refused: $(head -n 2 "$tmp/out")"
+
 echo "$failures failure(s)"
 [ "$failures" -eq 0 ] && rm -rf "$work"
 [ "$failures" -eq 0 ]
