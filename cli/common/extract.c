@@ -200,8 +200,12 @@ each_work(void* state, const char* path, long long arg, supervise_reply* r)
     supervise_reply_status(r, -1, 0);
     return;
   }
-  if (o->on_file != NULL)
-    o->on_file(t->state, path, t->row.sha, &t->x.features);
+  if (o->on_file != NULL &&
+      o->on_file(t->state, path, t->row.sha, &t->x.features) != 0)
+  {
+    supervise_reply_status(r, -1, 0);
+    return;
+  }
   if (o->on_features != NULL)
   {
     t->row.f = t->x.features;

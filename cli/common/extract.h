@@ -70,8 +70,10 @@ typedef struct
   void* (*worker_init)(void* shared, extractor* x);
   /* Optional, in the worker, for every file scanned (PE or not: see
      f->is_pe).  What it prints on stdout is written by the supervisor, whole
-     and in one piece.  `state` is worker_init's result, or `shared`. */
-  void (*on_file)(
+     and in one piece.  `state` is worker_init's result, or `shared`.
+     Returns 0, or -1 with the reason written on stderr (printed nothing on
+     stdout): the file is then reported as failed, never dropped. */
+  int (*on_file)(
       void* state,
       const char* path,
       const char sha[65],
