@@ -49,7 +49,8 @@ static void usage(FILE* out)
 {
   fprintf(
       out,
-      "usage: malml features [-p THREADS] [-a SECONDS] [-N] PATH...\n"
+      "usage: malml features [-p THREADS] [-a SECONDS] [-N] "
+      "[--worker-memory=MIB] PATH...\n"
       "Prints one JSON object per file (directories are walked\n"
       "recursively): path, sha256, is_pe, schema, named features and the\n"
       "vector of each group.\n" EXTRACT_USAGE_OPTIONS,
@@ -76,6 +77,7 @@ int cmd_features(int argc, char** argv)
       .on_features = tick};
   static const struct option longopts[] = {
       {"progress", no_argument, NULL, 'P'},
+      {"worker-memory", required_argument, NULL, EXTRACT_MEMORY_OPTION},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
   progress_mode shown = PROGRESS_AUTO;
@@ -91,6 +93,9 @@ int cmd_features(int argc, char** argv)
     if (c == 'p' && (o.threads = extract_threads_arg(optarg)) > 0)
       continue;
     if (c == 'a' && (o.timeout = extract_timeout_arg(optarg)) > 0)
+      continue;
+    if (c == EXTRACT_MEMORY_OPTION &&
+        extract_memory_arg(optarg, &o.worker_memory) == 0)
       continue;
     if (c == 'N')
       o.follow_symlinks = 0;

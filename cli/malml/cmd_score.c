@@ -288,7 +288,7 @@ static void usage(FILE* out)
   fprintf(
       out,
       "usage: malml score [-m MODEL] [-j] [-n TOP] [-p THREADS] [-a SECONDS] "
-      "[-N] "
+      "[-N] [--worker-memory=MIB] "
       "PATH...\n"
       "Prints the scores of each PE file (directories are walked\n"
       "recursively) and, for each score, the features that moved it\n"
@@ -310,6 +310,7 @@ int cmd_score(int argc, char** argv)
   static const struct option longopts[] = {
       {"json", no_argument, NULL, 'j'},
       {"progress", no_argument, NULL, 'P'},
+      {"worker-memory", required_argument, NULL, EXTRACT_MEMORY_OPTION},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
   score_state s = {.ntop = 5};
@@ -338,6 +339,10 @@ int cmd_score(int argc, char** argv)
     else if (c == 'p' && (o.threads = extract_threads_arg(optarg)) > 0)
       continue;
     else if (c == 'a' && (o.timeout = extract_timeout_arg(optarg)) > 0)
+      continue;
+    else if (
+        c == EXTRACT_MEMORY_OPTION &&
+        extract_memory_arg(optarg, &o.worker_memory) == 0)
       continue;
     else if (c == 'N')
       o.follow_symlinks = 0;

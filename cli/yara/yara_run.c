@@ -35,6 +35,9 @@ static void* worker_init(void* shared)
   if (rc != ERROR_SUCCESS)
     return NULL; /* the process ends: nothing to free */
   yr_scanner_set_timeout(t->scanner, (int) sh->cfg->timeout);
+  /* Before the memory limit (supervise.h): no file's headroom depends on
+     the sizes of the files before it. */
+  mapped_reader_reserve(&t->reader);
   return t;
 }
 

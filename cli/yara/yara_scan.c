@@ -175,7 +175,12 @@ static int scan_path(scan_thread* t, const char* path)
   mapped_file m;
   if (mapped_open_with(path, &t->reader, &m) == 0)
   {
+    errno = 0;
     int rc = yr_scanner_scan_mem(t->scanner, m.data, m.size);
+    /* As extractor_run (extract.h): a parse cut short by a failed
+       allocation is out of memory, not a result. */
+    if (rc == ERROR_SUCCESS && errno == ENOMEM)
+      rc = ERROR_INSUFFICIENT_MEMORY;
     mapped_close(&m);
     return rc;
   }
