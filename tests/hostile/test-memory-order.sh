@@ -39,13 +39,17 @@ echo 'import "malml" rule scored { condition: malml.score >= 0 }' > "$tmp/r.yar"
 run() {
   tool=$1 limit=$2
   shift 2
+  # -a: the build before this test spun for minutes in failing
+  # allocations (pe's 300,000 thunks) where the limit left the checked
+  # ones room.
   if [ "$tool" = features ]; then
-    "$malml" features -p 1 ${limit:+--worker-memory=$limit} "$@" \
-      > "$tmp/out" 2> "$tmp/err"
+    timeout 300 "$malml" features -p 1 -a 60 ${limit:+--worker-memory=$limit} \
+      "$@" > "$tmp/out" 2> "$tmp/err"
   else
     printf '%s\n' "$@" > "$tmp/list"
-    "$yara" -p 1 --output-format=json ${limit:+--worker-memory=$limit} \
-      --scan-list "$tmp/r.yar" "$tmp/list" > "$tmp/out" 2> "$tmp/err"
+    timeout 300 "$yara" -p 1 -a 60 --output-format=json \
+      ${limit:+--worker-memory=$limit} --scan-list "$tmp/r.yar" "$tmp/list" \
+      > "$tmp/out" 2> "$tmp/err"
   fi
 }
 
