@@ -262,6 +262,14 @@ static void each_walk_error(void* shared, const char* path, int err)
   each_fail(shared, path, walk_strerror(err));
 }
 
+/* supervise_options.memory_limit (bytes) of a worker_memory (MiB). */
+static long long memory_limit(long long mib)
+{
+  if (mib == EXTRACT_NO_MEMORY_LIMIT)
+    return 0;
+  return (mib > 0 ? mib : SUPERVISE_DEFAULT_MEMORY_MIB) * (1LL << 20);
+}
+
 int extract_each(
     const char* const* targets,
     int ntargets,
@@ -283,12 +291,7 @@ int extract_each(
       .scan =
           {.workers = o->threads,
            .timeout = o->timeout > 0 ? o->timeout : EXTRACT_DEFAULT_TIMEOUT,
-           .memory_limit = o->worker_memory == EXTRACT_NO_MEMORY_LIMIT
-                               ? 0
-                               : (o->worker_memory > 0
-                                      ? o->worker_memory
-                                      : SUPERVISE_DEFAULT_MEMORY_MIB) *
-                                     (1LL << 20),
+           .memory_limit = memory_limit(o->worker_memory),
            .shared = s,
            .worker_init = each_init,
            .work = each_work,
