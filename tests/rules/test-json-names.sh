@@ -8,6 +8,7 @@
 # exited 0 for such a name, and yara wrote YARA's \377 escapes.)
 set -u
 bin=$(dirname "${MALML_BIN:?MALML_BIN not set}")
+: "${srcdir:=.}"
 yara=${MALML_YARA:-$bin/yara}
 malml=$MALML_BIN
 fx=${MALML_FIXTURES:?MALML_FIXTURES not set}
@@ -111,6 +112,27 @@ if cmp -s "$tmp/first" "$tmp/want"; then pass=$((pass + 1)); else
 "$yara" -r "$tmp/malml.yar" "$d" > "$tmp/out" 2> /dev/null
 if grep -qF "scored $one" "$tmp/out"; then pass=$((pass + 1)); else
   no "yara text: no line with the name's bytes"; fi
+
+# The Python package's dicts (python/malml on Debian's python3-yara, with
+# the built libyara.so.9): the same two fields, and malml.explain works on
+# such a name.  Their "path" written as JSON lines goes through check too.
+if MALML_LIBDIR=$bin/libyara PYTHONPATH=$srcdir/python /usr/bin/python3 - \
+  "$d" "$malml" "$one" > "$tmp/out" 2> "$tmp/err" << 'EOF'
+import json, os, sys
+import malml
+scanner = malml.Scanner(source='import "malml" rule r { condition: true }')
+for r in scanner.scan_path(sys.argv[1]):
+    print(json.dumps({k: r[k] for k in ("path", "path_bytes") if k in r}))
+e = malml.explain(sys.argv[3], malml=sys.argv[2])
+assert bytes.fromhex(e["path_bytes"]) == os.fsencode(sys.argv[3]), e["path"]
+EOF
+then
+  # shellcheck disable=SC2086
+  set -- $all
+  check "python/malml Scanner.scan_path" "$tmp/out" "$tmp/err" 0 "$@"
+else
+  no "python/malml: $(tail -n 3 "$tmp/err")"
+fi
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
