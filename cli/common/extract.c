@@ -75,8 +75,11 @@ int extractor_run(extractor* x, const uint8_t* data, size_t size)
 {
   x->got = 0;
   memset(&x->features, 0, sizeof(x->features));
+  errno = 0;
   int rc = yr_scanner_scan_mem(x->scanner, data, size);
   x->refusal = malml_scan_refusal_take();
+  if (rc == ERROR_SUCCESS && errno == ENOMEM)
+    rc = ERROR_INSUFFICIENT_MEMORY; /* extract.h: extractor_run */
   if (rc == ERROR_SUCCESS && !x->got)
     rc = ERROR_INTERNAL_FATAL_ERROR;
   return rc;
@@ -201,6 +204,9 @@ static void* each_init(void* shared)
       (s->o->worker_init != NULL &&
        (t->state = s->o->worker_init(s->o->shared, &t->x)) == NULL))
     return NULL; /* the process is about to end: nothing to free */
+  /* Before the memory limit (supervise.h): the whole read buffer now, so
+     no file's headroom depends on the sizes of the files before it. */
+  mapped_reader_reserve(&t->x.reader);
   return t;
 }
 
@@ -216,8 +222,12 @@ each_work(void* state, const char* path, long long arg, supervise_reply* r)
     supervise_reply_status(r, -1, 0);
     return;
   }
-  if (o->on_file != NULL)
-    o->on_file(t->state, path, t->row.sha, &t->x.features);
+  if (o->on_file != NULL &&
+      o->on_file(t->state, path, t->row.sha, &t->x.features) != 0)
+  {
+    supervise_reply_status(r, -1, 0);
+    return;
+  }
   if (o->on_features != NULL)
   {
     t->row.f = t->x.features;
@@ -268,6 +278,14 @@ static void each_walk_error(void* shared, const char* path, int err)
   each_fail(shared, path, walk_strerror(err));
 }
 
+/* supervise_options.memory_limit (bytes) of a worker_memory (MiB). */
+static long long memory_limit(long long mib)
+{
+  if (mib == EXTRACT_NO_MEMORY_LIMIT)
+    return 0;
+  return (mib > 0 ? mib : SUPERVISE_DEFAULT_MEMORY_MIB) * (1LL << 20);
+}
+
 int extract_each(
     const char* const* targets,
     int ntargets,
@@ -281,11 +299,15 @@ int extract_each(
     return -1;
   }
   s->o = o;
+  /* The model every scan scores with, parsed here once and inherited by
+     the workers, not by each on its first file (which then had less
+     memory than the files after it). */
+  malml_model_default();
   workers_options w = {
       .scan =
           {.workers = o->threads,
            .timeout = o->timeout > 0 ? o->timeout : EXTRACT_DEFAULT_TIMEOUT,
-           .memory_limit = EXTRACT_MEMORY_LIMIT,
+           .memory_limit = memory_limit(o->worker_memory),
            .shared = s,
            .worker_init = each_init,
            .work = each_work,
@@ -321,6 +343,17 @@ int extract_default_threads(void)
 {
   long cores = sysconf(_SC_NPROCESSORS_ONLN);
   return cores > 0 ? (int) cores : 1;
+}
+
+int extract_memory_arg(const char* text, long long* mib)
+{
+  char* end;
+  errno = 0;
+  long long n = strtoll(text, &end, 10);
+  if (errno != 0 || end == text || *end != '\0' || n < 0 || n > (1LL << 24))
+    return -1;
+  *mib = n == 0 ? EXTRACT_NO_MEMORY_LIMIT : n;
+  return 0;
 }
 
 double extract_timeout_arg(const char* text)

@@ -11,6 +11,7 @@
 #include <yara.h>
 
 #include "cli/common/mapped.h"
+#include "cli/common/supervise.h"
 #include "modules/malml/malml.h"
 
 typedef struct
@@ -34,7 +35,17 @@ int extractor_init(extractor* x, YR_RULES* rules);
 void extractor_fini(extractor* x);
 
 /* Scans data[0..size); returns a YARA error code.  On success x->features
- * holds the file's features (is_pe 0 for non-PE input). */
+ * holds the file's features (is_pe 0 for non-PE input).
+ *
+ * A scan during which an allocation failed is ERROR_INSUFFICIENT_MEMORY,
+ * whatever libyara returned: YARA 4.2.3's pe module drops what it cannot
+ * allocate and carries on (an import descriptor or function whose calloc
+ * fails is left out), so a scan that reached the worker's memory limit
+ * there "succeeded" with features of a truncated parse, and failed when
+ * the allocation that failed was one libyara checks -- which one depends
+ * on the heap left by the files before, so the same file scored or failed
+ * by its place in the run.  malloc sets errno to ENOMEM when it fails and
+ * nothing else in a scan sets errno, so errno tells. */
 int extractor_run(extractor* x, const uint8_t* data, size_t size);
 
 /* Maps the file at path, writes its hex SHA-256 into sha and scans it.
@@ -56,15 +67,21 @@ int extractor_file(
  * counted; the walk goes on.
  */
 #define EXTRACT_DEFAULT_TIMEOUT 60.0 /* seconds per file */
-/* What one worker may allocate: far above a normal file's needs (tens of
- * MB), far below what a memory bomb asks for. */
-#define EXTRACT_MEMORY_LIMIT (1024LL << 20)
+/* worker_memory for no limit (--worker-memory=0). */
+#define EXTRACT_NO_MEMORY_LIMIT (-1LL)
+/* getopt_long's value for --worker-memory (no short form). */
+#define EXTRACT_MEMORY_OPTION 0x100
 
 typedef struct
 {
   const char* who; /* error prefix, e.g. "malml features" */
   int threads;     /* worker processes, >= 1 (-p) */
   double timeout;  /* seconds per file (-a); 0: EXTRACT_DEFAULT_TIMEOUT */
+  /* MiB each worker may allocate beyond what it holds before its first
+     file (--worker-memory); 0: SUPERVISE_DEFAULT_MEMORY_MIB;
+     EXTRACT_NO_MEMORY_LIMIT: none.  A file whose scan asks for more is
+     reported as out of memory. */
+  long long worker_memory;
   int follow_symlinks;
   void* shared;
   /* Optional, in each worker process after its extractor is made (so it may
@@ -72,8 +89,10 @@ typedef struct
   void* (*worker_init)(void* shared, extractor* x);
   /* Optional, in the worker, for every file scanned (PE or not: see
      f->is_pe).  What it prints on stdout is written by the supervisor, whole
-     and in one piece.  `state` is worker_init's result, or `shared`. */
-  void (*on_file)(
+     and in one piece.  `state` is worker_init's result, or `shared`.
+     Returns 0, or -1 with the reason written on stderr (printed nothing on
+     stdout): the file is then reported as failed, never dropped. */
+  int (*on_file)(
       void* state,
       const char* path,
       const char sha[65],
@@ -105,6 +124,10 @@ int extract_threads_arg(const char* text);
   "  -a SECONDS  time limit per file (default %.0f); a file that\n"      \
   "              overruns it is reported and the scan goes on\n"         \
   "  -N          do not follow symlinks inside directories\n"            \
+  "  --worker-memory=MIB  memory each scanning process may allocate\n"  \
+  "              (default " SUPERVISE_DEFAULT_MEMORY_TEXT                \
+  ", 0: no limit); a file that needs more\n"                            \
+  "              is reported as out of memory\n"                         \
   "  --progress  files done, total, rate and time left on stderr even\n" \
   "              when it is not a terminal (a line every 10 s; on a\n"   \
   "              terminal the line is always shown)\n"
@@ -112,6 +135,12 @@ int extract_threads_arg(const char* text);
 /* Parses a -a SECONDS argument: a whole number from 1 to 1000000; -1 if
  * not. */
 double extract_timeout_arg(const char* text);
+
+/* Parses a --worker-memory=MIB argument (a whole number from 0, no limit,
+ * to 16777216) into *mib as worker_memory takes it; returns 0, or -1 if it
+ * is not one. */
+int extract_memory_arg(const char* text, long long* mib);
+
 
 /* The default of -p: the number of cores. */
 int extract_default_threads(void);

@@ -94,6 +94,19 @@ void mapped_close(mapped_file* m)
   m->mapped = 0;
 }
 
+int mapped_reader_reserve(mapped_reader* r)
+{
+  if (r->cap >= MAPPED_READ_MAX)
+    return 0;
+  uint8_t* buf = malloc(MAPPED_READ_MAX);
+  if (buf == NULL)
+    return ENOMEM;
+  free(r->buf);
+  r->buf = buf;
+  r->cap = MAPPED_READ_MAX;
+  return 0;
+}
+
 void mapped_reader_free(mapped_reader* r)
 {
   free(r->buf);

@@ -42,5 +42,10 @@ int mapped_open_with(const char* path, mapped_reader* r, mapped_file* m);
 int mapped_open(const char* path, mapped_file* m);
 void mapped_close(mapped_file* m);
 void mapped_reader_free(mapped_reader* r);
+/* Gives the reader its whole buffer (MAPPED_READ_MAX) now, so the memory a
+ * worker holds no longer grows with the files it has read (its pages are
+ * only used as files fill them).  Returns 0, or ENOMEM (the reader then
+ * grows as before). */
+int mapped_reader_reserve(mapped_reader* r);
 
 #endif

@@ -38,16 +38,27 @@ void supervise_reply_status(supervise_reply* r, int status, long long aux);
 /* Copies data[0..len) into the reply; returns 0, or -1 out of memory. */
 int supervise_reply_data(supervise_reply* r, const void* data, size_t len);
 
+/* The default of memory_limit, in MiB, in every program
+ * (`--worker-memory=MIB`): far above a normal file's needs (tens of MB); a
+ * file whose parse asks for more is reported as out of memory instead of
+ * driving the machine into swap. */
+#define SUPERVISE_DEFAULT_MEMORY_MIB 2048
+#define SUPERVISE_DEFAULT_MEMORY_TEXT "2048" /* the same, for help texts */
+
 typedef struct
 {
   int workers;            /* processes, >= 1 */
   double timeout;         /* seconds per file before the worker is killed;
                              <= 0: never */
   long long memory_limit; /* bytes each worker may allocate beyond what it
-                             inherits (RLIMIT_DATA); 0: no limit */
+                             holds after worker_init (RLIMIT_DATA); 0: no
+                             limit */
   void* shared;
-  /* In each new worker process, once: its state, or NULL if it cannot run
-     (every file it is given is then lost with that reason). */
+  /* In each new worker process, once, before memory_limit is set: its
+     state, or NULL if it cannot run (every file it is given is then lost
+     with that reason).  What every file needs and a worker keeps (buffers,
+     models) belongs here, so that no file pays for it and the headroom is
+     the same for each. */
   void* (*worker_init)(void* shared);
   /* Optional, in the supervisor as a file is sent to a worker: the `arg`
      its job gets (e.g. the matches so far).  0 without it. */

@@ -27,6 +27,7 @@ typedef struct
   const char* scores_path;
   const char* scores_in;
   int threads;
+  long long worker_memory; /* --worker-memory (extract.h) */
 } eval_options;
 
 static void usage(FILE* out)
@@ -45,6 +46,8 @@ static void usage(FILE* out)
       "              thresholds still come from the model\n"
       "  -p THREADS  files scanned at once, each in its own process\n"
       "              (default: number of cores)\n"
+      "  --worker-memory=MIB  memory each scanning process may allocate\n"
+      "              (default " SUPERVISE_DEFAULT_MEMORY_TEXT ", 0: no limit)\n"
       "A corpus the model was trained on gives in-sample numbers: use a\n"
       "held-out corpus, or the out-of-fold report of `malml train -R`.\n");
 }
@@ -53,7 +56,11 @@ static int parse_options(int argc, char** argv, eval_options* o)
 {
   int c;
   optind = 1;
-  while ((c = getopt(argc, argv, "l:m:R:O:S:p:h")) != -1)
+  static const struct option longopts[] = {
+      {"worker-memory", required_argument, NULL, EXTRACT_MEMORY_OPTION},
+      {"help", no_argument, NULL, 'h'},
+      {NULL, 0, NULL, 0}};
+  while ((c = getopt_long(argc, argv, "l:m:R:O:S:p:h", longopts, NULL)) != -1)
   {
     switch (c)
     {
@@ -75,6 +82,10 @@ static int parse_options(int argc, char** argv, eval_options* o)
     case 'p':
       if ((o->threads = extract_threads_arg(optarg)) < 0)
         return bad_number("malml eval", 'p'), usage(stderr), -1;
+      break;
+    case EXTRACT_MEMORY_OPTION:
+      if (extract_memory_arg(optarg, &o->worker_memory) != 0)
+        return bad_number("malml eval", c), usage(stderr), -1;
       break;
     default:
       usage(c == 'h' ? stdout : stderr);
@@ -187,7 +198,7 @@ static int evaluate(
 
 int cmd_eval(int argc, char** argv)
 {
-  eval_options o = {NULL, NULL, NULL, NULL, NULL, extract_default_threads()};
+  eval_options o = {NULL, NULL, NULL, NULL, NULL, extract_default_threads(), 0};
   dataset d = {0};
   malml_model* owned;
   double* score[MODELS] = {0};
@@ -202,7 +213,8 @@ int cmd_eval(int argc, char** argv)
         (const char* const*) argv + optind,
         argc - optind,
         o.labels,
-        o.threads);
+        o.threads,
+        o.worker_memory);
   if (rc == 0)
     fprintf(
         stderr,

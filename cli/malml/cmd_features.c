@@ -14,33 +14,43 @@
 
 #include "cli/common/extract.h"
 #include "cli/common/features_json.h"
+#include "cli/common/path_json.h"
 #include "cli/common/progress.h"
 #include "cli/malml/commands.h"
 
-static void emit(
+/* A name that is not UTF-8 gets "path_bytes" (path_json.h); a line that
+ * cannot be made is reported, never left out. */
+static int emit(
     void* shared,
     const char* path,
     const char sha[65],
     const malml_features* f)
 {
   json_t* obj = json_object();
-  json_object_set_new(obj, "path", json_string_nocheck(path));
-  json_object_set_new(obj, "sha256", json_string(sha));
   json_t* features = features_to_json(f);
-  json_object_update(obj, features);
+  char* text = NULL;
+  if (obj != NULL && features != NULL && path_json_set(obj, path) == 0 &&
+      json_object_set_new(obj, "sha256", json_string(sha)) == 0 &&
+      json_object_update(obj, features) == 0)
+    text = json_dumps(obj, JSON_COMPACT | JSON_REAL_PRECISION(9));
   json_decref(features);
-  char* text = json_dumps(obj, JSON_COMPACT | JSON_REAL_PRECISION(9));
-  if (text != NULL)
-    printf("%s\n", text);
-  free(text);
   json_decref(obj);
+  if (text == NULL)
+  {
+    fputs("its JSON line could not be made (out of memory)", stderr);
+    return -1;
+  }
+  printf("%s\n", text);
+  free(text);
+  return 0;
 }
 
 static void usage(FILE* out)
 {
   fprintf(
       out,
-      "usage: malml features [-p THREADS] [-a SECONDS] [-N] PATH...\n"
+      "usage: malml features [-p THREADS] [-a SECONDS] [-N] "
+      "[--worker-memory=MIB] PATH...\n"
       "Prints one JSON object per file (directories are walked\n"
       "recursively): path, sha256, is_pe, schema, named features and the\n"
       "vector of each group.\n" EXTRACT_USAGE_OPTIONS,
@@ -67,6 +77,7 @@ int cmd_features(int argc, char** argv)
       .on_features = tick};
   static const struct option longopts[] = {
       {"progress", no_argument, NULL, 'P'},
+      {"worker-memory", required_argument, NULL, EXTRACT_MEMORY_OPTION},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
   progress_mode shown = PROGRESS_AUTO;
@@ -82,6 +93,9 @@ int cmd_features(int argc, char** argv)
     if (c == 'p' && (o.threads = extract_threads_arg(optarg)) > 0)
       continue;
     if (c == 'a' && (o.timeout = extract_timeout_arg(optarg)) > 0)
+      continue;
+    if (c == EXTRACT_MEMORY_OPTION &&
+        extract_memory_arg(optarg, &o.worker_memory) == 0)
       continue;
     if (c == 'N')
       o.follow_symlinks = 0;

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli/common/extract.h"
+#include "cli/common/path_json.h"
 #include "cli/common/progress.h"
 #include "cli/malml/bucket_names.h"
 #include "cli/malml/commands.h"
@@ -81,14 +82,15 @@ distinct(double x, const malml_model* m, char* buf, size_t size)
   return buf;
 }
 
+/* NULL out of memory.  "path" first, then "path_bytes" for a name that is
+ * not UTF-8 (path_json.h). */
 static json_t*
 result_json(const score_worker* t, const char* path, const char* sha, int is_pe)
 {
   const malml_model* m = t->shared->model;
-  json_t* obj = json_pack(
-      "{s:s, s:s, s:b, s:{s:s, s:s}}",
-      "path",
-      path,
+  json_t* obj = json_object();
+  json_t* rest = json_pack(
+      "{s:s, s:b, s:{s:s, s:s}}",
       "sha256",
       sha,
       "is_pe",
@@ -98,6 +100,14 @@ result_json(const score_worker* t, const char* path, const char* sha, int is_pe)
       malml_model_version(m),
       "sha256",
       malml_model_sha256(m));
+  if (obj == NULL || rest == NULL || path_json_set(obj, path) != 0 ||
+      json_object_update(obj, rest) != 0)
+  {
+    json_decref(obj);
+    json_decref(rest);
+    return NULL;
+  }
+  json_decref(rest);
   if (!is_pe)
     return obj;
   json_t* scores = json_object();
@@ -186,7 +196,9 @@ static void print_text(
   fprintf(out, "\n");
 }
 
-static void emit(score_worker* t, const char* path, const char* sha, int is_pe)
+/* 0, or -1 with the reason on stderr: a line that cannot be made is
+ * reported, never left out. */
+static int emit(score_worker* t, const char* path, const char* sha, int is_pe)
 {
   score_state* s = t->shared;
   if (s->json)
@@ -195,14 +207,19 @@ static void emit(score_worker* t, const char* path, const char* sha, int is_pe)
     /* 17 digits: a score round-trips, and equals yara's JSON (yara_malml.h).
      */
     char* text = json_dumps(obj, JSON_COMPACT | JSON_REAL_PRECISION(17));
-    if (text != NULL)
-      printf("%s\n", text);
-    free(text);
     json_decref(obj);
-    return;
+    if (text == NULL)
+    {
+      fputs("its JSON line could not be made (out of memory)", stderr);
+      return -1;
+    }
+    printf("%s\n", text);
+    free(text);
+    return 0;
   }
   /* The supervisor writes one file's output whole (supervise.h). */
   print_text(stdout, t, path, sha, is_pe);
+  return 0;
 }
 
 /* Runs while the scan's module objects are alive: the import and .NET
@@ -219,7 +236,7 @@ static void on_module(void* ctx, YR_OBJECT* obj)
     bucket_names_add_dotnet(ctx, obj);
 }
 
-static void on_file(
+static int on_file(
     void* state,
     const char* path,
     const char sha[65],
@@ -239,8 +256,9 @@ static void on_file(
             t->scratch,
             &t->e[g]);
   }
-  emit(t, path, sha, f->is_pe);
+  int rc = emit(t, path, sha, f->is_pe);
   bucket_names_clear(&t->names);
+  return rc;
 }
 
 /* In the supervisor, once per file scanned. */
@@ -270,7 +288,7 @@ static void usage(FILE* out)
   fprintf(
       out,
       "usage: malml score [-m MODEL] [-j] [-n TOP] [-p THREADS] [-a SECONDS] "
-      "[-N] "
+      "[-N] [--worker-memory=MIB] "
       "PATH...\n"
       "Prints the scores of each PE file (directories are walked\n"
       "recursively) and, for each score, the features that moved it\n"
@@ -292,6 +310,7 @@ int cmd_score(int argc, char** argv)
   static const struct option longopts[] = {
       {"json", no_argument, NULL, 'j'},
       {"progress", no_argument, NULL, 'P'},
+      {"worker-memory", required_argument, NULL, EXTRACT_MEMORY_OPTION},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
   score_state s = {.ntop = 5};
@@ -320,6 +339,10 @@ int cmd_score(int argc, char** argv)
     else if (c == 'p' && (o.threads = extract_threads_arg(optarg)) > 0)
       continue;
     else if (c == 'a' && (o.timeout = extract_timeout_arg(optarg)) > 0)
+      continue;
+    else if (
+        c == EXTRACT_MEMORY_OPTION &&
+        extract_memory_arg(optarg, &o.worker_memory) == 0)
       continue;
     else if (c == 'N')
       o.follow_symlinks = 0;

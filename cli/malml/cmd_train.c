@@ -43,6 +43,9 @@ static void usage(FILE* out)
       "  -p THREADS   XGBoost and scanning threads (default 2, not the\n"
       "               cores as elsewhere: XGBoost's hist method gives the\n"
       "               same model only for the same thread count)\n"
+      "  --worker-memory=MIB  memory each scanning process may allocate\n"
+      "               (default " SUPERVISE_DEFAULT_MEMORY_TEXT
+      ", 0: no limit)\n"
       "  -r ROUNDS    most boosting rounds (default 400)\n"
       "  -d DEPTH     tree depth (default 6)\n"
       "  -e ETA       learning rate (default 0.1)\n"
@@ -124,6 +127,7 @@ static int parse_options(int argc, char** argv, train_options* o)
       {"name", required_argument, NULL, 'V'},
       {"plan", required_argument, NULL, 'P'},
       {"from-xgboost", required_argument, NULL, 'I'},
+      {"worker-memory", required_argument, NULL, EXTRACT_MEMORY_OPTION},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
   while ((c = getopt_long(
@@ -150,6 +154,10 @@ static int parse_options(int argc, char** argv, train_options* o)
     case 'p':
       if ((o->threads = o->xgb.nthread = extract_threads_arg(optarg)) < 0)
         return bad_number("malml train", 'p'), usage(stderr), -1;
+      break;
+    case EXTRACT_MEMORY_OPTION:
+      if (extract_memory_arg(optarg, &o->worker_memory) != 0)
+        return bad_number("malml train", c), usage(stderr), -1;
       break;
     case 'r':
       o->xgb.max_rounds = atoi(optarg);
@@ -266,8 +274,13 @@ static void name_model(train_options* o)
 
 static int load(const train_options* o, char** targets, int n, dataset* d)
 {
-  if (dataset_load(d, (const char* const*) targets, n, o->labels, o->threads) !=
-      0)
+  if (dataset_load(
+          d,
+          (const char* const*) targets,
+          n,
+          o->labels,
+          o->threads,
+          o->worker_memory) != 0)
     return -1;
   fprintf(
       stderr,

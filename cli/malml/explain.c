@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/common/path_json.h"
 #include "cli/malml/pe_values.h"
 
 static int by_magnitude(const void* a, const void* b)
@@ -138,7 +139,9 @@ static json_t* item_json(const explain_item* t, const bucket_names* names)
   json_object_set_new(j, "contribution", json_real(t->contribution));
   if (names != NULL &&
       bucket_names_join(names, t->feature, who, sizeof(who)) > 0)
-    json_object_set_new(j, "names", json_string(who));
+    /* Import names are the file's bytes, not always UTF-8: with U+FFFD
+       (path_json.h), where json_string gave NULL and the field vanished. */
+    json_object_set_new(j, "names", path_json_text(who));
   return j;
 }
 

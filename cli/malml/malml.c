@@ -5,6 +5,7 @@
 #include <string.h>
 #include <yara.h>
 
+#include "cli/common/extract.h"
 #include "cli/malml/commands.h"
 #include "config.h"
 
@@ -47,6 +48,12 @@ void bad_number(const char* who, int option)
   else if (option == 'a')
     fprintf(
         stderr, "%s: -a takes a number of seconds from 1 to 1000000\n", who);
+  else if (option == EXTRACT_MEMORY_OPTION)
+    fprintf(
+        stderr,
+        "%s: --worker-memory takes a number of MiB from 0 (no limit) to "
+        "16777216\n",
+        who);
 }
 
 int main(int argc, char** argv)

@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <yara.h>
 
+#include "cli/common/supervise.h"
 #include "cli/yara/yara_args.h"
 #include "cli/yara/yara_config.h"
 #include "cli/yara/yara_rules.h"
@@ -45,7 +46,7 @@
 static yara_config cfg = {
     .follow_symlinks = true,
     .timeout = 1000000,
-    .worker_memory = 2048,
+    .worker_memory = SUPERVISE_DEFAULT_MEMORY_MIB,
     .stack_size = DEFAULT_STACK_SIZE,
     .threads = THREADS_UNSET, /* check_arguments: cores, at most 32 */
     .max_strings_per_rule = DEFAULT_MAX_STRINGS_PER_RULE,
@@ -133,8 +134,8 @@ static yopt options[] = {
     I(0,
       "worker-memory",
       &cfg.worker_memory,
-      "MiB each scanning process may allocate (default=2048, 0=no "
-      "limit) [malml]",
+      "MiB each scanning process may allocate (default=" SUPERVISE_DEFAULT_MEMORY_TEXT
+      ", 0=no limit) [malml]",
       "MIB"),
     B('r', "recursive", &cfg.recursive, "recursively search directories"),
     B(0,

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/common/path_json.h"
 #include "cli/yara/yara_output.h"
 
 json_t* json_text(const char* s)
@@ -108,15 +109,12 @@ void json_print_lost(const char* path, const char* why)
   int code = strncmp(why, "scanning timed out", 18) == 0
                  ? ERROR_SCAN_TIMEOUT
                  : ERROR_INTERNAL_FATAL_ERROR;
-  json_t* obj = json_pack(
-      "{s:o, s:[], s:s, s:i}",
-      "path",
-      json_text(path),
-      "matches",
-      "error",
-      why,
-      "error_code",
-      code);
+  json_t* obj = json_object();
+  path_json_set(obj, path);
+  json_object_update_new(
+      obj,
+      json_pack(
+          "{s:[], s:s, s:i}", "matches", "error", why, "error_code", code));
   char* line = json_dumps(obj, JSON_COMPACT | JSON_ENSURE_ASCII);
   if (line != NULL)
     printf("%s\n", line);

@@ -13,8 +13,10 @@
  * has "count" instead of "matches".  A file that could not be scanned has
  * "error" (YARA's message) and "error_code" (libyara's number); one whose
  * scanning process overran -a or crashed has "error" saying so and
- * "error_code" 26 (timeout) or 1 (anything else: libyara's fatal error).  Text that is
- * not UTF-8 (paths, metadata) is written with YARA's metadata escapes instead.
+ * "error_code" 26 (timeout) or 1 (anything else: libyara's fatal error).
+ * A path that is not UTF-8 is written with U+FFFD for each invalid byte,
+ * and its exact bytes in "path_bytes" (lower-case hex; path_json.h); other
+ * text that is not UTF-8 (metadata, tags) with YARA's metadata escapes.
  * When the rules import malml the object also has "sha256" and "malml"
  * (yara_malml.h); with -D, "modules" (yara_dump.h).
  */

@@ -12,6 +12,7 @@
 #include "cli/yara/yara_json.h"
 #include "cli/yara/yara_progress.h"
 #include "cli/yara/yara_rules.h"
+#include "modules/malml/malml.h"
 
 /* A worker killed at -a plus this is stuck where libyara checks no timeout
    (inside a module's parse); libyara's own timeout fires at -a elsewhere. */
@@ -35,6 +36,9 @@ static void* worker_init(void* shared)
   if (rc != ERROR_SUCCESS)
     return NULL; /* the process ends: nothing to free */
   yr_scanner_set_timeout(t->scanner, (int) sh->cfg->timeout);
+  /* Before the memory limit (supervise.h): no file's headroom depends on
+     the sizes of the files before it. */
+  mapped_reader_reserve(&t->reader);
   return t;
 }
 
@@ -218,5 +222,14 @@ int yara_run(scan_shared* sh, const char* target)
      scanned (and it hangs past 64 files); we just scan nothing. */
   if ((sh->cfg->scan_list || dir) && sh->cfg->threads < 1)
     return EXIT_SUCCESS;
+  /* A -x malml=FILE model is parsed here, once, into the module's cache
+     (keyed by these very bytes), which the workers inherit: parsed by each
+     on its first file, it took that file's memory room (supervise.h). */
+  for (int i = 0; i < sh->nmdata; i++)
+  {
+    const malml_model* m;
+    if (strcmp(sh->mdata[i].module, "malml") == 0)
+      malml_scoring_model(sh->mdata[i].file.data, sh->mdata[i].file.size, &m);
+  }
   return run(sh, target, sh->cfg->scan_list || dir);
 }

@@ -9,6 +9,7 @@
 #include <yara/modules.h>
 
 #include "cli/common/mapped.h"
+#include "cli/common/path_json.h"
 #include "cli/yara/yara_dump.h"
 #include "cli/yara/yara_json.h"
 #include "cli/yara/yara_rules.h"
@@ -178,7 +179,12 @@ static int scan_path(scan_thread* t, const char* path)
   mapped_file m;
   if (mapped_open_with(path, &t->reader, &m) == 0)
   {
+    errno = 0;
     int rc = yr_scanner_scan_mem(t->scanner, m.data, m.size);
+    /* As extractor_run (extract.h): a parse cut short by a failed
+       allocation is out of memory, not a result. */
+    if (rc == ERROR_SUCCESS && errno == ENOMEM)
+      rc = ERROR_INSUFFICIENT_MEMORY;
     mapped_close(&m);
     return rc;
   }
@@ -250,10 +256,12 @@ static const char* error_text(int error)
   return "scan error";
 }
 
-static void emit_json(scan_thread* t, const char* path, int rc)
+/* Returns rc, or ERROR_INSUFFICIENT_MEMORY when the line could not be made:
+ * a file is reported, never left out. */
+static int emit_json(scan_thread* t, const char* path, int rc)
 {
   json_t* obj = json_object();
-  json_object_set_new(obj, "path", json_text(path));
+  path_json_set(obj, path);
   /* Only when the rules import malml: other runs stay as they were. */
   if (t->malml.valid && t->malml.sha256[0] != '\0')
     json_object_set_new(obj, "sha256", json_string(t->malml.sha256));
@@ -279,8 +287,11 @@ static void emit_json(scan_thread* t, const char* path, int rc)
   char* line = json_dumps(obj, JSON_COMPACT | JSON_ENSURE_ASCII);
   if (line != NULL)
     outbuf_printf(&t->out, "%s\n", line);
+  else if (rc == ERROR_SUCCESS)
+    rc = ERROR_INSUFFICIENT_MEMORY;
   free(line);
   json_decref(obj);
+  return rc;
 }
 
 static void begin_file(scan_thread* t, const char* path)
@@ -310,7 +321,7 @@ int scan_file(scan_thread* t, const char* path, bool in_dir)
     rc = scan_maybe_pid(t, path);
   t->refusal = malml_scan_refusal_take();
   if (cfg->json)
-    emit_json(t, path, rc);
+    rc = emit_json(t, path, rc);
   else if (cfg->count_only && in_dir)
     outbuf_printf(&t->out, "%s: %d\n", path, t->current_count);
   else if (cfg->count_only && rc == ERROR_SUCCESS)

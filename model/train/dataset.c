@@ -130,13 +130,19 @@ static void scan_file(
   }
 }
 
-static int scan_paths(collector* c, const char** paths, int n, int threads)
+static int scan_paths(
+    collector* c,
+    const char** paths,
+    int n,
+    int threads,
+    long long worker_memory)
 {
   if (n == 0)
     return 0;
   extract_each_options o = {
       .who = "malml",
       .threads = threads > 0 ? threads : 1,
+      .worker_memory = worker_memory,
       .follow_symlinks = 1,
       .shared = c,
       .on_features = scan_file};
@@ -271,7 +277,8 @@ int dataset_load(
     const char* const* targets,
     int ntargets,
     const char* labels_path,
-    int threads)
+    int threads,
+    long long worker_memory)
 {
   collector c = {0};
   label_table t = {NULL, 0};
@@ -285,7 +292,7 @@ int dataset_load(
       scan[nscan++] = targets[i];
   }
   if (rc == 0)
-    rc = scan_paths(&c, scan, nscan, threads);
+    rc = scan_paths(&c, scan, nscan, threads, worker_memory);
   if (rc == 0 && c.failures > 0)
     fprintf(
         stderr, "malml: %zu files could not be read or scanned\n", c.failures);

@@ -30,7 +30,8 @@ typedef struct
 /*
  * Loads every target into d (zeroed by the caller): a path ending in
  * ".jsonl" (or "-" for stdin) is read as `malml features` output, anything
- * else is scanned (directories recursively) with `threads` threads.  Rows
+ * else is scanned (directories recursively) with `threads` threads, each
+ * allowed `worker_memory` (extract_each_options.worker_memory).  Rows
  * are sorted by sha256, so the order does not depend on the walk.  Returns
  * 0, or -1 with a message on stderr.  Free with dataset_free().
  */
@@ -39,7 +40,8 @@ int dataset_load(
     const char* const* targets,
     int ntargets,
     const char* labels_path,
-    int threads);
+    int threads,
+    long long worker_memory);
 
 /*
  * The rows without their vectors (d->x NULL): the files of list_path (a

@@ -31,6 +31,7 @@ typedef struct
   int kind_view;     /* -K: the benign-kind-held-out view */
   int folds;         /* group folds: with -v groups, and the second view */
   int threads;
+  long long worker_memory; /* scanning: --worker-memory (extract.h) */
   xgb_params xgb;
   const char* trainer;    /* the meta's "trainer" (NULL: malml train) */
   const char* plan_dir;   /* --plan: what to fit elsewhere goes here */

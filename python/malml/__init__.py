@@ -104,11 +104,28 @@ def _scan_error(text):
     return text
 
 
+def _path_fields(path):
+    """The "path" the malml and yara commands write in JSON: the name
+    as text, each byte that is not UTF-8 replaced by U+FFFD; and then only,
+    "path_bytes": the exact bytes in lower-case hex (bytes.fromhex gives
+    them back).  ``path`` is a str (os.fsdecode's) or bytes."""
+    raw = os.fsencode(path)
+    try:
+        return {"path": raw.decode("utf-8")}
+    except UnicodeDecodeError:
+        # surrogateescape: one lone surrogate per byte that is not UTF-8
+        text = raw.decode("utf-8", "surrogateescape")
+        return {"path": "".join("\ufffd" if "\udc80" <= c <= "\udcff" else c
+                                for c in text),
+                "path_bytes": raw.hex()}
+
+
 def _result(path, sha256, matches, data, error=None):
-    r = {"path": path, "sha256": sha256, "is_pe": bool(data.get("is_pe")),
+    r = dict(_path_fields(path))
+    r.update({"sha256": sha256, "is_pe": bool(data.get("is_pe")),
          "matches": [{"rule": m.rule, "namespace": m.namespace,
                       "tags": list(m.tags), "meta": dict(m.meta)}
-                     for m in matches]}
+                     for m in matches]})
     if data.get("is_pe") and "score" in data:
         r["score"] = data["score"]
         r["level"] = _level(data)
@@ -190,7 +207,8 @@ class Scanner:
         return _result(name, sha, matches, data)
 
     def scan_file(self, path):
-        """The result dict of one file: path, sha256, is_pe, matches (rule,
+        """The result dict of one file: path (and path_bytes for a name
+        that is not UTF-8, as in malml's JSON), sha256, is_pe, matches (rule,
         namespace, tags, meta) and, for a PE, score (0-1), level ("high",
         "medium", "low" or "none"), scores (each sub-score), thresholds and
         model (version, sha256); "error" (text) when it could not be scanned.

@@ -42,6 +42,17 @@ if "$yara" --help | grep -q -- "--version" &&
 else
   no "--help: version option or thread default missing"
 fi
+# --worker-memory=MIB (issue 20): the same flag and default (2048) in yara
+# and in every malml command that scans; a bad value says why (exit 2).
+for cmd in features score eval train; do
+  expect 2 "--worker-memory takes a number of MiB" "$malml" $cmd --worker-memory=x "$fx"
+  "$malml" $cmd --help 2>&1 | grep -A1 -- "--worker-memory=MIB" | grep -q "default 2048" ||
+    no "malml $cmd --help: no --worker-memory=MIB with default 2048"
+done
+"$yara" --help | grep -A1 -- "--worker-memory=MIB" | grep -q "default=2048" ||
+  no "yara --help: no --worker-memory=MIB with default=2048"
+if [ "$("$malml" features -p 1 --worker-memory=0 "$fx/pe" | wc -l)" -gt 5 ]; then ok; else
+  no "malml features --worker-memory=0 (no limit)"; fi
 # The default is really used: a directory scan without -p still works.
 if [ "$("$yara" -r "$tmp/r.yar" "$fx" | wc -l)" -gt 10 ]; then ok; else no "yara without -p"; fi
 echo "$pass passed, $fail failed"

@@ -277,3 +277,45 @@ Test(supervise, memory_limit_fails_the_allocation)
   cr_expect_leq(t->aux[0], 64LL << 20);
   free(t);
 }
+
+/* A worker_init that keeps 48 MiB for the worker's life (as a model or a
+ * read buffer is kept): allocated before the limit, so it is not counted. */
+static void* init_keeps_48_mib(void* shared)
+{
+  return malloc(48u << 20) != NULL ? shared : NULL;
+}
+
+/* "alloc N": N MiB, touched; status 0, or -12 when malloc fails. */
+static void
+work_alloc(void* state, const char* path, long long arg, supervise_reply* r)
+{
+  int mib = 0;
+  sscanf(path, "alloc %d", &mib);
+  char* p = malloc((size_t) mib << 20);
+  if (p != NULL)
+    memset(p, 1, (size_t) mib << 20);
+  supervise_reply_status(r, p != NULL ? 0 : -12, mib);
+  free(p);
+}
+
+/* The limit is the room each file gets after worker_init: 40 MiB of a
+ * 64 MiB limit fit though init keeps 48 (limit set before init: they did
+ * not), and 80 MiB does not fit however much was freed before it. */
+Test(supervise, memory_limit_counts_from_after_worker_init)
+{
+  tally* t = calloc(1, sizeof(*t));
+  supervise_options o = options(t, 1, 64LL << 20);
+  o.worker_init = init_keeps_48_mib;
+  o.work = work_alloc;
+  supervisor* s = supervise_start(&o);
+  cr_assert_not_null(s);
+  supervise_add(s, "alloc 40");
+  supervise_add(s, "alloc 80");
+  supervise_add(s, "alloc 40");
+  supervise_finish(s);
+  cr_assert_eq(t->results, 3, "lost %d", t->lost);
+  cr_expect_eq(t->status[0], 0, "40 MiB failed: init's 48 MiB were counted");
+  cr_expect_eq(t->status[1], -12, "80 MiB passed a 64 MiB limit");
+  cr_expect_eq(t->status[2], 0, "40 MiB failed after the 80 MiB one");
+  free(t);
+}

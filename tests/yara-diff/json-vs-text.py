@@ -19,8 +19,8 @@ CESCAPES = {7: "a", 8: "b", 9: "t", 10: "n", 11: "v", 12: "f", 13: "r"}
 
 
 def as_json_text(raw):
-    """What yara's JSON output writes for bytes: themselves when UTF-8,
-    else the escapes of -m (cli/yara_json.h)."""
+    """Bytes as yara's JSON output writes text other than paths:
+    themselves when UTF-8, else the escapes of -m (cli/yara_json.h)."""
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -57,6 +57,25 @@ def parse_text(path):
     return rules, strings
 
 
+def json_path(obj):
+    """The file's name as as_json_text writes it: from "path_bytes" (the
+    exact bytes, lower-case hex) when the name is not UTF-8; "path" is
+    then the name with each invalid byte as U+FFFD (path_json.h)."""
+    if "path_bytes" not in obj:
+        obj["path"].encode("utf-8")  # no lone surrogate
+        return obj["path"]
+    raw = bytes.fromhex(obj["path_bytes"])
+    if obj["path_bytes"] != raw.hex():
+        raise ValueError("path_bytes %r is not lower-case hex" % obj["path_bytes"])
+    replaced = re.sub("[\udc80-\udcff]", "\ufffd",
+                      raw.decode("utf-8", "surrogateescape"))
+    if replaced == raw.decode("utf-8", "surrogateescape"):
+        raise ValueError("path_bytes for a UTF-8 name %r" % obj["path"])
+    if obj["path"] != replaced:
+        raise ValueError("path %r is not path_bytes with U+FFFD" % obj["path"])
+    return as_json_text(raw)
+
+
 def parse_json(path):
     rules, strings, files = Counter(), Counter(), Counter()
     with open(path, encoding="utf-8") as f:
@@ -64,12 +83,13 @@ def parse_json(path):
             obj = json.loads(line)
             if not isinstance(obj, dict) or "path" not in obj:
                 raise ValueError("line %d: not an object with a path" % n)
-            files[obj["path"]] += 1
+            name = json_path(obj)
+            files[name] += 1
             for m in obj.get("matches", []):
                 for key in ("rule", "namespace", "tags", "meta", "strings"):
                     if key not in m:
                         raise ValueError("line %d: match without %s" % (n, key))
-                key = (obj["path"], m["namespace"], m["rule"])
+                key = (name, m["namespace"], m["rule"])
                 rules[key] += 1
                 for s in m["strings"]:
                     strings[key + (s["offset"], s["identifier"],
@@ -90,7 +110,7 @@ def main():
     t_rules, t_strings = parse_text(sys.argv[1])
     try:
         j_rules, j_strings, j_files = parse_json(sys.argv[2])
-    except (ValueError, KeyError, TypeError) as e:
+    except (ValueError, KeyError, TypeError, UnicodeError) as e:
         print("invalid JSON lines: %s" % e, file=sys.stderr)
         return 1
     ok = report("matches", t_rules, j_rules)
