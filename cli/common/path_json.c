@@ -1,5 +1,6 @@
 #include "cli/common/path_json.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -108,4 +109,19 @@ int path_json_set(json_t* obj, const char* path)
   if (replace_invalid(path, NULL) == 0)
     return 0;
   return json_object_set_new(obj, "path_bytes", hex_bytes(path));
+}
+
+int path_json_print_line(json_t* obj, int precision)
+{
+  size_t flags = JSON_COMPACT | JSON_REAL_PRECISION(precision);
+  char* text = obj != NULL ? json_dumps(obj, flags) : NULL;
+  json_decref(obj);
+  if (text == NULL)
+  {
+    fputs("its JSON line could not be made (out of memory)", stderr);
+    return -1;
+  }
+  printf("%s\n", text);
+  free(text);
+  return 0;
 }

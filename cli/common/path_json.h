@@ -22,4 +22,10 @@ int path_json_set(json_t* obj, const char* path);
  * replaced by U+FFFD; NULL out of memory. */
 json_t* path_json_text(const char* s);
 
+/* Prints obj (may be NULL: out of memory) as one compact JSON line with
+ * `precision` digits for reals and releases it; returns 0, or -1 with the
+ * reason on stderr when the line could not be made, so no file's line is
+ * left out silently. */
+int path_json_print_line(json_t* obj, int precision);
+
 #endif

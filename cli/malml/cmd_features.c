@@ -28,21 +28,16 @@ static int emit(
 {
   json_t* obj = json_object();
   json_t* features = features_to_json(f);
-  char* text = NULL;
-  if (obj != NULL && features != NULL && path_json_set(obj, path) == 0 &&
-      json_object_set_new(obj, "sha256", json_string(sha)) == 0 &&
-      json_object_update(obj, features) == 0)
-    text = json_dumps(obj, JSON_COMPACT | JSON_REAL_PRECISION(9));
+  int ok = obj != NULL && features != NULL && path_json_set(obj, path) == 0 &&
+           json_object_set_new(obj, "sha256", json_string(sha)) == 0 &&
+           json_object_update(obj, features) == 0;
   json_decref(features);
-  json_decref(obj);
-  if (text == NULL)
+  if (!ok)
   {
-    fputs("its JSON line could not be made (out of memory)", stderr);
-    return -1;
+    json_decref(obj);
+    obj = NULL;
   }
-  printf("%s\n", text);
-  free(text);
-  return 0;
+  return path_json_print_line(obj, 9);
 }
 
 static void usage(FILE* out)

@@ -203,19 +203,9 @@ static int emit(score_worker* t, const char* path, const char* sha, int is_pe)
   score_state* s = t->shared;
   if (s->json)
   {
-    json_t* obj = result_json(t, path, sha, is_pe);
     /* 17 digits: a score round-trips, and equals yara's JSON (yara_malml.h).
      */
-    char* text = json_dumps(obj, JSON_COMPACT | JSON_REAL_PRECISION(17));
-    json_decref(obj);
-    if (text == NULL)
-    {
-      fputs("its JSON line could not be made (out of memory)", stderr);
-      return -1;
-    }
-    printf("%s\n", text);
-    free(text);
-    return 0;
+    return path_json_print_line(result_json(t, path, sha, is_pe), 17);
   }
   /* The supervisor writes one file's output whole (supervise.h). */
   print_text(stdout, t, path, sha, is_pe);
