@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import threading
 import zipfile
 
 MANIFEST_COLS = ["ecosystem", "package", "version", "file", "path", "sha256",
@@ -388,9 +389,15 @@ def _fetch_npm(package, version, file, tmp):
 
 
 APT_FOREIGN = None
+APT_LOCK = threading.Lock()
 
 
 def _apt_state():
+    with APT_LOCK:
+        return _apt_state_locked()
+
+
+def _apt_state_locked():
     """A private apt state that knows the i386 and arm64 indexes too, so that
     foreign packages can be downloaded without changing the system's dpkg
     architectures (as ../shared/corpus/fetch-benign does)."""

@@ -60,22 +60,34 @@ def parse_candidate(line):
 
 
 def artifacts_pypi(name, spec, tmp):
-    """(version, file path) of each distinct wheel pip picks per platform."""
+    """(version, file path) of each distinct wheel pip picks per platform:
+    win_amd64 first (Python 3.12, else 3.9); the other platforms only with
+    the Python version that worked, and not at all for a pure wheel."""
     out = {}
-    for plat in PYPI_PLATFORMS:
-        for pyv in PY_VERSIONS:
-            d = tempfile.mkdtemp(dir=tmp)
-            try:
-                cl.run([sys.executable, "-m", "pip", "download", "--no-deps", "--quiet",
-                        "--only-binary=:all:", "--disable-pip-version-check", "--platform", plat,
-                        "--python-version", pyv, "-d", d, spec], timeout=600)
-            except cl.Unavailable:
-                continue
-            for f in glob.glob(os.path.join(d, "*.whl")):
-                m = cl.WHEEL.match(os.path.basename(f))
-                if m and os.path.basename(f) not in out:
-                    out[os.path.basename(f)] = (m.group("ver"), f)
+
+    def get(plat, pyv):
+        d = tempfile.mkdtemp(dir=tmp)
+        try:
+            cl.run([sys.executable, "-m", "pip", "download", "--no-deps", "--quiet",
+                    "--only-binary=:all:", "--disable-pip-version-check", "--platform", plat,
+                    "--python-version", pyv, "-d", d, spec], timeout=600)
+        except cl.Unavailable:
+            return None
+        for f in glob.glob(os.path.join(d, "*.whl")):
+            m = cl.WHEEL.match(os.path.basename(f))
+            if m and os.path.basename(f) not in out:
+                out[os.path.basename(f)] = (m.group("ver"), f)
+            return m.group("plat") if m else None
+        return None
+
+    for pyv in PY_VERSIONS:
+        plat = get(PYPI_PLATFORMS[0], pyv)
+        if plat is not None:
             break
+    if plat is None or plat == "any":
+        return [(v, f) for v, f in out.values()]
+    for other in PYPI_PLATFORMS[1:]:
+        get(other, pyv)
     return [(v, f) for v, f in out.values()]
 
 
