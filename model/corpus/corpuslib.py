@@ -74,6 +74,13 @@ def _source_package(src):
     return package_key(eco, name)
 
 
+# Packages left out by judgement, not by the hold-out rules: their PE files
+# are test material of unknown provenance (a benign label must be sure).
+EXCLUDED = {
+    "go:github.com/saferwall/pe": "a PE parser's test files, provenance unknown",
+}
+
+
 class Reserved:
     """The evaluation hold-out rules of ../shared/corpus/README.md, plus the
     files of the existing corpus (duplicates teach nothing)."""
@@ -103,6 +110,8 @@ class Reserved:
         """None when the package may be used, else the reason."""
         if eco not in ECOSYSTEMS:
             return "unknown ecosystem %s" % eco
+        if package_key(eco, name) in EXCLUDED:
+            return "excluded: " + EXCLUDED[package_key(eco, name)]
         h = package_hash(eco, name)
         if h in self.packages:
             return "reserved package"
@@ -349,6 +358,9 @@ def run(cmd, cwd=None, env=None, timeout=900):
 WHEEL = re.compile(r"^(?P<name>[^-]+)-(?P<ver>[^-]+)(-\d[^-]*)?-(?P<py>[^-]+)-(?P<abi>[^-]+)-(?P<plat>[^-]+)\.whl$")
 
 
+PREFERRED_PY = ["3.12", "3.11", "3.10", "3.9", "3.13", "3"]
+
+
 def pip_args_for_wheel(file):
     """pip download options that select exactly this wheel file."""
     m = WHEEL.match(file)
@@ -357,13 +369,14 @@ def pip_args_for_wheel(file):
     args = []
     for plat in m.group("plat").split("."):
         args += ["--platform", plat]
-    py = m.group("py").split(".")[0]
-    impl, digits = py[:2], py[2:]
-    if impl in ("cp", "pp", "py") and digits:
-        ver = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
-        args += ["--python-version", ver]
-        if impl != "py":
-            args += ["--implementation", impl]
+    tags = m.group("py").split(".")
+    vers = {t: t[2:3] + ("." + t[3:] if len(t) > 3 else "") for t in tags
+            if t[:2] in ("cp", "pp", "py") and t[2:].isdigit()}
+    pick = [t for p in PREFERRED_PY for t in vers if vers[t] == p] or list(vers)
+    if pick:
+        args += ["--python-version", vers[pick[0]]]
+        if pick[0][:2] != "py":
+            args += ["--implementation", pick[0][:2]]
     for abi in m.group("abi").split("."):
         args += ["--abi", abi]
     return args

@@ -189,7 +189,7 @@ def choose(cands, room):
 
 
 class State:
-    def __init__(self, mdir, reserved):
+    def __init__(self, mdir, reserved, retry=False):
         self.mdir = mdir
         self.reserved = reserved
         self.known = set()
@@ -202,7 +202,8 @@ class State:
         self.done = set()
         if os.path.exists(self.logpath):
             with open(self.logpath) as f:
-                self.done = {"\t".join(line.split("\t")[:2]) for line in f}
+                self.done = {"\t".join(line.split("\t")[:2]) for line in f
+                             if not (retry and line.split("\t")[2].startswith("unavailable"))}
 
     def note(self, eco, spec, result):
         with LOCK:
@@ -270,9 +271,10 @@ def main():
     ap.add_argument("--cache", default=os.path.join(tempfile.gettempdir(), "malml-benign-cache"))
     ap.add_argument("--from-dir", default=None)
     ap.add_argument("--jobs", type=int, default=3)
+    ap.add_argument("--retry", action="store_true", help="try again what was not served")
     a = ap.parse_args()
     os.makedirs(a.cache, exist_ok=True)
-    st = State(a.manifests, cl.Reserved())
+    st = State(a.manifests, cl.Reserved(), a.retry)
     lines = []
     for c in a.candidates:
         f = sys.stdin if c == "-" else open(c)
