@@ -264,15 +264,48 @@ def discover_one(st, eco, name, spec, cache, from_dir):
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def tidy(mdir, reserved):
+    """Rewrites the manifests (run when no discovery is running): drops
+    malformed rows, rows the reserved rules or the exclusions now refuse,
+    repeated files (the first row wins) and rows past a package's cap, and
+    sorts the rest."""
+    seen, per_pkg = set(), collections.Counter()
+    for p in cl.manifest_paths(mdir):
+        kept, dropped = [], 0
+        with open(p) as f:
+            f.readline()
+            raw = [line.rstrip("\n").split("\t") for line in f if line.strip()]
+        for cols in raw:
+            r = dict(zip(cl.MANIFEST_COLS, cols))
+            ok = len(cols) == len(cl.MANIFEST_COLS) and re.fullmatch(r"[0-9a-f]{64}", r["sha256"])
+            key = (r.get("ecosystem"), r.get("package", "").lower())
+            if not ok or r["sha256"] in seen or per_pkg[key] >= cl.MAX_PER_PACKAGE \
+                    or reserved.package_refusal(*key) or reserved.file_refusal(r["sha256"]):
+                dropped += 1
+                continue
+            seen.add(r["sha256"])
+            per_pkg[key] += 1
+            kept.append(r)
+        kept.sort(key=lambda r: (r["package"].lower(), r["version"], r["file"], r["path"]))
+        os.replace(p, p + ".bak")
+        cl.append_manifest(p, kept)
+        os.remove(p + ".bak")
+        cl.log("%s: %d rows kept, %d dropped" % (os.path.basename(p), len(kept), dropped))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[1])
-    ap.add_argument("candidates", nargs="+")
+    ap.add_argument("candidates", nargs="*")
+    ap.add_argument("--tidy", action="store_true", help="clean and sort the manifests, then stop")
     ap.add_argument("--manifests", default=os.path.dirname(os.path.abspath(__file__)))
     ap.add_argument("--cache", default=os.path.join(tempfile.gettempdir(), "malml-benign-cache"))
     ap.add_argument("--from-dir", default=None)
     ap.add_argument("--jobs", type=int, default=3)
     ap.add_argument("--retry", action="store_true", help="try again what was not served")
     a = ap.parse_args()
+    if a.tidy:
+        tidy(a.manifests, cl.Reserved())
+        return
     os.makedirs(a.cache, exist_ok=True)
     st = State(a.manifests, cl.Reserved(), a.retry)
     lines = []
