@@ -40,7 +40,7 @@ import corpuslib as cl  # noqa: E402
 
 LOCK = threading.Lock()
 PY_VERSIONS = ["3.12", "3.9"]
-PYPI_PLATFORMS = ["win_amd64", "win32", "win_arm64"]
+PYPI_PLATFORMS = os.environ.get("MALML_PYPI_PLATFORMS", "win_amd64 win32 win_arm64").split()
 
 
 def parse_candidate(line):
