@@ -294,9 +294,13 @@ def read_manifest(path):
         head = f.readline().rstrip("\n").split("\t")
         if head != MANIFEST_COLS:
             raise SystemExit("%s: unexpected header %r" % (path, head))
-        for line in f:
-            if line.strip():
-                rows.append(dict(zip(MANIFEST_COLS, line.rstrip("\n").split("\t"))))
+        for n, line in enumerate(f, 2):
+            cols = line.rstrip("\n").split("\t")
+            if len(cols) != len(MANIFEST_COLS) or not line.endswith("\n"):
+                if line.strip():
+                    log("%s:%d: malformed row skipped" % (path, n))
+                continue
+            rows.append(dict(zip(MANIFEST_COLS, cols)))
     return rows
 
 
@@ -434,10 +438,18 @@ def deb_arch(file):
     return file[:-4].rsplit("_", 1)[1]
 
 
+def apt_opts(arch):
+    """The system's package lists for native (amd64) and arch-all packages,
+    as fetch-benign does; the private i386/arm64 state for the others."""
+    if arch in ("amd64", "all", None):
+        return ["-o", "APT::Sandbox::User=root", "-o", "Acquire::Retries=3"]
+    return _apt_state()
+
+
 def _fetch_deb(package, version, file, tmp):
     arch = deb_arch(file)
     spec = "%s:%s=%s" % (package, arch, version) if arch != "all" else "%s=%s" % (package, version)
-    run(["apt-get"] + _apt_state() + ["-qq", "download", spec], cwd=tmp)
+    run(["apt-get"] + apt_opts(arch) + ["-qq", "download", spec], cwd=tmp)
     debs = glob.glob(os.path.join(tmp, "*.deb"))
     return debs[0] if debs else None
 

@@ -19,7 +19,7 @@ with MZ and a PE header, at most 2 MiB, not reserved, not in the existing
 corpus and not yet pinned, are described (machine, kind, .NET, toolchain,
 signed) and appended to DIR/ECOSYSTEM.tsv, at most 30 per package (chosen
 for variety of kind, machine and toolchain).  Packages refused by the
-reserved rules are never downloaded.  DIR/discovered.log records every
+reserved rules are never downloaded.  DIR/discovered.txt records every
 candidate tried, so that a rerun skips them.
 """
 import argparse
@@ -100,7 +100,8 @@ def artifacts_npm(name, spec, tmp):
 
 
 def artifacts_deb(name, spec, tmp):
-    cl.run(["apt-get"] + cl._apt_state() + ["-qq", "download", spec], cwd=tmp)
+    arch = re.match(r"[^:=]+(?::([^=]+))?", spec).group(1)
+    cl.run(["apt-get"] + cl.apt_opts(arch) + ["-qq", "download", spec], cwd=tmp)
     out = []
     for f in glob.glob(os.path.join(tmp, "*.deb")):
         ver = subprocess.run(["dpkg-deb", "-f", f, "Version"], stdout=subprocess.PIPE,
@@ -198,7 +199,7 @@ class State:
             for r in cl.read_manifest(p):
                 self.known.add(r["sha256"])
                 self.per_pkg[(r["ecosystem"], r["package"].lower())] += 1
-        self.logpath = os.path.join(mdir, "discovered.log")
+        self.logpath = os.path.join(mdir, "discovered.txt")
         self.done = set()
         if os.path.exists(self.logpath):
             with open(self.logpath) as f:

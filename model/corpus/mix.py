@@ -49,7 +49,7 @@ and opened as archives; PE files are recognised by their MZ and PE headers.
   `../shared/corpus/benign.tsv` whose `sha256("ECOSYSTEM:NAME")` begins with
   0 or 1; files in `../shared/corpus/reserved-files.sha256`. Files already in
   `../corpus` are left out too (no duplicates with the existing corpus).
-- `discovered.log` records every candidate discovery tried and what came of
+- `discovered.txt` records every candidate discovery tried and what came of
   it (pinned, no PE, refused by the reserved rules, not served).
 - A version a registry no longer serves is reported by name and skipped.
 """
