@@ -93,6 +93,7 @@ class Reserved:
                                  % os.path.join(shared, n))
         self.packages = _read_hashes(os.path.join(shared, "reserved-packages.sha256"))
         self.files = _read_hashes(os.path.join(shared, "reserved-files.sha256"))
+        self.repos = _read_hashes(os.path.join(shared, "reserved-repos.sha256"))
         self.known = set()
         with open(os.path.join(shared, "benign.tsv")) as f:
             next(f)
@@ -115,6 +116,10 @@ class Reserved:
         h = package_hash(eco, name)
         if h in self.packages:
             return "reserved package"
+        parts = name.lower().split("/")
+        if eco == "go" and len(parts) >= 3 and parts[0] == "github.com" and \
+                hashlib.sha256(("%s/%s" % (parts[1], parts[2])).encode()).hexdigest() in self.repos:
+            return "reserved repository"
         if package_key(eco, name) not in self.known and h[0] in "01":
             return "reserved bucket (sha256 %s...)" % h[:4]
         return None
