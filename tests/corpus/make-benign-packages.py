@@ -115,6 +115,10 @@ def main():
     zipfile_of(os.path.join(src, "bucket3-1.0-py3-none-win_amd64.whl"),
                [("bucket3/r.dll", pe(AMD64, dll=True, tag=b"bucket"))])
 
+    zipfile_of(os.path.join(src, "github.com!owner!evil@v1.0.0.zip"),
+               [("github.com/owner/evil@v1.0.0/testdata/e.exe", pe(AMD64, tag=b"evil"))])
+    with open(os.path.join(shared, "reserved-repos.sha256"), "w") as fh:
+        fh.write(sha(b"owner/evil") + "\n")
     with open(os.path.join(shared, "benign.tsv"), "w") as fh:
         fh.write("sha256\tsize\tsource\tsource_path\tmachine\tis_dll\tis_dotnet\ttoolchain_hint\n")
     with open(os.path.join(shared, "reserved-packages.sha256"), "w") as fh:
@@ -128,7 +132,8 @@ def main():
                  "pypi manypkg 2.1 manypkg-2.1-py3-none-win_amd64.whl\n"
                  "npm goodnpm 2.0.0 goodnpm-2.0.0.tgz\n"
                  "pypi rsvpkg 1.0 rsvpkg-1.0-py3-none-win_amd64.whl\n"
-                 "pypi bucket3 1.0 bucket3-1.0-py3-none-win_amd64.whl\n")
+                 "pypi bucket3 1.0 bucket3-1.0-py3-none-win_amd64.whl\n"
+                 "go github.com/owner/evil v1.0.0 github.com!owner!evil@v1.0.0.zip\n")
     with open(os.path.join(out, "expect.tsv"), "w") as fh:
         for row in expect:
             fh.write("\t".join(row) + "\n")

@@ -41,6 +41,8 @@ for p in big.dll fake.dll reserved.dll existing.dll copy-of-a.pyd __init__.py; d
 done
 check "rsvpkg refused as reserved" "grep -q 'rsvpkg 1.0 .*: refused (reserved package)' '$t/disc.log'"
 check "bucket3 refused by the bucket rule" "grep -q 'bucket3 1.0 .*: refused (reserved bucket' '$t/disc.log'"
+check "a Go module of a reserved repository is refused" \
+  "grep -q 'github.com/owner/evil v1.0.0 .*: refused (reserved repository)' '$t/disc.log' && [ ! -e '$m/go.tsv' ]"
 check "no reserved package pinned" "! grep -qE '	(rsvpkg|bucket3)	' '$m/pypi.tsv'"
 cp "$m/pypi.tsv" "$t/pypi.before"
 python3 "$here/discover.py" --manifests "$m" --cache "$t/cache" --from-dir "$t/pk/src" \
