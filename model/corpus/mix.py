@@ -52,6 +52,17 @@ and opened as archives; PE files are recognised by their MZ and PE headers.
 - `discovered.txt` records every candidate discovery tried and what came of
   it (pinned, no PE, refused by the reserved rules, not served).
 - A version a registry no longer serves is reported by name and skipped.
+- The reserved lists are read from `../shared/corpus` beside the checkout
+  (`MALML_SHARED_CORPUS` to point elsewhere; both scripts refuse to run
+  without them) and the existing corpus from `../corpus/labels.tsv`
+  (`MALML_EXISTING_LABELS`).
+- Caveats: `group` is the registry package, so platform packages of one
+  project (npm `@x/y-win32-x64-msvc`, `-arm64-msvc`, ...) and the 100-odd
+  `winrt-*` PyPI bindings are separate groups of near-kin; the .NET
+  runtime assemblies bundled by several `aspose-*` wheels land in whichever
+  package was pinned first (files are never repeated). `unknown` toolchain
+  is mostly lld-linked code (no Rich header, linker 14.x), e.g. Wine's arm64
+  DLLs and WebView2Loader.dll.
 """
 
 
