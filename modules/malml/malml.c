@@ -363,12 +363,13 @@ const char* malml_scan_refusal_take(void)
 
 /* Where the rules have not loaded pe themselves, malml is what makes pe
  * parse this file, and owns its cost: pe 4.2.3 checks no timeout, and a
- * resource directory that loops costs it days (pe_gate.h).  1 when pe's
- * walk would pass the budget; the block is the one pe would parse. */
-static int pe_would_not_finish(YR_SCAN_CONTEXT* context)
+ * resource directory that loops costs it days, a version blob repeated
+ * under many leaves gigabytes (pe_gate.h).  Why pe would not finish, or
+ * NULL; the block is the one pe would parse. */
+static const char* pe_would_not_finish(YR_SCAN_CONTEXT* context)
 {
   if (yr_hash_table_lookup(context->objects_table, "pe", NULL) != NULL)
-    return 0;
+    return NULL;
   int process = (context->flags & SCAN_FLAGS_PROCESS_MEMORY) != 0;
   YR_MEMORY_BLOCK_ITERATOR* iterator = context->iterator;
   YR_MEMORY_BLOCK* block;
@@ -376,12 +377,23 @@ static int pe_would_not_finish(YR_SCAN_CONTEXT* context)
   {
     const uint8_t* data = block->fetch_data(block);
     malml_pe_gate_walk walk;
-    if (data != NULL &&
-        malml_pe_gate_resources(
+    if (data == NULL ||
+        !malml_pe_gate_resources(
             data, block->size, process, MALML_PE_GATE_BUDGET, &walk))
-      return walk.entries > MALML_PE_GATE_BUDGET;
+      continue;
+    if (walk.entries > MALML_PE_GATE_BUDGET)
+      return "malml refused to load pe: its resource directory would take "
+             "more than " MALML_PE_GATE_BUDGET_TEXT
+             " entries to walk (a loop or a bomb)";
+    if (walk.version_strings > MALML_PE_GATE_VERSION_STRINGS ||
+        walk.version_bytes > MALML_PE_GATE_VERSION_BYTES)
+      return "malml refused to load pe: its version information, parsed "
+             "once for every RT_VERSION resource, would make pe record more "
+             "than " MALML_PE_GATE_VERSION_STRINGS_TEXT
+             " strings or read more than 64 MiB (a bomb)";
+    return NULL;
   }
-  return 0;
+  return NULL;
 }
 
 /* dotnet for a file with a CLR directory, unless the gate refuses it
@@ -422,16 +434,11 @@ int module_load(
    * its declarations alone cost about 40 us a file, a tenth of malml's
    * work, and the dotnet group describes .NET files only. */
   refusal = NULL;
-  if (pe_would_not_finish(context))
-  {
-    /* A timeout is the honest outcome (pe would not finish); our programs
-     * add the reason from malml_scan_refusal_take().  Before the first
-     * block is fetched: the gate walks the blocks with the same iterator. */
-    refusal = "malml refused to load pe: its resource directory would take "
-              "more than " MALML_PE_GATE_BUDGET_TEXT
-              " entries to walk (a loop or a bomb)";
+  /* A timeout is the honest outcome (pe would not finish); our programs
+   * add the reason from malml_scan_refusal_take().  Before the first block
+   * is fetched: the gate walks the blocks with the same iterator. */
+  if ((refusal = pe_would_not_finish(context)) != NULL)
     return ERROR_SCAN_TIMEOUT;
-  }
   YR_MEMORY_BLOCK* block = first_memory_block(context);
   const uint8_t* data = block != NULL ? block->fetch_data(block) : NULL;
   size_t size = data != NULL ? block->size : 0;

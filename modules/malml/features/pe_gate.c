@@ -34,6 +34,8 @@ typedef struct
   uint64_t rsrc;     /* the resource directory's file offset */
   uint64_t budget;   /* stop counting past this */
   malml_pe_gate_walk count;
+  uint32_t type;     /* the level-0 entry's Name: pe's rsrc_type */
+  uint64_t last_entry, last_strings, last_bytes; /* version cache */
 } gate;
 
 enum
@@ -143,6 +145,129 @@ static int find_root(gate* g)
   return 1;
 }
 
+#define RESOURCE_TYPE_VERSION 16
+#define VERSION_INFO_SIZE 6 /* Length, ValueLength, Type; then Key */
+
+/* pe's ADD_OFFSET: `n` rounded up to 4 bytes, added to the offset. */
+static uint64_t add_offset(uint64_t at, uint64_t n)
+{
+  return at + ((n + 3) & ~(uint64_t) 3);
+}
+
+/* wide_string_fits_in_pe: the UTF-16 string at `at` ends inside the file;
+ * its length in characters in *len.  Every byte pe reads is counted. */
+static int wide_fits(gate* g, uint64_t at, uint64_t* len)
+{
+  uint64_t i = 0;
+  while (at < g->size && g->size - at - i >= 2)
+  {
+    g->count.version_bytes += 2;
+    if (g->data[at + i] == 0 && g->data[at + i + 1] == 0)
+    {
+      *len = i / 2;
+      return 1;
+    }
+    i += 2;
+  }
+  return 0;
+}
+
+/* strcmp_w(key at `at`, s) == 0, where pe checked `strlen(s) + 1` wide
+ * characters fit. */
+static int wide_equals(const gate* g, uint64_t at, const char* s)
+{
+  const uint8_t* w = g->data + at;
+  while (*s != 0 && w[0] == (uint8_t) *s && w[1] == 0)
+  {
+    w += 2;
+    s++;
+  }
+  return w[1] == 0 && w[0] == (uint8_t) *s;
+}
+
+/* The value loop of pe_parse_version_info over one string table; 0 when
+ * the table's own key does not fit, which ends pe's loop over tables. */
+static int version_table(gate* g, uint64_t table, uint64_t end)
+{
+  uint64_t n;
+  if (!wide_fits(g, table + VERSION_INFO_SIZE, &n))
+    return 0;
+  uint64_t s = add_offset(table, VERSION_INFO_SIZE + 2 * (n + 1));
+  while (fits(g, s, VERSION_INFO_SIZE) && malml_le16(g->data + s) != 0 &&
+         s < end && wide_fits(g, s + VERSION_INFO_SIZE, &n))
+  {
+    uint64_t value = add_offset(s, VERSION_INFO_SIZE + 2 * (n + 1));
+    if (wide_fits(g, value, &n))
+      g->count.version_strings++;
+    if (g->count.version_strings > MALML_PE_GATE_VERSION_STRINGS ||
+        g->count.version_bytes > MALML_PE_GATE_VERSION_BYTES)
+      return 1;
+    s = add_offset(s, malml_le16(g->data + s));
+  }
+  return 1;
+}
+
+/* pe_parse_version_info on the data entry at `entry`, replayed on offsets;
+ * adds what it records and reads to g->count. */
+static void version_info(gate* g, uint64_t entry)
+{
+  int64_t at = rva_to_offset(g, malml_le32(g->data + entry));
+  if (at < 0 || !fits(g, (uint64_t) at, VERSION_INFO_SIZE + 32) ||
+      !wide_equals(g, (uint64_t) at + VERSION_INFO_SIZE, "VS_VERSION_INFO"))
+    return;
+  uint64_t v = add_offset((uint64_t) at, VERSION_INFO_SIZE + 86);
+  while (fits(g, v + VERSION_INFO_SIZE, 24) &&
+         wide_equals(g, v + VERSION_INFO_SIZE, "VarFileInfo") &&
+         malml_le16(g->data + v) != 0)
+    v = add_offset(v, malml_le16(g->data + v));
+  while (fits(g, v + VERSION_INFO_SIZE, 30) &&
+         wide_equals(g, v + VERSION_INFO_SIZE, "StringFileInfo") &&
+         malml_le16(g->data + v) != 0)
+  {
+    uint64_t table = add_offset(v, VERSION_INFO_SIZE + 30);
+    v = add_offset(v, malml_le16(g->data + v));
+    while (fits(g, table, VERSION_INFO_SIZE) &&
+           malml_le16(g->data + table) != 0 && table < v)
+    {
+      uint64_t next = add_offset(table, malml_le16(g->data + table));
+      if (!version_table(g, table, next))
+        return;
+      if (g->count.version_strings > MALML_PE_GATE_VERSION_STRINGS ||
+          g->count.version_bytes > MALML_PE_GATE_VERSION_BYTES)
+        return;
+      table = next;
+    }
+  }
+}
+
+/* A leaf pe's callback is given: RT_VERSION leaves among its first 65537
+ * get their version information parsed, each time (the last entry's cost
+ * is cached: a hostile tree repeats one). */
+static int leaf(gate* g, uint64_t entry)
+{
+  if (g->type == RESOURCE_TYPE_VERSION && g->count.leaves <= 65536)
+  {
+    if (entry != g->last_entry)
+    {
+      uint64_t s = g->count.version_strings, b = g->count.version_bytes;
+      version_info(g, entry);
+      g->last_entry = entry;
+      g->last_strings = g->count.version_strings - s;
+      g->last_bytes = g->count.version_bytes - b;
+    }
+    else
+    {
+      g->count.version_strings += g->last_strings;
+      g->count.version_bytes += g->last_bytes;
+    }
+  }
+  g->count.leaves++; /* pe's collecting callback never aborts */
+  return g->count.version_strings > MALML_PE_GATE_VERSION_STRINGS ||
+                 g->count.version_bytes > MALML_PE_GATE_VERSION_BYTES
+             ? WALK_OVER
+             : WALK_FINISHED;
+}
+
 /* _pe_iterate_resources on the directory at file offset `dir`. */
 static int walk_directory(gate* g, uint64_t dir, int level)
 {
@@ -157,6 +282,8 @@ static int walk_directory(gate* g, uint64_t dir, int level)
       return WALK_OVER;
     if (!fits(g, entry, RESOURCE_ENTRY_SIZE))
       return WALK_ABORTED;
+    if (level == 0)
+      g->type = malml_le32(g->data + entry);
     uint32_t to = malml_le32(g->data + entry + 4);
     uint64_t target = g->rsrc + (to & 0x7fffffff);
     int result = WALK_FINISHED;
@@ -167,7 +294,7 @@ static int walk_directory(gate* g, uint64_t dir, int level)
     else if (!fits(g, target, RESOURCE_DATA_ENTRY_SIZE))
       result = WALK_ABORTED;
     else
-      g->count.leaves++; /* pe's collecting callback never aborts */
+      result = leaf(g, target);
     if (result != WALK_FINISHED)
       return result;
   }
@@ -181,7 +308,7 @@ int malml_pe_gate_resources(
     uint64_t budget,
     malml_pe_gate_walk* walk)
 {
-  gate g = {data, size, 0, 0, 0, budget, {0, 0}};
+  gate g = {data, size, 0, 0, 0, budget, {0, 0, 0, 0}, 0, UINT64_MAX, 0, 0};
   *walk = g.count;
   if (data == NULL || !read_header(&g))
     return 0;

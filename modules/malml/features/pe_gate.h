@@ -32,7 +32,21 @@ typedef struct
   uint64_t entries; /* directory entries visited, counted up to budget + 1 */
   uint64_t leaves;  /* of them, those pe's callback is given: its
                        number_of_resources is min(leaves, 65537) */
+  /* pe_parse_version_info runs on every RT_VERSION leaf of the first
+     65537, and records every string of the blob each time (nothing caps
+     version_info_list): a tree of 32,768 leaves over one blob of 8,000
+     strings makes pe allocate some 100 GB.  Counted up to the budgets
+     below, so the gate's own work stays bounded. */
+  uint64_t version_strings; /* strings pe would record */
+  uint64_t version_bytes;   /* bytes its wide-string scans would read */
 } malml_pe_gate_walk;
+
+/* Version strings pe may record, and bytes its scans may read, for a file.
+ * A real file has one version blob of a few dozen strings and reads a few
+ * KB; 65536 strings are some 20 MB of pe's objects. */
+#define MALML_PE_GATE_VERSION_STRINGS 65536
+#define MALML_PE_GATE_VERSION_STRINGS_TEXT "65536"
+#define MALML_PE_GATE_VERSION_BYTES (64u << 20)
 
 /* How pe 4.2.3 would treat the block `data` of `size` bytes: 0 when it is
  * not the block pe parses (no PE header as pe_get_header reads one, or a
