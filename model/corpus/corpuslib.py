@@ -319,7 +319,10 @@ def append_manifest(path, rows):
 
 
 def manifest_paths(mdir):
-    return sorted(glob.glob(os.path.join(mdir, "*.tsv")))
+    """The benign manifests, ECOSYSTEM.tsv: the folder also holds the
+    malware harvest's malware-*.tsv, which have other columns."""
+    paths = (os.path.join(mdir, e + ".tsv") for e in ECOSYSTEMS)
+    return sorted(p for p in paths if os.path.exists(p))
 
 
 # ------------------------------------------------------------------ fetching --

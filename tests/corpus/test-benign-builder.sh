@@ -50,6 +50,8 @@ python3 "$here/discover.py" --manifests "$m" --cache "$t/cache" --from-dir "$t/p
 check "a second discovery appends nothing" 'cmp -s "$m/pypi.tsv" "$t/pypi.before"'
 
 # ---- build ---------------------------------------------------------------------
+# The folder also holds the malware harvest's manifests, with other columns.
+printf 'sha256\tsize\tsource_path\tfamily\tmachine\tis_dll\tis_dotnet\n' > "$m/malware-x.tsv"
 d=$t/dest
 python3 "$here/build-benign.py" "$d" --manifests "$m" --from-dir "$t/pk/src" > "$t/b1.out" 2> "$t/b1.err" \
   || fail "build exited $?"
