@@ -8,6 +8,7 @@
 
 #include "model/train/metrics.h"
 #include "model/train/report_svg.h"
+#include "model/train/report_views.h"
 
 #define MODELS (MALML_GROUP_COUNT + 1)
 
@@ -17,8 +18,8 @@ static const char* model_name(int g)
   return g == MALML_MODEL_ALL ? "all (malml.score)" : malml_model_name(g);
 }
 
-/* The scores a threshold cuts: one sub-model's, or the sub-score sum. */
-static double* threshold_scores(
+/* One sub-model's scores, or the sub-score sum. */
+double* report_threshold_scores(
     const report_input* r,
     const report_threshold* t)
 {
@@ -88,7 +89,7 @@ static int confusion_at(
     const report_threshold* t,
     metrics_confusion* c)
 {
-  double* s = threshold_scores(r, t);
+  double* s = report_threshold_scores(r, t);
   size_t n = r->d->n ? r->d->n : 1;
   double* ss = malloc(n * sizeof(double));
   int* yy = malloc(n * sizeof(int));
@@ -108,7 +109,7 @@ static int confusion_at(
 static double* subscore_sum(const report_input* r)
 {
   report_threshold t = {"sum", 0, 0, MALML_THRESHOLD_ON_SUM};
-  return threshold_scores(r, &t);
+  return report_threshold_scores(r, &t);
 }
 
 /* Rows of the metrics table: the all-features score, each sub-score, then
@@ -647,6 +648,10 @@ static void markdown(FILE* f, const report_input* r, const double* sum)
       "![sum of sub-scores](histogram-count.svg)\n\n");
   if (medium == NULL)
     return;
+  fprintf(f, "## By kind of file\n\n");
+  report_kinds(f, r);
+  fprintf(f, "## Benign ecosystems at every threshold\n\n");
+  report_ecosystems(f, r);
   fprintf(f, "## Toolchain and platform slices\n\n");
   md_slices(f, r, medium);
   fprintf(f, "## By collection (threshold `%s`)\n\n", medium->name);

@@ -57,6 +57,11 @@ void report_model_metrics(
     const double* s,
     double m[3]);
 
+/* The scores threshold t cuts, one per row of r->d: its sub-model's, or
+ * the sum of the MALML_COUNT_GROUPS sub-scores.  Caller frees; NULL when
+ * out of memory. */
+double* report_threshold_scores(const report_input* r, const report_threshold* t);
+
 /* Headline metrics, sub-score AUCs and confusion matrices to out. */
 void report_print(FILE* out, const report_input* r);
 

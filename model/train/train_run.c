@@ -323,13 +323,16 @@ static int benign_kinds(
       cut,
       50,
       kinds,
-      16,
+      32,
       nkinds);
 }
 
 static const char* weighting_text(train_weighting w)
 {
-  return w == TRAIN_WEIGHT_TOOLCHAINS ? "classes balanced within each toolchain"
+  return w == TRAIN_WEIGHT_KINDS
+             ? "both classes given the same mix of kinds (DLL/EXE, 32/64-bit, "
+               ".NET/native), then classes balanced"
+         : w == TRAIN_WEIGHT_TOOLCHAINS ? "classes balanced within each toolchain"
          : w == TRAIN_WEIGHT_GROUPS
              ? "each group weighs sqrt(its size), classes balanced"
              : "classes balanced (scale_pos_weight = benign / malware)";
@@ -595,7 +598,7 @@ int train_finish(
   train_thresholds th = {.sum = NULL};
   double* oof[MODELS] = {NULL};
   double groups[3] = {NAN, NAN, NAN};
-  kind_row kinds[16];
+  kind_row kinds[32];
   int nkinds = 0;
   validation_pooled pooled;
   for (int g = 0; g < MODELS; g++) oof[g] = r[g].oof;
