@@ -2,7 +2,8 @@
  * The benign-kind-held-out view of a recipe: what happens when a whole
  * kind of benign software is missing from training.  For each toolchain
  * stratum (train_weights.h: .NET, MinGW, MSVC via the Rich header, ...)
- * with enough benign files, all benign files of that kind are held out
+ * and each ecosystem (the benign group's prefix: pypi, npm, deb, maven,
+ * crates, go) with enough benign files, all its benign files are held out
  * together with a fifth of the malware groups; the all-features model is
  * trained on the rest for a fixed number of rounds (no choice made on the
  * held-out files) and the held-out benign files' false-positive rate is
@@ -18,9 +19,11 @@
 
 typedef struct
 {
-  const char* kind;
-  size_t benign, malware; /* held out */
-  double fpr[2];          /* at the 1% and 0.1% cuts */
+  char kind[40];                /* "toolchain dotnet", "ecosystem pypi" */
+  size_t benign, malware;       /* held out */
+  size_t packages;              /* benign groups held out */
+  size_t packages_flagged[2];   /* with a file at or above each cut */
+  double fpr[2];                /* at the 1% and 0.1% cuts */
   double detection[2];    /* of the held-out malware, same cuts */
 } kind_row;
 
