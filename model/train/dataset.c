@@ -376,3 +376,37 @@ size_t dataset_count(const dataset* d, int y)
   for (size_t i = 0; i < d->n; i++) k += d->y[i] == y;
   return k;
 }
+
+void dataset_ecosystem(const dataset* d, size_t i, char out[16])
+{
+  const char* g = d->group_names ? d->group_names[d->group[i]] : "";
+  const char* colon = strchr(g, ':');
+  size_t n = colon ? (size_t) (colon - g) : 0;
+  if (n == 0 || n >= 16)
+    snprintf(out, 16, "other");
+  else
+  {
+    memcpy(out, g, n);
+    out[n] = '\0';
+  }
+}
+
+int* dataset_ecosystems(const dataset* d, char (*names)[16], int cap, int* count)
+{
+  int* of = malloc((d->n ? d->n : 1) * sizeof(int));
+  *count = 0;
+  for (size_t i = 0; of && i < d->n; i++)
+  {
+    char name[16];
+    of[i] = -1;
+    if (d->y[i])
+      continue;
+    dataset_ecosystem(d, i, name);
+    int e = 0;
+    while (e < *count && strcmp(names[e], name) != 0) e++;
+    if (e == *count && *count < cap)
+      memcpy(names[(*count)++], name, 16);
+    of[i] = e < *count ? e : -1;
+  }
+  return of;
+}

@@ -60,4 +60,15 @@ void dataset_free(dataset* d);
 /* Number of rows with label y. */
 size_t dataset_count(const dataset* d, int y);
 
+/* The ecosystem of row i's group: its prefix before ':' (labels.tsv
+ * groups `pypi:numpy`, `deb:libwine`), "other" without one; at most 15
+ * characters. */
+void dataset_ecosystem(const dataset* d, size_t i, char out[16]);
+
+/* Each benign row's ecosystem as an index into names[] (first appearance
+ * order, at most cap names of 16 bytes), -1 for malware rows and rows past
+ * the cap.  Returns the array (caller frees) and *count, or NULL when out
+ * of memory. */
+int* dataset_ecosystems(const dataset* d, char (*names)[16], int cap, int* count);
+
 #endif

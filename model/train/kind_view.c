@@ -29,16 +29,6 @@ static int add_name(char names[][40], int* n, const char* name)
   return (*n)++;
 }
 
-static void ecosystem_name(const char* group, char out[40])
-{
-  const char* colon = strchr(group, ':');
-  size_t n = colon ? (size_t) (colon - group) : 0;
-  if (n == 0 || n > 20)
-    snprintf(out, 40, "ecosystem other");
-  else
-    snprintf(out, 40, "ecosystem %.*s", (int) n, group);
-}
-
 /* Each row's stratum in `by_toolchain` and `by_ecosystem` (-1 malware). */
 static void assign(
     const dataset* d,
@@ -55,9 +45,10 @@ static void assign(
   }
   for (size_t i = 0; i < d->n; i++)
   {
-    char name[40];
+    char eco[16], name[40];
     by_toolchain[i] = d->y[i] ? -1 : train_stratum(d, i);
-    ecosystem_name(d->group_names[d->group[i]], name);
+    dataset_ecosystem(d, i, eco);
+    snprintf(name, sizeof(name), "ecosystem %s", eco);
     by_ecosystem[i] = d->y[i] ? -1 : add_name(names, nnames, name);
   }
 }

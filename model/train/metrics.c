@@ -102,6 +102,45 @@ double metrics_threshold_at_fpr(
   return t;
 }
 
+double metrics_threshold_every_stratum(
+    const double* score,
+    const int* label,
+    const int* stratum,
+    size_t n,
+    double fpr,
+    size_t min_negatives,
+    int* worst)
+{
+  double t = metrics_threshold_at_fpr(score, label, n, fpr);
+  int nstrata = 0;
+  *worst = -1;
+  for (size_t i = 0; i < n; i++)
+    nstrata = stratum[i] >= nstrata ? stratum[i] + 1 : nstrata;
+  double* s = malloc((n ? n : 1) * sizeof(double));
+  int* y = malloc((n ? n : 1) * sizeof(int));
+  for (int k = 0; s && y && !isnan(t) && k < nstrata; k++)
+  {
+    size_t m = 0; /* the stratum's benign rows; malware does not move a cut */
+    for (size_t i = 0; i < n; i++)
+      if (!label[i] && stratum[i] == k)
+      {
+        s[m] = score[i];
+        y[m++] = 0;
+      }
+    double tk = m >= min_negatives ? metrics_threshold_at_fpr(s, y, m, fpr) : NAN;
+    if (!isnan(tk) && tk > t)
+    {
+      t = tk;
+      *worst = k;
+    }
+  }
+  if (s == NULL || y == NULL)
+    t = NAN;
+  free(s);
+  free(y);
+  return t;
+}
+
 metrics_confusion metrics_confuse(
     const double* score,
     const int* label,

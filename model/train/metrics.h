@@ -32,6 +32,23 @@ double metrics_threshold_at_fpr(
     size_t n,
     double fpr);
 
+/*
+ * The cut a site can stand behind on each kind of benign software: the
+ * largest of metrics_threshold_at_fpr() over all rows and over the rows of
+ * each stratum (stratum[i] >= 0 for a benign row: its ecosystem; malware
+ * rows -1) that has at least min_negatives benign rows, so that no such
+ * stratum's held-out FPR exceeds fpr.  *worst receives the stratum that
+ * set the cut (-1: the pooled rows).  NaN without negatives or memory.
+ */
+double metrics_threshold_every_stratum(
+    const double* score,
+    const int* label,
+    const int* stratum,
+    size_t n,
+    double fpr,
+    size_t min_negatives,
+    int* worst);
+
 metrics_confusion metrics_confuse(
     const double* score,
     const int* label,

@@ -15,47 +15,30 @@ typedef struct
   size_t files, packages;
 } ecosystem;
 
-/* "pypi:numpy" -> "pypi"; a group without a prefix is "other". */
-static void ecosystem_of(const char* group, char out[16])
-{
-  const char* colon = strchr(group, ':');
-  size_t n = colon ? (size_t) (colon - group) : 0;
-  if (n == 0 || n >= 16)
-  {
-    strcpy(out, "other");
-    return;
-  }
-  memcpy(out, group, n);
-  out[n] = '\0';
-}
-
-/* The benign rows' ecosystem index (-1 for malware) and the ecosystems. */
+/* The benign rows' ecosystem index (-1 for malware), and per ecosystem
+ * its files and packages. */
 static int* ecosystems_of(const dataset* d, ecosystem* eco, int* neco)
 {
-  int* of = malloc((d->n ? d->n : 1) * sizeof(int));
+  char names[MAX_ECOSYSTEMS][16];
+  int* of = dataset_ecosystems(d, names, MAX_ECOSYSTEMS, neco);
   unsigned char* seen = calloc(d->ngroups ? d->ngroups : 1, 1);
-  *neco = 0;
+  for (int e = 0; e < *neco; e++)
+  {
+    memcpy(eco[e].name, names[e], 16);
+    eco[e].files = eco[e].packages = 0;
+  }
   for (size_t i = 0; of && seen && i < d->n; i++)
   {
-    char name[16];
-    of[i] = -1;
-    if (d->y[i])
+    if (of[i] < 0)
       continue;
-    ecosystem_of(d->group_names[d->group[i]], name);
-    int e = 0;
-    while (e < *neco && strcmp(eco[e].name, name) != 0) e++;
-    if (e == *neco && *neco < MAX_ECOSYSTEMS)
-    {
-      memset(&eco[e], 0, sizeof(eco[e]));
-      strcpy(eco[e].name, name);
-      (*neco)++;
-    }
-    if (e == *neco)
-      continue; /* more ecosystems than columns: left out */
-    of[i] = e;
-    eco[e].files++;
-    eco[e].packages += !seen[d->group[i]];
+    eco[of[i]].files++;
+    eco[of[i]].packages += !seen[d->group[i]];
     seen[d->group[i]] = 1;
+  }
+  if (seen == NULL)
+  {
+    free(of);
+    of = NULL;
   }
   free(seen);
   return of;

@@ -139,44 +139,93 @@ typedef struct
   double* sum;
 } train_thresholds;
 
+/* The rows a threshold applies to, with each benign row's ecosystem. */
+typedef struct
+{
+  double* s;
+  int* y;
+  int* eco;
+  int* eco_of_row; /* per dataset row */
+  char names[16][16];
+  int neco;
+} threshold_rows;
+
+static size_t applicable(
+    const dataset* d,
+    int model,
+    const double* s,
+    threshold_rows* r)
+{
+  size_t m = 0;
+  for (size_t i = 0; i < d->n; i++)
+    if (report_row_applies(d, model, s, i))
+    {
+      r->s[m] = s[i];
+      r->y[m] = d->y[i];
+      r->eco[m++] = r->eco_of_row[i];
+    }
+  return m;
+}
+
 /* Each cut is chosen on the pooled held-out scores of the files its score
- * applies to, for its target FPR. */
+ * applies to, for its target FPR, and raised until no benign ecosystem
+ * with at least 1/FPR of those files is flagged above the target either:
+ * a site runs one kind of software more than the corpus mix, and a cut
+ * that holds only on the mix does not hold there. */
+static void choose_one(
+    const dataset* d,
+    const malml_threshold_spec* spec,
+    const double* s,
+    threshold_rows* r,
+    report_threshold* t)
+{
+  size_t m = applicable(d, spec->model, s, r);
+  int worst = -1;
+  size_t min_benign = (size_t) ceil(1.0 / spec->target_fpr - 1e-9);
+  double v = metrics_threshold_every_stratum(
+      r->s, r->y, r->eco, m, spec->target_fpr, min_benign, &worst);
+  *t = (report_threshold){spec->name, v, spec->target_fpr, spec->model};
+  metrics_confusion c = metrics_confuse(r->s, r->y, m, v);
+  fprintf(
+      stderr,
+      "  threshold %-16s %.6f (target FPR %.1f%%%s%s): detection %.1f%%, "
+      "FPR %.2f%% held out\n",
+      spec->name,
+      v,
+      100 * spec->target_fpr,
+      worst >= 0 ? ", set by " : "",
+      worst >= 0 ? r->names[worst] : "",
+      100 * metrics_tpr(c),
+      100 * metrics_fpr(c));
+}
+
 static int
 choose_thresholds(const dataset* d, double* const* oof, train_thresholds* th)
 {
   const malml_threshold_spec* spec = malml_threshold_specs(&th->n);
-  double* rows_s = malloc((d->n ? d->n : 1) * sizeof(double));
-  int* rows_y = malloc((d->n ? d->n : 1) * sizeof(int));
-  if (rows_s == NULL || rows_y == NULL ||
-      (th->sum = sum_of_subscores(d, oof)) == NULL)
-  {
-    free(rows_s);
-    free(rows_y);
-    return -1;
-  }
-  for (int i = 0; i < th->n; i++)
+  size_t sz = d->n ? d->n : 1;
+  threshold_rows r;
+  memset(&r, 0, sizeof(r));
+  r.s = malloc(sz * sizeof(double));
+  r.y = malloc(sz * sizeof(int));
+  r.eco = malloc(sz * sizeof(int));
+  r.eco_of_row = dataset_ecosystems(d, r.names, 16, &r.neco);
+  int rc = r.s && r.y && r.eco && r.eco_of_row &&
+                   (th->sum = sum_of_subscores(d, oof)) != NULL
+               ? 0
+               : -1;
+  for (int i = 0; rc == 0 && i < th->n; i++)
   {
     const double* s =
         spec[i].model == MALML_THRESHOLD_ON_SUM ? th->sum : oof[spec[i].model];
-    size_t m = report_applicable_rows(d, spec[i].model, s, rows_s, rows_y);
-    double v = metrics_threshold_at_fpr(rows_s, rows_y, m, spec[i].target_fpr);
-    th->t[i] =
-        (report_threshold){spec[i].name, v, spec[i].target_fpr, spec[i].model};
+    choose_one(d, &spec[i], s, &r, &th->t[i]);
     th->score[i] = s;
-    metrics_confusion c = metrics_confuse(rows_s, rows_y, m, v);
-    fprintf(
-        stderr,
-        "  threshold %-16s %.6f (target FPR %.1f%%): detection %.1f%%, FPR "
-        "%.2f%% held out\n",
-        spec[i].name,
-        v,
-        100 * spec[i].target_fpr,
-        100 * metrics_tpr(c),
-        100 * metrics_fpr(c));
   }
-  free(rows_s);
-  free(rows_y);
-  return 0;
+  free(r.s);
+  free(r.y);
+  free(r.eco);
+  free(r.eco_of_row);
+  return rc;
 }
 
 static int train_one(

@@ -173,3 +173,30 @@ Test(metrics, group_bootstrap_interval_brackets_the_estimate_and_repeats)
   cr_assert(a[0] == b[0] && a[1] == b[1], "same seed, same interval");
   cr_assert(a[0] != c[0] || a[1] != c[1], "another seed, other draws");
 }
+
+/* 200 benign in two ecosystems: A's 100 score 0.00..0.99 (step 0.01), B's
+ * 100 score 0.005..0.975 and its top 2 0.999; two malware at 1.  At 1% FPR
+ * the pooled cut may flag 2 of 200 (B's two 0.999s), but B alone may flag
+ * only 1 of its 100, and the two are tied: the cut rises above both. */
+Test(metrics, every_stratum_cut_holds_in_each_stratum)
+{
+  enum { NB = 200, N = NB + 2 };
+  double s[N];
+  int y[N], st[N];
+  for (int i = 0; i < 100; i++)
+  {
+    s[i] = i / 100.0, y[i] = 0, st[i] = 0;
+    s[100 + i] = i >= 98 ? 0.999 : 0.005 + i / 100.0, y[100 + i] = 0, st[100 + i] = 1;
+  }
+  s[NB] = s[NB + 1] = 1.0, y[NB] = y[NB + 1] = 1, st[NB] = st[NB + 1] = -1;
+  int worst = -2;
+  double pooled = metrics_threshold_at_fpr(s, y, N, 0.01);
+  double cut = metrics_threshold_every_stratum(s, y, st, N, 0.01, 100, &worst);
+  cr_assert_eq(worst, 1, "the cut was set by stratum %d", worst);
+  cr_assert(cut > 0.999 && cut <= 1.0, "cut %g", cut);
+  cr_assert(pooled <= 0.999, "pooled cut %g flags neither 0.999", pooled);
+  /* B is too small for the stratum rule at 200 files: pooled cut only. */
+  double relaxed = metrics_threshold_every_stratum(s, y, st, N, 0.01, 101, &worst);
+  cr_assert_eq(worst, -1);
+  cr_assert_float_eq(relaxed, pooled, 0);
+}
