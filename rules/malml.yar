@@ -98,16 +98,19 @@ rule malml_injection_imports
     model_version = "malml-0.3.0-seed1"
 
   condition:
+    // pe.imports() checks the names themselves: malml.import_bucket() is a
+    // hashed bucket that other APIs share (user32!DispatchMessageA lands
+    // in kernel32!VirtualAllocEx's), so it cannot say an API is imported.
     malml.imports_score >= malml.threshold.imports_medium and
     (
-      malml.import_bucket("kernel32.dll", "VirtualAlloc") > 0 or
-      malml.import_bucket("kernel32.dll", "VirtualAllocEx") > 0 or
-      malml.import_bucket("kernel32.dll", "VirtualProtect") > 0
+      pe.imports("kernel32.dll", "VirtualAlloc") or
+      pe.imports("kernel32.dll", "VirtualAllocEx") or
+      pe.imports("kernel32.dll", "VirtualProtect")
     ) and
     (
-      malml.import_bucket("kernel32.dll", "WriteProcessMemory") > 0 or
-      malml.import_bucket("kernel32.dll", "CreateRemoteThread") > 0 or
-      malml.import_bucket("kernel32.dll", "GetProcAddress") > 0
+      pe.imports("kernel32.dll", "WriteProcessMemory") or
+      pe.imports("kernel32.dll", "CreateRemoteThread") or
+      pe.imports("kernel32.dll", "GetProcAddress")
     )
 }
 
