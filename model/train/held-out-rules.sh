@@ -55,7 +55,8 @@ awk -v folds="$n" -f - "$tmp/names" "$tmp/labels" "$tmp/groups" "$tmp/hits" <<'A
 function eco(g,   i) { i = index(g, ":"); return i > 1 ? substr(g, 1, i - 1) : "other" }
 FILENAME ~ /names$/ { rules[++nr] = $1; next }
 FILENAME ~ /labels$/ { label[$1] = $2; total[$2]++; next }
-FILENAME ~ /groups$/ { group[$1] = $2; next }
+# The architectures of one Debian package are one package (as in malml train).
+FILENAME ~ /groups$/ { g = $2; if (g ~ /^deb:[^:]*:/) sub(/:[^:]*$/, "", g); group[$1] = g; next }
 $1 == "held_out_is_dotnet" { net[$2] = 1; next }
 { hits[++nh] = $1 SUBSEP $2 }
 END {

@@ -199,6 +199,30 @@ static void choose_one(
       100 * metrics_fpr(c));
 }
 
+/* A stricter tier of one score is never below a looser one: an ecosystem
+ * too small to set the 1% cut (fewer than 100 files) can still set the 5%
+ * cut, and a cut where it exceeds 5% exceeds 1% too. */
+static void nest_tiers(train_thresholds* th)
+{
+  /* Three tiers a score: two passes settle a chain low > medium > high. */
+  for (int pass = 0; pass < 2; pass++)
+  for (int i = 0; i < th->n; i++)
+    for (int j = 0; j < th->n; j++)
+    {
+      report_threshold *a = &th->t[i], *b = &th->t[j];
+      if (a->model != b->model || a->target_fpr >= b->target_fpr ||
+          !(b->value > a->value))
+        continue;
+      fprintf(
+          stderr,
+          "  threshold %-16s raised to %s's %.6f (tiers nest)\n",
+          a->name,
+          b->name,
+          b->value);
+      a->value = b->value;
+    }
+}
+
 static int
 choose_thresholds(const dataset* d, double* const* oof, train_thresholds* th)
 {
@@ -221,6 +245,8 @@ choose_thresholds(const dataset* d, double* const* oof, train_thresholds* th)
     choose_one(d, &spec[i], s, &r, &th->t[i]);
     th->score[i] = s;
   }
+  if (rc == 0)
+    nest_tiers(th);
   free(r.s);
   free(r.y);
   free(r.eco);
