@@ -319,7 +319,9 @@ def append_manifest(path, rows):
 
 
 def manifest_paths(mdir):
-    return sorted(glob.glob(os.path.join(mdir, "*.tsv")))
+    """The benign manifests, ECOSYSTEM.tsv only (malware-*.tsv lie beside them)."""
+    return sorted(p for p in (os.path.join(mdir, e + ".tsv") for e in ECOSYSTEMS)
+                  if os.path.exists(p))
 
 
 # ------------------------------------------------------------------ fetching --
