@@ -39,7 +39,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import corpuslib as cl  # noqa: E402
 
 LOCK = threading.Lock()
-PY_VERSIONS = ["3.12", "3.9"]
+PY_VERSIONS = os.environ.get("MALML_PY_VERSIONS", "3.12 3.9").split()  # older: "3.8 3.7 3.6"
 PYPI_PLATFORMS = os.environ.get("MALML_PYPI_PLATFORMS", "win_amd64 win32 win_arm64").split()
 
 
