@@ -164,8 +164,8 @@ def scan_artifact(path, reserved, known):
         if data is None or len(data) > cl.MAX_SIZE:
             continue
         info = cl.pe_info(data)
-        if info is None:
-            continue
+        if info is None or info["machine"] not in cl.MACHINES.values():
+            continue  # not PE, or not a Windows machine (e.g. Linux ReadyToRun 0xfd1d)
         sha = cl.sha256(data)
         if sha in seen or sha in known or reserved.file_refusal(sha):
             continue
