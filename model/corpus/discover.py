@@ -61,7 +61,7 @@ def parse_candidate(line):
 
 def artifacts_pypi(name, spec, tmp):
     """(version, file path) of each distinct wheel pip picks per platform:
-    win_amd64 first (Python 3.12, else 3.9); the other platforms only with
+    win_amd64 first (Python 3.12, else 3.9: PY_VERSIONS); the other platforms only with
     the Python version that worked, and not at all for a pure wheel."""
     out = {}
 
