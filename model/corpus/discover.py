@@ -267,7 +267,8 @@ def discover_one(st, eco, name, spec, cache, from_dir):
 
 def tidy(mdir, reserved):
     """Rewrites the manifests (run when no discovery is running): drops
-    malformed rows, rows the reserved rules or the exclusions now refuse,
+    malformed rows, rows of non-Windows machines, rows the reserved rules or
+    the exclusions now refuse,
     repeated files (the first row wins) and rows past a package's cap, and
     sorts the rest."""
     seen, per_pkg = set(), collections.Counter()
@@ -281,6 +282,7 @@ def tidy(mdir, reserved):
             ok = len(cols) == len(cl.MANIFEST_COLS) and re.fullmatch(r"[0-9a-f]{64}", r["sha256"])
             key = (r.get("ecosystem"), r.get("package", "").lower())
             if not ok or r["sha256"] in seen or per_pkg[key] >= cl.MAX_PER_PACKAGE \
+                    or r["machine"] not in cl.MACHINES.values() \
                     or reserved.package_refusal(*key) or reserved.file_refusal(r["sha256"]):
                 dropped += 1
                 continue
