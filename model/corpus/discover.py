@@ -39,7 +39,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import corpuslib as cl  # noqa: E402
 
 LOCK = threading.Lock()
-PY_VERSIONS = ["3.12", "3.9"]
+PY_VERSIONS = os.environ.get("MALML_PY_VERSIONS", "3.12 3.9").split()  # older: "3.8 3.7 3.6"
 PYPI_PLATFORMS = os.environ.get("MALML_PYPI_PLATFORMS", "win_amd64 win32 win_arm64").split()
 
 
@@ -61,7 +61,7 @@ def parse_candidate(line):
 
 def artifacts_pypi(name, spec, tmp):
     """(version, file path) of each distinct wheel pip picks per platform:
-    win_amd64 first (Python 3.12, else 3.9); the other platforms only with
+    win_amd64 first (Python 3.12, else 3.9: PY_VERSIONS); the other platforms only with
     the Python version that worked, and not at all for a pure wheel."""
     out = {}
 
@@ -164,8 +164,8 @@ def scan_artifact(path, reserved, known):
         if data is None or len(data) > cl.MAX_SIZE:
             continue
         info = cl.pe_info(data)
-        if info is None:
-            continue
+        if info is None or info["machine"] not in cl.MACHINES.values():
+            continue  # not PE, or not a Windows machine (e.g. Linux ReadyToRun 0xfd1d)
         sha = cl.sha256(data)
         if sha in seen or sha in known or reserved.file_refusal(sha):
             continue
@@ -267,7 +267,8 @@ def discover_one(st, eco, name, spec, cache, from_dir):
 
 def tidy(mdir, reserved):
     """Rewrites the manifests (run when no discovery is running): drops
-    malformed rows, rows the reserved rules or the exclusions now refuse,
+    malformed rows, rows of non-Windows machines, rows the reserved rules or
+    the exclusions now refuse,
     repeated files (the first row wins) and rows past a package's cap, and
     sorts the rest."""
     seen, per_pkg = set(), collections.Counter()
@@ -281,6 +282,7 @@ def tidy(mdir, reserved):
             ok = len(cols) == len(cl.MANIFEST_COLS) and re.fullmatch(r"[0-9a-f]{64}", r["sha256"])
             key = (r.get("ecosystem"), r.get("package", "").lower())
             if not ok or r["sha256"] in seen or per_pkg[key] >= cl.MAX_PER_PACKAGE \
+                    or r["machine"] not in cl.MACHINES.values() \
                     or reserved.package_refusal(*key) or reserved.file_refusal(r["sha256"]):
                 dropped += 1
                 continue

@@ -44,6 +44,12 @@ and opened as archives; PE files are recognised by their MZ and PE headers.
   `ECOSYSTEM:PACKAGE@VERSION`.
 - Every file is at most 2 MiB; at most 30 files per package (all its
   versions together), chosen for variety of kind, machine and toolchain.
+  Only Windows machines are pinned (discover.py skips e.g. the Linux
+  ReadyToRun images, machine 0xfd1d, in .NET bundles built for Linux; their
+  IL-only assemblies are ordinary i386 PE files and are kept).
+- Wheels are looked for with Python 3.12, else 3.9;
+  `MALML_PY_VERSIONS="3.8 3.7"` finds packages that stopped at older
+  Pythons (nimbusml was pinned so).
 - Reserved for evaluation, enforced in code by both scripts: packages in
   `../shared/corpus/reserved-packages.sha256`; packages not already in
   `../shared/corpus/benign.tsv` whose `sha256("ECOSYSTEM:NAME")` begins with
@@ -62,7 +68,10 @@ and opened as archives; PE files are recognised by their MZ and PE headers.
   runtime assemblies bundled by several `aspose-*` wheels land in whichever
   package was pinned first (files are never repeated). `unknown` toolchain
   is mostly lld-linked code (no Rich header, linker 14.x), e.g. Wine's arm64
-  DLLs and WebView2Loader.dll.
+  DLLs and WebView2Loader.dll. `mono` is any CLR image without a Roslyn
+  linker version (48.0), Rich header, signature or Microsoft name, so it
+  also takes some pre-Roslyn csc output (linker 8.0/11.0); `dotnet-ms`
+  counts Roslyn output whoever ran it (Aspose, IronSoftware, ...).
 """
 
 
