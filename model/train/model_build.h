@@ -38,4 +38,33 @@ int model_build(
     char* err,
     size_t errlen);
 
+/* The training rows a model's counts come from: n rows of
+ * MALML_FEATURE_COUNT floats, rows x[index[0]], x[index[1]], ... (index
+ * NULL: the first n rows in order). */
+typedef struct
+{
+  const float* x;
+  const size_t* index;
+  size_t n;
+  double familiar_share; /* the share of rows under threshold.familiar */
+} model_rows;
+
+/*
+ * model_build, and each node's training count: how many of `rows` reach it
+ * (format 1.1; rows NULL writes 0 counts and the model has no
+ * familiarity).  With rows, the threshold `familiar` is added: the
+ * familiarity (model.h) under which rows->familiar_share of the rows fall,
+ * computed with the built model itself.
+ */
+int model_build_counted(
+    const char* const* xgb_json_paths,
+    const model_rows* rows,
+    const model_threshold* thresholds,
+    int n,
+    const char* version,
+    const char* meta_json,
+    const char* out_path,
+    char* err,
+    size_t errlen);
+
 #endif

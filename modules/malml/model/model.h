@@ -39,9 +39,13 @@ int malml_model_applies_feature(int g);
 /* File format constants (docs/model-format.md). */
 #define MALML_MODEL_MAGIC              "MALMLMDL"
 #define MALML_MODEL_MAJOR              1
-#define MALML_MODEL_MINOR              0
+#define MALML_MODEL_MINOR              1
 #define MALML_MODEL_HEADER_SIZE        80
-#define MALML_MODEL_NODE_SIZE          28
+/* Format 1.1 appends each node's training count to the 28-byte record of
+ * 1.0; the loader reads both (a 1.0 model has no counts: familiarity is
+ * undefined with it). */
+#define MALML_MODEL_NODE_SIZE          32
+#define MALML_MODEL_NODE_SIZE_1_0      28
 #define MALML_MODEL_TABLE_ENTRY_SIZE   32
 #define MALML_MODEL_OBJECTIVE_LOGISTIC 1
 #define MALML_MODEL_NODE_DEFAULT_LEFT  1u
@@ -97,6 +101,34 @@ double malml_model_score(const malml_model* m, int g, const float* vector);
  * dependent miss after another cost about 1.5x as much as after the
  * sweep. */
 void malml_model_prefetch(const malml_model* m, int with_dotnet);
+
+/*
+ * Familiarity: how much of the training data a file's path through the
+ * trees rests on.  Each leaf of the all-features model keeps the count of
+ * training files that reached it (c, of N training files); a tree's term is
+ * ln(1 + c) / ln(1 + N), rounded to one of MALML_FAMILIARITY_LEVELS + 1
+ * steps, and familiarity is the mean of the terms over the trees of the
+ * leaves the file reaches: 0..1, 1 when every leaf held every training
+ * file, lower as the file lands in leaves few training files reached,
+ * monotone in each count.  Log-scaled because the leaves of a depth-6 tree
+ * differ in count by orders of magnitude and a plain mean of shares would
+ * be decided by the few big leaves.
+ */
+#define MALML_FAMILIARITY_LEVELS 1023
+
+/* malml_model_margin, and into *familiarity the familiarity of the vector
+ * computed in the same walk: NaN unless g is MALML_MODEL_ALL and the model
+ * file has counts (format 1.1 or later, written by `malml train` from its
+ * rows). */
+double malml_model_margin_familiarity(
+    const malml_model* m,
+    int g,
+    const float* vector,
+    double* familiarity);
+
+/* N: the training files sub-model g's counts come from, or 0 when the
+ * model has no counts. */
+uint32_t malml_model_training_rows(const malml_model* m, int g);
 
 /*
  * Saabas-style contributions of sub-model g: contrib[i] (for i <

@@ -1,0 +1,192 @@
+/*
+ * Familiarity (model.h): the counts the trainer's writer
+ * (model_build_counted, as `malml train` calls it) stores in a model file,
+ * read from the file's own bytes; a format 1.0 file (the same model, its
+ * node records cut back to 28 bytes) still loads and scores alike, with
+ * familiarity undefined; and a file like the training rows is more
+ * familiar than one far from all of them.
+ */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "model/train/model_build.h"
+#include "modules/malml/le.h"
+#include "tests/unit/xgb_reference.h"
+
+#define ROWS 600
+
+static xgb_models models;
+static float* x;
+static char path[400];
+static uint8_t* bytes;
+static size_t size;
+
+static void setup(void)
+{
+  cr_assert_eq(malml_schema_init(), 0);
+  xgb_models_train(&models, 6, 4);
+  x = malloc(sizeof(float) * ROWS * MALML_FEATURE_COUNT);
+  float* y = malloc(sizeof(float) * ROWS);
+  cr_assert(x != NULL && y != NULL);
+  xgb_synth(x, y, ROWS, 12345); /* the rows xgb_models_train fitted */
+  free(y);
+  const char* paths[MALML_MODEL_COUNT];
+  for (int g = 0; g < MALML_MODEL_COUNT; g++) paths[g] = models.json[g];
+  snprintf(path, sizeof(path), "%s/counted.malml", models.dir);
+  model_rows rows = {x, NULL, ROWS, 0.01};
+  model_threshold t = {"medium", 0.7, 0.01};
+  char err[256] = "";
+  cr_assert_eq(
+      model_build_counted(paths, &rows, &t, 1, "v", NULL, path, err, 256),
+      0,
+      "%s",
+      err);
+  bytes = read_whole(path, &size);
+  cr_assert_not_null(bytes);
+}
+
+static void teardown(void)
+{
+  free(bytes);
+  free(x);
+  unlink(path);
+  xgb_models_free(&models);
+}
+
+TestSuite(familiarity, .init = setup, .fini = teardown, .timeout = 120);
+
+/* Offset of sub-model 0's tree sizes: header, group table, model table. */
+static size_t trees_offset(void)
+{
+  return MALML_MODEL_HEADER_SIZE + MALML_GROUP_COUNT * 8 +
+         MALML_MODEL_COUNT * MALML_MODEL_TABLE_ENTRY_SIZE;
+}
+
+static uint32_t table_u32(int g, int field)
+{
+  size_t table = MALML_MODEL_HEADER_SIZE + MALML_GROUP_COUNT * 8;
+  return malml_le32(bytes + table + (size_t) g * 32 + 4 * field);
+}
+
+Test(familiarity, every_tree_counts_every_training_row)
+{
+  cr_assert_eq(bytes[10] | bytes[11] << 8, 1, "format 1.1");
+  cr_assert_eq(malml_le32(bytes + 32), 32, "32-byte node records");
+  size_t off = trees_offset();
+  for (int g = 0; g < MALML_MODEL_COUNT; g++)
+  {
+    uint32_t ntrees = table_u32(g, 2), nnodes = table_u32(g, 3);
+    const uint8_t* sizes = bytes + off;
+    const uint8_t* node = sizes + 4 * (size_t) ntrees;
+    for (uint32_t t = 0; t < ntrees; t++)
+    {
+      uint32_t n = malml_le32(sizes + 4 * t), leaves = 0;
+      cr_assert_eq(malml_le32(node + 28), ROWS, "root of %d/%u", g, t);
+      for (uint32_t i = 0; i < n; i++, node += 32)
+        if (malml_le32(node) == MALML_MODEL_NO_CHILD)
+          leaves += malml_le32(node + 28);
+      cr_assert_eq(leaves, ROWS, "leaves of sub-model %d tree %u", g, t);
+    }
+    off += 4 * (size_t) ntrees + 32 * (size_t) nnodes;
+  }
+}
+
+/* The same model as format 1.0 wrote it: minor 0, 28-byte records, a new
+ * checksum. */
+static uint8_t* as_format_1_0(size_t* out_size)
+{
+  uint8_t* old = malloc(size);
+  cr_assert_not_null(old);
+  size_t from = trees_offset(), to = from;
+  memcpy(old, bytes, from);
+  old[10] = old[11] = 0;
+  old[32] = 28;
+  for (int g = 0; g < MALML_MODEL_COUNT; g++)
+  {
+    uint32_t ntrees = table_u32(g, 2), nnodes = table_u32(g, 3);
+    memcpy(old + to, bytes + from, 4 * (size_t) ntrees);
+    from += 4 * (size_t) ntrees;
+    to += 4 * (size_t) ntrees;
+    for (uint32_t i = 0; i < nnodes; i++, from += 32, to += 28)
+      memcpy(old + to, bytes + from, 28);
+  }
+  memcpy(old + to, bytes + from, size - 32 - from);
+  to += size - 32 - from;
+  unsigned int len;
+  cr_assert_eq(EVP_Digest(old, to, old + to, &len, EVP_sha256(), NULL), 1);
+  *out_size = to + 32;
+  return old;
+}
+
+static malml_model* load(const uint8_t* p, size_t n)
+{
+  malml_model* m;
+  char err[256] = "";
+  cr_assert_eq(malml_model_load(p, n, &m, err, sizeof(err)), 0, "%s", err);
+  return m;
+}
+
+Test(familiarity, a_format_1_0_model_loads_without_familiarity)
+{
+  size_t old_size;
+  uint8_t* old = as_format_1_0(&old_size);
+  malml_model *m = load(bytes, size), *m0 = load(old, old_size);
+  cr_assert_eq(malml_model_training_rows(m, MALML_MODEL_ALL), ROWS);
+  cr_assert_eq(malml_model_training_rows(m0, MALML_MODEL_ALL), 0);
+  for (int r = 0; r < ROWS; r += 37)
+  {
+    const float* v = x + (size_t) r * MALML_FEATURE_COUNT;
+    double f, f0;
+    for (int g = 0; g < MALML_MODEL_COUNT; g++)
+      cr_assert_eq(
+          malml_model_margin_familiarity(m, g, v, &f),
+          malml_model_margin_familiarity(m0, g, v, &f0),
+          "sub-model %d row %d",
+          g,
+          r);
+    cr_assert(isnan(f0), "a 1.0 model has no familiarity");
+    cr_assert(f > 0 && f <= 1, "familiarity %f", f);
+  }
+  malml_model_free(m);
+  malml_model_free(m0);
+  free(old);
+}
+
+static int compare(const void* a, const void* b)
+{
+  double x = *(const double*) a, y = *(const double*) b;
+  return (x > y) - (x < y);
+}
+
+Test(familiarity, a_typical_training_row_is_more_familiar_than_a_far_one)
+{
+  malml_model* m = load(bytes, size);
+  double fam[ROWS], far;
+  for (int r = 0; r < ROWS; r++)
+    malml_model_margin_familiarity(
+        m, MALML_MODEL_ALL, x + (size_t) r * MALML_FEATURE_COUNT, &fam[r]);
+  /* Far from the rows: every column beyond the rows' range (0..9.9), on
+   * alternate sides in runs of 41 (a run holds one informative column). */
+  qsort(fam, ROWS, sizeof(double), compare);
+  float v[MALML_FEATURE_COUNT];
+  for (int i = 0; i < MALML_FEATURE_COUNT; i++)
+    v[i] = (i / 41) % 2 ? 1e6f : -1e6f;
+  malml_model_margin_familiarity(m, MALML_MODEL_ALL, v, &far);
+  /* Trees see a point only through the leaves it reaches, and a value
+   * beyond the range lands in the edge leaves; alternating edges over the
+   * columns make a path few rows took, where a typical row's rests on
+   * many. */
+  cr_assert(far < fam[ROWS / 2], "far %f, median row %f", far, fam[ROWS / 2]);
+  const malml_model_threshold* cut = malml_model_threshold_find(m, "familiar");
+  cr_assert_not_null(cut);
+  cr_assert_eq(cut->target_fpr, 0.01);
+  int under = 0;
+  for (int r = 0; r < ROWS; r++) under += fam[r] < cut->value;
+  cr_assert(under <= ROWS / 100, "%d rows under the cut", under);
+  cr_assert(far < cut->value, "far %f, cut %f", far, cut->value);
+  malml_model_free(m);
+}
