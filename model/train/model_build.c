@@ -127,25 +127,27 @@ static void put_table(buffer* b, const xgb_model* models)
   }
 }
 
-/* Training counts: the rows that reach each node, found by walking every
- * row through every tree with the module's rule (x < threshold as float32,
- * NaN to the default side).  Not XGBoost's cover, which is a sum of
- * hessians (p(1-p) per row, so confident rows weigh almost nothing): a
- * count says how many files a leaf rests on. */
+/* Training counts: the benign and malware rows that reach each node
+ * (count[2 * node + label]), found by walking every row through every tree
+ * with the module's rule (x < threshold as float32, NaN to the default
+ * side).  Not XGBoost's cover, which is a sum of hessians (p(1-p) per row,
+ * so confident rows weigh almost nothing): a count says how many files a
+ * leaf rests on. */
 static uint32_t* count_rows(const xgb_model* m, const model_rows* rows)
 {
-  uint32_t* count = calloc(m->nnodes ? m->nnodes : 1, sizeof(uint32_t));
+  uint32_t* count = calloc(m->nnodes ? 2 * (size_t) m->nnodes : 1, 4);
   for (size_t r = 0; count != NULL && rows != NULL && r < rows->n; r++)
   {
-    const float* x = rows->x + (rows->index ? rows->index[r] : r) *
-                                   (size_t) MALML_FEATURE_COUNT;
+    size_t k = rows->index ? rows->index[r] : r;
+    const float* x = rows->x + k * (size_t) MALML_FEATURE_COUNT;
+    int label = rows->y[k] == 1;
     for (uint32_t t = 0, base = 0; t < m->ntrees; base += m->tree_sizes[t++])
     {
       uint32_t i = 0;
       for (;;)
       {
         const xgb_node* n = &m->nodes[base + i];
-        count[base + i]++;
+        count[2 * (size_t) (base + i) + label]++;
         if (n->left == UINT32_MAX)
           break;
         float v = x[n->feature];
@@ -170,7 +172,8 @@ static void put_trees(buffer* b, const xgb_model* m, const uint32_t* count)
     put_f32(b, n->value);
     put_f32(b, n->cover);
     put_u32(b, n->default_left ? MALML_MODEL_NODE_DEFAULT_LEFT : 0);
-    put_u32(b, count != NULL ? count[i] : 0);
+    put_u32(b, count != NULL ? count[2 * (size_t) i] : 0);
+    put_u32(b, count != NULL ? count[2 * (size_t) i + 1] : 0);
   }
 }
 
@@ -267,31 +270,36 @@ static int compare_doubles(const void* a, const void* b)
   return (x > y) - (x < y);
 }
 
-/* The familiarity under which `share` of the rows fall, computed by the
- * module's own walk over the sealed image b (so the cut and the scan
- * agree to the last rounding).  NaN when out of memory or without rows. */
+/* The familiarity under which `share` of the benign rows fall, computed
+ * by the module's own walk over the sealed image b (so the cut and the
+ * scan agree to the last rounding).  NaN when out of memory or without
+ * benign rows. */
 static double familiar_cut(const buffer* b, const model_rows* rows)
 {
   malml_model* m;
   char why[256];
   double cut = NAN, *fam = malloc((rows->n ? rows->n : 1) * sizeof(double));
-  if (fam == NULL || rows->n == 0 ||
-      malml_model_load(b->p, b->len, &m, why, sizeof(why)) != 0)
+  size_t n = 0;
+  if (fam == NULL || malml_model_load(b->p, b->len, &m, why, sizeof(why)) != 0)
   {
     free(fam);
     return NAN;
   }
   for (size_t r = 0; r < rows->n; r++)
-    malml_model_margin_familiarity(
-        m,
-        MALML_MODEL_ALL,
-        rows->x + (rows->index ? rows->index[r] : r) *
-                      (size_t) MALML_FEATURE_COUNT,
-        &fam[r]);
-  qsort(fam, rows->n, sizeof(double), compare_doubles);
+  {
+    size_t k = rows->index ? rows->index[r] : r;
+    if (rows->y[k] == 0)
+      malml_model_margin_familiarity(
+          m,
+          MALML_MODEL_ALL,
+          rows->x + k * (size_t) MALML_FEATURE_COUNT,
+          &fam[n++]);
+  }
+  qsort(fam, n, sizeof(double), compare_doubles);
   /* At most share * n rows lie strictly below fam[k]. */
-  size_t k = (size_t) floor(rows->familiar_share * (double) rows->n);
-  cut = fam[k < rows->n ? k : rows->n - 1];
+  size_t k = (size_t) floor(rows->familiar_share * (double) n);
+  if (n > 0)
+    cut = fam[k < n ? k : n - 1];
   malml_model_free(m);
   free(fam);
   return cut;

@@ -40,21 +40,24 @@ int model_build(
 
 /* The training rows a model's counts come from: n rows of
  * MALML_FEATURE_COUNT floats, rows x[index[0]], x[index[1]], ... (index
- * NULL: the first n rows in order). */
+ * NULL: the first n rows in order), with their labels. */
 typedef struct
 {
   const float* x;
+  const int* y; /* labels of all of x's rows: 0 benign, 1 malware */
   const size_t* index;
   size_t n;
-  double familiar_share; /* the share of rows under threshold.familiar */
+  double familiar_share; /* the share of benign rows under
+                            threshold.familiar */
 } model_rows;
 
 /*
- * model_build, and each node's training count: how many of `rows` reach it
- * (format 1.1; rows NULL writes 0 counts and the model has no
- * familiarity).  With rows, the threshold `familiar` is added: the
- * familiarity (model.h) under which rows->familiar_share of the rows fall,
- * computed with the built model itself.
+ * model_build, and each node's training counts: how many benign and how
+ * many malware files of `rows` reach it (format 1.1; rows NULL writes 0
+ * counts and the model has no familiarity).  With rows, the threshold
+ * `familiar` is added: the familiarity (model.h) under which
+ * rows->familiar_share of the benign rows fall, computed with the built
+ * model itself.
  */
 int model_build_counted(
     const char* const* xgb_json_paths,

@@ -337,9 +337,9 @@ static const char* weighting_text(train_weighting w)
 
 /* One model file from six XGBoost JSON models and the chosen thresholds:
  * the shipped model and each fold's model are written the same way. */
-/* The share of training files under threshold.familiar: the model's
- * files that it "cannot vouch for" are those whose paths rest on fewer
- * training files than the 1% least familiar of its own. */
+/* The share of benign training files under threshold.familiar: the files
+ * the model "cannot vouch for" are those whose paths rest on fewer benign
+ * training files than those of the 1% least familiar of its own. */
 #define FAMILIAR_SHARE 0.01
 
 static int build_model_file(
@@ -402,7 +402,7 @@ static int write_model(
       o->trainer};
   char* meta = train_meta_json(&m);
   /* Counts need the vectors: a model fitted elsewhere has none. */
-  model_rows rows = {d->x, NULL, d->n, FAMILIAR_SHARE};
+  model_rows rows = {d->x, d->y, NULL, d->n, FAMILIAR_SHARE};
   int rc = build_model_file(
       p,
       d->x != NULL ? &rows : NULL,
@@ -449,7 +449,7 @@ static int write_fold(
   snprintf(out, sizeof(out), "%s/fold-%d.malml", o->fold_dir, f + 1);
   /* The fold model's counts come from the rows it was fitted on. */
   size_t* index = malloc((d->n ? d->n : 1) * sizeof(size_t));
-  model_rows rows = {d->x, index, 0, FAMILIAR_SHARE};
+  model_rows rows = {d->x, d->y, index, 0, FAMILIAR_SHARE};
   for (size_t i = 0; index != NULL && i < d->n; i++)
     if (sp->fold[i] != f)
       index[rows.n++] = i;

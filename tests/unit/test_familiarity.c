@@ -3,8 +3,8 @@
  * (model_build_counted, as `malml train` calls it) stores in a model file,
  * read from the file's own bytes; a format 1.0 file (the same model, its
  * node records cut back to 28 bytes) still loads and scores alike, with
- * familiarity undefined; and a file like the training rows is more
- * familiar than one far from all of them.
+ * familiarity undefined; and a file like the benign training rows is more
+ * familiar than one far from them.
  */
 #include <criterion/criterion.h>
 #include <math.h>
@@ -21,6 +21,7 @@
 
 static xgb_models models;
 static float* x;
+static int y[ROWS], benign;
 static char path[400];
 static uint8_t* bytes;
 static size_t size;
@@ -30,14 +31,15 @@ static void setup(void)
   cr_assert_eq(malml_schema_init(), 0);
   xgb_models_train(&models, 6, 4);
   x = malloc(sizeof(float) * ROWS * MALML_FEATURE_COUNT);
-  float* y = malloc(sizeof(float) * ROWS);
-  cr_assert(x != NULL && y != NULL);
-  xgb_synth(x, y, ROWS, 12345); /* the rows xgb_models_train fitted */
-  free(y);
+  float* label = malloc(sizeof(float) * ROWS);
+  cr_assert(x != NULL && label != NULL);
+  xgb_synth(x, label, ROWS, 12345); /* the rows xgb_models_train fitted */
+  for (int r = 0; r < ROWS; r++) benign += (y[r] = label[r] == 1) == 0;
+  free(label);
   const char* paths[MALML_MODEL_COUNT];
   for (int g = 0; g < MALML_MODEL_COUNT; g++) paths[g] = models.json[g];
   snprintf(path, sizeof(path), "%s/counted.malml", models.dir);
-  model_rows rows = {x, NULL, ROWS, 0.01};
+  model_rows rows = {x, y, NULL, ROWS, 0.01};
   model_threshold t = {"medium", 0.7, 0.01};
   char err[256] = "";
   cr_assert_eq(
@@ -75,7 +77,7 @@ static uint32_t table_u32(int g, int field)
 Test(familiarity, every_tree_counts_every_training_row)
 {
   cr_assert_eq(bytes[10] | bytes[11] << 8, 1, "format 1.1");
-  cr_assert_eq(malml_le32(bytes + 32), 32, "32-byte node records");
+  cr_assert_eq(malml_le32(bytes + 32), 36, "36-byte node records");
   size_t off = trees_offset();
   for (int g = 0; g < MALML_MODEL_COUNT; g++)
   {
@@ -84,14 +86,16 @@ Test(familiarity, every_tree_counts_every_training_row)
     const uint8_t* node = sizes + 4 * (size_t) ntrees;
     for (uint32_t t = 0; t < ntrees; t++)
     {
-      uint32_t n = malml_le32(sizes + 4 * t), leaves = 0;
-      cr_assert_eq(malml_le32(node + 28), ROWS, "root of %d/%u", g, t);
-      for (uint32_t i = 0; i < n; i++, node += 32)
+      uint32_t n = malml_le32(sizes + 4 * t), leaves[2] = {0, 0};
+      cr_assert_eq(malml_le32(node + 28), benign, "root of %d/%u", g, t);
+      cr_assert_eq(malml_le32(node + 32), ROWS - benign);
+      for (uint32_t i = 0; i < n; i++, node += 36)
         if (malml_le32(node) == MALML_MODEL_NO_CHILD)
-          leaves += malml_le32(node + 28);
-      cr_assert_eq(leaves, ROWS, "leaves of sub-model %d tree %u", g, t);
+          for (int c = 0; c < 2; c++) leaves[c] += malml_le32(node + 28 + 4 * c);
+      cr_assert_eq(leaves[0], benign, "leaves of sub-model %d tree %u", g, t);
+      cr_assert_eq(leaves[0] + leaves[1], ROWS, "sub-model %d tree %u", g, t);
     }
-    off += 4 * (size_t) ntrees + 32 * (size_t) nnodes;
+    off += 4 * (size_t) ntrees + 36 * (size_t) nnodes;
   }
 }
 
@@ -111,7 +115,7 @@ static uint8_t* as_format_1_0(size_t* out_size)
     memcpy(old + to, bytes + from, 4 * (size_t) ntrees);
     from += 4 * (size_t) ntrees;
     to += 4 * (size_t) ntrees;
-    for (uint32_t i = 0; i < nnodes; i++, from += 32, to += 28)
+    for (uint32_t i = 0; i < nnodes; i++, from += 36, to += 28)
       memcpy(old + to, bytes + from, 28);
   }
   memcpy(old + to, bytes + from, size - 32 - from);
@@ -135,8 +139,9 @@ Test(familiarity, a_format_1_0_model_loads_without_familiarity)
   size_t old_size;
   uint8_t* old = as_format_1_0(&old_size);
   malml_model *m = load(bytes, size), *m0 = load(old, old_size);
-  cr_assert_eq(malml_model_training_rows(m, MALML_MODEL_ALL), ROWS);
-  cr_assert_eq(malml_model_training_rows(m0, MALML_MODEL_ALL), 0);
+  cr_assert_eq(malml_model_training_rows(m, MALML_MODEL_ALL, 0), benign);
+  cr_assert_eq(malml_model_training_rows(m, MALML_MODEL_ALL, 1), ROWS - benign);
+  cr_assert_eq(malml_model_training_rows(m0, MALML_MODEL_ALL, 0), 0);
   for (int r = 0; r < ROWS; r += 37)
   {
     const float* v = x + (size_t) r * MALML_FEATURE_COUNT;
@@ -149,7 +154,7 @@ Test(familiarity, a_format_1_0_model_loads_without_familiarity)
           g,
           r);
     cr_assert(isnan(f0), "a 1.0 model has no familiarity");
-    cr_assert(f > 0 && f <= 1, "familiarity %f", f);
+    cr_assert(f >= 0 && f <= 1, "familiarity %f", f);
   }
   malml_model_free(m);
   malml_model_free(m0);
@@ -162,31 +167,28 @@ static int compare(const void* a, const void* b)
   return (x > y) - (x < y);
 }
 
-Test(familiarity, a_typical_training_row_is_more_familiar_than_a_far_one)
+Test(familiarity, a_typical_benign_row_is_more_familiar_than_a_far_one)
 {
   malml_model* m = load(bytes, size);
   double fam[ROWS], far;
+  int n = 0;
   for (int r = 0; r < ROWS; r++)
-    malml_model_margin_familiarity(
-        m, MALML_MODEL_ALL, x + (size_t) r * MALML_FEATURE_COUNT, &fam[r]);
-  /* Far from the rows: every column beyond the rows' range (0..9.9), on
-   * alternate sides in runs of 41 (a run holds one informative column). */
-  qsort(fam, ROWS, sizeof(double), compare);
+    if (y[r] == 0)
+      malml_model_margin_familiarity(
+          m, MALML_MODEL_ALL, x + (size_t) r * MALML_FEATURE_COUNT, &fam[n++]);
+  qsort(fam, n, sizeof(double), compare);
+  /* Far from the benign rows: every column beyond the rows' range (0..9.9),
+   * where one of the informative columns makes a row malware. */
   float v[MALML_FEATURE_COUNT];
-  for (int i = 0; i < MALML_FEATURE_COUNT; i++)
-    v[i] = (i / 41) % 2 ? 1e6f : -1e6f;
+  for (int i = 0; i < MALML_FEATURE_COUNT; i++) v[i] = 1e6f;
   malml_model_margin_familiarity(m, MALML_MODEL_ALL, v, &far);
-  /* Trees see a point only through the leaves it reaches, and a value
-   * beyond the range lands in the edge leaves; alternating edges over the
-   * columns make a path few rows took, where a typical row's rests on
-   * many. */
-  cr_assert(far < fam[ROWS / 2], "far %f, median row %f", far, fam[ROWS / 2]);
+  cr_assert(far < fam[n / 2], "far %f, median benign row %f", far, fam[n / 2]);
   const malml_model_threshold* cut = malml_model_threshold_find(m, "familiar");
   cr_assert_not_null(cut);
   cr_assert_eq(cut->target_fpr, 0.01);
   int under = 0;
-  for (int r = 0; r < ROWS; r++) under += fam[r] < cut->value;
-  cr_assert(under <= ROWS / 100, "%d rows under the cut", under);
+  for (int r = 0; r < n; r++) under += fam[r] < cut->value;
+  cr_assert(under <= n / 100, "%d of %d benign rows under the cut", under, n);
   cr_assert(far < cut->value, "far %f, cut %f", far, cut->value);
   malml_model_free(m);
 }

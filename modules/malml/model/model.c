@@ -257,7 +257,7 @@ double malml_model_margin_familiarity(
       sum += leaf->split;
       fam += leaf->feature;
     }
-  if (s->rows > 0 && s->ntrees > 0 && g == MALML_MODEL_ALL)
+  if (s->rows[0] > 0 && s->ntrees > 0 && g == MALML_MODEL_ALL)
     *familiarity = fam / ((double) MALML_FAMILIARITY_LEVELS * s->ntrees);
   return sum;
 }
@@ -268,10 +268,10 @@ double malml_model_margin(const malml_model* m, int g, const float* vector)
   return malml_model_margin_familiarity(m, g, vector, &familiarity);
 }
 
-uint32_t malml_model_training_rows(const malml_model* m, int g)
+uint32_t malml_model_training_rows(const malml_model* m, int g, int label)
 {
   const malml_submodel* s = submodel(m, g);
-  return s != NULL ? s->rows : 0;
+  return s != NULL && (label == 0 || label == 1) ? s->rows[label] : 0;
 }
 
 /* Work space for compact_tree, each as long as the biggest tree plus one. */

@@ -55,7 +55,7 @@ typedef struct
   double base_margin;
   uint32_t ntrees;
   uint32_t nnodes;
-  uint32_t rows;   /* training files the counts come from; 0: no counts */
+  uint32_t rows[2]; /* benign, malware training files counted; 0: none */
   uint32_t* roots; /* ntrees indices into nodes */
   malml_node* nodes;
   /* The same trees as fast nodes (fast_roots: where each starts), or NULL

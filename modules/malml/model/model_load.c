@@ -434,16 +434,56 @@ static void fill_means(malml_submodel* s, const uint8_t* p, uint32_t size)
   }
 }
 
-static uint32_t count_at(const uint8_t* p, uint32_t size, uint32_t i)
+/* Node i's count of training files of `label` (0 benign, 1 malware). */
+static uint32_t
+count_at(const uint8_t* p, uint32_t size, uint32_t i, int label)
 {
-  return malml_le32(p + (size_t) i * size + 28);
+  return malml_le32(p + (size_t) i * size + 28 + 4 * label);
 }
 
-/* Format 1.1's counts: every tree's root holds the same N training files
- * and each inner node the sum of its children, or the counts mean nothing;
- * N = 0 throughout says the writer had no rows.  The all-features model's
- * leaves get their familiarity terms (model.h), the only ones a scan
- * reads: a log per leaf of every sub-model would add to each run's load. */
+/* One class's counts: every tree's root holds the same n files and each
+ * inner node the sum of its children, or the counts mean nothing. */
+static int check_counts(
+    reader* r,
+    const malml_submodel* s,
+    const uint8_t* p,
+    uint32_t size,
+    int g,
+    int label)
+{
+  const char* what = label ? "malware" : "benign";
+  uint32_t n = s->ntrees > 0 ? count_at(p, size, s->roots[0], label) : 0;
+  for (uint32_t t = 0; t < s->ntrees; t++)
+    if (count_at(p, size, s->roots[t], label) != n)
+      return fail(
+          r,
+          "sub-model %d: tree %u holds %u %s training files, tree 0 %u",
+          g,
+          t,
+          count_at(p, size, s->roots[t], label),
+          what,
+          n);
+  for (uint32_t i = 0; i < s->nnodes; i++)
+  {
+    const malml_node* node = &s->nodes[i];
+    if (node->left >= 0 &&
+        (uint64_t) count_at(p, size, i, label) !=
+            (uint64_t) count_at(p, size, node->left, label) +
+                count_at(p, size, node->right, label))
+      return fail(
+          r,
+          "sub-model %d node %u: its %s count is not its children's sum",
+          g,
+          i,
+          what);
+  }
+  return 0;
+}
+
+/* Format 1.1's counts (N = 0 throughout: the writer had no rows).  The
+ * all-features model's leaves get their familiarity terms (model.h), the
+ * only ones a scan reads: a log per leaf of every sub-model would add to
+ * each run's load. */
 static int fill_counts(
     reader* r,
     malml_submodel* s,
@@ -451,29 +491,21 @@ static int fill_counts(
     uint32_t size,
     int g)
 {
-  uint32_t n = s->ntrees > 0 ? count_at(p, size, s->roots[0]) : 0;
-  for (uint32_t t = 0; t < s->ntrees; t++)
-    if (count_at(p, size, s->roots[t]) != n)
-      return fail(
-          r,
-          "sub-model %d: tree %u holds %u training files, tree 0 %u",
-          g,
-          t,
-          count_at(p, size, s->roots[t]),
-          n);
-  for (uint32_t i = 0; i < s->nnodes; i++)
+  if (check_counts(r, s, p, size, g, 0) != 0 ||
+      check_counts(r, s, p, size, g, 1) != 0)
+    return -1;
+  for (int label = 0; label < 2; label++)
+    s->rows[label] = s->ntrees > 0 ? count_at(p, size, s->roots[0], label) : 0;
+  uint32_t n = s->rows[0];
+  for (uint32_t i = 0; i < s->nnodes && n > 0 && g == MALML_MODEL_ALL; i++)
   {
     malml_node* node = &s->nodes[i];
-    uint64_t c = count_at(p, size, i);
-    if (node->left >= 0 && c != (uint64_t) count_at(p, size, node->left) +
-                                    count_at(p, size, node->right))
-      return fail(r, "node %u: its count is not its children's sum", i);
+    uint32_t c = count_at(p, size, i, 0);
     c = c < n ? c : n; /* a node no walk reaches may hold anything */
-    if (node->left < 0 && n > 0 && g == MALML_MODEL_ALL)
+    if (node->left < 0)
       node->feature = (uint32_t) lround(
           MALML_FAMILIARITY_LEVELS * log1p((double) c) / log1p((double) n));
   }
-  s->rows = n;
   return 0;
 }
 
