@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "model/train/xgb_json.h"
+#include "modules/malml/le.h"
 #include "modules/malml/malml.h"
 
 typedef struct
@@ -422,6 +423,64 @@ int model_build_counted(
         err,
         errlen);
   for (int g = 0; g < MALML_MODEL_COUNT; g++) xgb_model_free(&models[g]);
+  free(b.p);
+  return rc;
+}
+
+/* Where a loadable image's thresholds begin: after the header, the group
+ * and model tables and every sub-model's trees. */
+static size_t thresholds_offset(const uint8_t* data)
+{
+  uint32_t groups = malml_le32(data + 20), models = malml_le32(data + 24);
+  uint32_t node_size = malml_le32(data + 32);
+  size_t table = malml_le32(data + 12) + (size_t) groups * 8;
+  size_t off = table + (size_t) models * MALML_MODEL_TABLE_ENTRY_SIZE;
+  for (uint32_t g = 0; g < models; g++)
+  {
+    const uint8_t* entry = data + table + (size_t) g * 32;
+    off += 4 * (size_t) malml_le32(entry + 8) +
+           (size_t) node_size * malml_le32(entry + 12);
+  }
+  return off;
+}
+
+int model_rebuild(
+    const uint8_t* data,
+    size_t size,
+    const model_threshold* thresholds,
+    int n,
+    const char* version,
+    const char* meta_json,
+    const char* out_path,
+    char* err,
+    size_t errlen)
+{
+  malml_model* check;
+  char why[256];
+  if (malml_model_load(data, size, &check, why, sizeof(why)) != 0)
+    return errorf(err, errlen, "the base model does not load: %s", why);
+  malml_model_free(check);
+  if (check_thresholds(thresholds, n, err, errlen) != 0)
+    return -1;
+  if (version == NULL || strlen(version) > MALML_MODEL_MAX_VERSION ||
+      meta_json == NULL || strlen(meta_json) > MALML_MODEL_MAX_META)
+    return errorf(err, errlen, "version or meta JSON missing or too long");
+  buffer b = {NULL, 0, 0, 0};
+  put(&b, data, thresholds_offset(data));
+  if (!b.oom)
+  {
+    uint8_t count[4] = {(uint8_t) n, 0, 0, 0};
+    memcpy(b.p + 28, count, 4); /* the header's threshold count */
+  }
+  for (int i = 0; i < n; i++)
+  {
+    put_string(&b, thresholds[i].name);
+    put_f64(&b, thresholds[i].value);
+    put_f64(&b, thresholds[i].target_fpr);
+  }
+  put_string(&b, version);
+  put_string(&b, meta_json);
+  int rc = finish(&b, out_path, err, errlen);
   free(b.p);
   return rc;
 }

@@ -6,6 +6,7 @@
 #define MALML_MODEL_BUILD_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* A named cut on a score: value in 0..1, chosen for target_fpr. */
 typedef struct
@@ -62,6 +63,24 @@ typedef struct
 int model_build_counted(
     const char* const* xgb_json_paths,
     const model_rows* rows,
+    const model_threshold* thresholds,
+    int n,
+    const char* version,
+    const char* meta_json,
+    const char* out_path,
+    char* err,
+    size_t errlen);
+
+/*
+ * A model file with the trees of `data` (a model file image that loads)
+ * and other thresholds, version and meta: `malml recut`.  Everything
+ * before the thresholds is copied byte for byte (the format version too),
+ * then the file is sealed, loaded back and written as model_build does.
+ * Returns 0, or -1 with a message in err.
+ */
+int model_rebuild(
+    const uint8_t* data,
+    size_t size,
     const model_threshold* thresholds,
     int n,
     const char* version,
