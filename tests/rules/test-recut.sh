@@ -2,7 +2,8 @@
 # malml recut and malml.familiarity, end to end on the fixtures the suite
 # builds: a model trained here on the fixtures (labelled as two malware
 # collections and benign packages) has familiarity in malml score, in
-# yara's JSON (the same number) and in rules; recut on an "estate" of the
+# yara's JSON, in the Python package's results (the same number) and in
+# rules; recut on an "estate" of the
 # benign fixtures in two packages keeps every tier without --force (too
 # few files: each tier is said on stderr) and re-chooses them with it, and
 # `yara -x malml=NEW` sees the new cuts; the meta says where they came from.
@@ -82,6 +83,27 @@ for sha, s in score.items():
 assert under >= 1, "no file under the familiar cut"
 print("familiar cut %.4f, %d of %d fixtures under it" % (cut, under, len(score)))
 EOF
+
+# The Python package's results carry the same familiarity (yara-python on
+# the libyara.so.9 built here).
+libdir=$(dirname "$malml")/libyara
+if [ -e "$libdir/libyara.so.9" ] && "$py" -c 'import yara' 2> /dev/null; then
+  check "Python results carry familiarity" env MALML_LIBDIR="$libdir" \
+    PYTHONPATH="$srcdir/python" "$py" - "$tmp" "$fx" <<'EOF'
+import json, os, sys
+import malml
+tmp, fx = sys.argv[1], sys.argv[2]
+score = {json.loads(l)["sha256"]: json.loads(l) for l in open(os.path.join(tmp, "score.jsonl"))}
+scanner = malml.Scanner(model=os.path.join(tmp, "base.malml"))
+for r in scanner.scan_path(fx):
+    s = score[r["sha256"]]
+    assert r["familiarity"] == s["familiarity"], (r["path"], r["familiarity"])
+    assert r["unlike_training_data"] == s["unlike_training_data"]
+EOF
+else
+  echo "FAIL: no $libdir/libyara.so.9 or python3-yara for the Python check"
+  fail=$((fail + 1))
+fi
 
 # The estate: the benign fixtures in two packages, and one malware file.
 mkdir -p "$tmp/estate/pkg-a" "$tmp/estate/pkg-b"
