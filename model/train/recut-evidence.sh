@@ -4,7 +4,7 @@
 # Does `malml recut` hold its target FPR on software it did not see?  Takes
 # the benign files of one ecosystem of CORPUS/labels.tsv (those whose
 # source starts with "ECOSYSTEM:", e.g. npm, deb, nuget), deals their
-# packages (the labels' group) into two halves by a hash of the name,
+# packages (the labels' group) into two halves of about equal size,
 # recuts MODEL on half A, and scans half B through `yara -x malml=...`
 # with the shipped and the re-cut model: per tier, the share of half B's
 # files the tier's rule flags (its FPR; dotnet_* among .NET files).
@@ -26,17 +26,16 @@ shift 3
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# Half A and half B: sha256 lists, by a hash of the package's name.
-awk -F'\t' -v eco="$eco" -v c="$corpus" -v t="$tmp" '
-  NR > 1 && $2 == 0 && index($5, eco ":") == 1 {
-    h = 0
-    for (i = 1; i <= length($3); i++) h = (h * 31 + index("0123456789abcdefghijklmnopqrstuvwxyz:.-_+=@/~", substr($3, i, 1))) % 1000003
-    half = h % 2 ? "b" : "a"
-    print c "/benign/" $1 > (t "/" half ".list")
-    if (!seen[$3]++) packages[half]++
-  }
-  END { printf "%d %d\n", packages["a"], packages["b"] > (t "/packages") }
-' "$corpus/labels.tsv"
+# Half A and half B: the packages (the labels' group) dealt largest first
+# to the half with fewer files, so the halves are about the same size.
+awk -F'\t' -v eco="$eco" -v c="$corpus" 'NR > 1 && $2 == 0 && index($5, eco ":") == 1 {
+  print $3 "\t" c "/benign/" $1 }' "$corpus/labels.tsv" > "$tmp/files"
+cut -f1 "$tmp/files" | sort | uniq -c | sort -k1,1nr -k2 |
+  awk '{ h = n["a"] <= n["b"] ? "a" : "b"; n[h] += $1; k[h]++; print $2 "\t" h }
+       END { printf "%d %d\n", k["a"], k["b"] > "/dev/stderr" }' \
+  > "$tmp/halves" 2> "$tmp/packages"
+awk -F'\t' -v t="$tmp" 'NR == FNR { half[$1] = $2; next }
+  { print $2 > (t "/" half[$1] ".list") }' "$tmp/halves" "$tmp/files"
 [ -s "$tmp/a.list" ] && [ -s "$tmp/b.list" ] ||
   { echo "recut-evidence: fewer than two packages of $eco in $corpus/labels.tsv" >&2; exit 1; }
 
