@@ -192,3 +192,32 @@ Test(familiarity, a_typical_benign_row_is_more_familiar_than_a_far_one)
   cr_assert(far < cut->value, "far %f, cut %f", far, cut->value);
   malml_model_free(m);
 }
+
+/* A copy of the model with the u32 at `at` set to v and a new checksum. */
+static void expect_refused(size_t at, uint32_t v, const char* want)
+{
+  uint8_t* p = malloc(size);
+  cr_assert_not_null(p);
+  memcpy(p, bytes, size);
+  for (int i = 0; i < 4; i++) p[at + i] = (uint8_t) (v >> (8 * i));
+  unsigned int len;
+  cr_assert_eq(EVP_Digest(p, size - 32, p + size - 32, &len, EVP_sha256(), NULL), 1);
+  malml_model* m = NULL;
+  char err[256] = "";
+  cr_assert_eq(malml_model_load(p, size, &m, err, sizeof(err)), -1, "loaded");
+  cr_assert(strstr(err, want) != NULL, "error '%s' lacks '%s'", err, want);
+  free(p);
+}
+
+Test(familiarity, counts_that_do_not_add_up_are_refused)
+{
+  size_t first = trees_offset() + 4 * (size_t) table_u32(0, 2);
+  size_t leaf = first;
+  while (malml_le32(bytes + leaf) != MALML_MODEL_NO_CHILD) leaf += 36;
+  /* A leaf of tree 0 holds one benign file more than its parent knows. */
+  expect_refused(
+      leaf + 28, malml_le32(bytes + leaf + 28) + 1, "not its children's sum");
+  /* Tree 1's root says it holds no malware, tree 0's that it holds some. */
+  uint32_t tree0 = malml_le32(bytes + trees_offset());
+  expect_refused(first + 36 * (size_t) tree0 + 32, 0, "malware training files");
+}
