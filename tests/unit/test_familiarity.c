@@ -15,6 +15,7 @@
 
 #include "model/train/model_build.h"
 #include "modules/malml/le.h"
+#include "modules/malml/model/model_internal.h"
 #include "tests/unit/xgb_reference.h"
 
 #define ROWS 600
@@ -29,7 +30,7 @@ static size_t size;
 static void setup(void)
 {
   cr_assert_eq(malml_schema_init(), 0);
-  xgb_models_train(&models, 6, 4);
+  xgb_models_train(&models, 60, 4); /* 66 trees in the all model */
   x = malloc(sizeof(float) * ROWS * MALML_FEATURE_COUNT);
   float* label = malloc(sizeof(float) * ROWS);
   cr_assert(x != NULL && label != NULL);
@@ -220,4 +221,35 @@ Test(familiarity, counts_that_do_not_add_up_are_refused)
   /* Tree 1's root says it holds no malware, tree 0's that it holds some. */
   uint32_t tree0 = malml_le32(bytes + trees_offset());
   expect_refused(first + 36 * (size_t) tree0 + 32, 0, "malware training files");
+}
+
+/* The familiarity of the compact walk, 16 trees at a time with AVX-512
+ * gathers (where the CPU has them; the all-features model has 66 trees)
+ * and one at a time, equals that of the walk over the loaded nodes. */
+Test(familiarity, every_walk_gives_the_same_familiarity)
+{
+  malml_model* m = load(bytes, size);
+  malml_submodel* s = &m->sub[MALML_MODEL_ALL];
+  cr_assert_not_null(s->fast, "the model fits the compact layout");
+  cr_assert_geq(s->ntrees, 64, "enough trees for a gather group");
+  for (int r = 0; r < ROWS; r += 7)
+  {
+    const float* v = x + (size_t) r * MALML_FEATURE_COUNT;
+    double f[3], margin[3];
+    int gather = s->fast_gather;
+    margin[0] = malml_model_margin_familiarity(m, MALML_MODEL_ALL, v, &f[0]);
+    s->fast_gather = 0;
+    margin[1] = malml_model_margin_familiarity(m, MALML_MODEL_ALL, v, &f[1]);
+    s->fast_gather = gather;
+    malml_fast_node* kept = s->fast;
+    s->fast = NULL;
+    margin[2] = malml_model_margin_familiarity(m, MALML_MODEL_ALL, v, &f[2]);
+    s->fast = kept;
+    for (int k = 0; k < 2; k++)
+    {
+      cr_assert_eq(f[k], f[2], "row %d walk %d: %.9g, nodes %.9g", r, k, f[k], f[2]);
+      cr_assert_eq(margin[k], margin[2], "row %d walk %d", r, k);
+    }
+  }
+  malml_model_free(m);
 }
