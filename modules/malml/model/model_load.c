@@ -201,6 +201,20 @@ static const char* known_schema(const char* hex)
   return "an unknown feature schema";
 }
 
+/* Format 1.0 has 28-byte node records; 1.1 appends the training counts,
+ * so its records are at least 36 bytes. */
+static int read_node_size(reader* r, const uint8_t* version, header* h)
+{
+  if (h->node_size < MALML_MODEL_NODE_SIZE_1_0 || h->node_size > 1024)
+    return fail(r, "node size %u is not supported", h->node_size);
+  unsigned minor = version[10] | version[11] << 8;
+  h->has_counts = minor >= 1;
+  if (h->has_counts && h->node_size < MALML_MODEL_NODE_SIZE)
+    return fail(
+        r, "format 1.%u with node size %u has no counts", minor, h->node_size);
+  return 0;
+}
+
 static int read_header(reader* r, header* h)
 {
   uint8_t want[32];
@@ -252,13 +266,8 @@ static int read_header(reader* r, header* h)
         h->model_count,
         MALML_GROUP_COUNT,
         MALML_MODEL_COUNT);
-  if (h->node_size < MALML_MODEL_NODE_SIZE_1_0 || h->node_size > 1024)
-    return fail(r, "node size %u is not supported", h->node_size);
-  unsigned minor = version[10] | version[11] << 8;
-  h->has_counts = minor >= 1;
-  if (h->has_counts && h->node_size < MALML_MODEL_NODE_SIZE)
-    return fail(
-        r, "format 1.%u with node size %u has no counts", minor, h->node_size);
+  if (read_node_size(r, version, h) != 0)
+    return -1;
   if (h->threshold_count > MALML_MODEL_MAX_THRESHOLDS)
     return fail(
         r,
