@@ -25,6 +25,13 @@ static void print_text(const malml_model* m, const char* source)
   printf("trees   ");
   for (int g = 0; g < MALML_MODEL_COUNT; g++)
     printf(" %s %d", malml_model_name(g), malml_model_tree_count(m, g));
+  printf(
+      "\ncounts   %u benign and %u malware training files%s",
+      malml_model_training_rows(m, MALML_MODEL_ALL, 0),
+      malml_model_training_rows(m, MALML_MODEL_ALL, 1),
+      malml_model_training_rows(m, MALML_MODEL_ALL, 0) > 0
+          ? ""
+          : " (none kept: malml.familiarity is undefined)");
   printf("\nthresholds (name, value, target false-positive rate):\n");
   for (int i = 0; i < malml_model_threshold_count(m); i++)
   {
@@ -58,7 +65,7 @@ static void print_json(const malml_model* m, const char* source)
   }
   json_t* meta = json_loads(malml_model_meta(m), 0, &e);
   json_t* obj = json_pack(
-      "{s:s, s:s, s:s, s:s, s:o, s:o, s:o}",
+      "{s:s, s:s, s:s, s:s, s:o, s:{s:I, s:I}, s:o, s:o}",
       "model",
       source,
       "version",
@@ -69,6 +76,11 @@ static void print_json(const malml_model* m, const char* source)
       malml_schema_hash(),
       "trees",
       trees,
+      "training_counts",
+      "benign",
+      (json_int_t) malml_model_training_rows(m, MALML_MODEL_ALL, 0),
+      "malware",
+      (json_int_t) malml_model_training_rows(m, MALML_MODEL_ALL, 1),
       "thresholds",
       thresholds,
       "meta",

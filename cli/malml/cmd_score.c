@@ -39,6 +39,7 @@ typedef struct
   double scratch[MALML_FEATURE_COUNT];
   explanation e[MALML_MODEL_COUNT];
   int applies[MALML_MODEL_COUNT]; /* as in rules: dotnet_score for .NET */
+  double familiarity;             /* NaN: the model has no counts */
 } score_worker;
 
 static double threshold_value(const malml_model* m, const char* name)
@@ -126,6 +127,12 @@ result_json(const score_worker* t, const char* path, const char* sha, int is_pe)
   json_object_set_new(obj, "scores", scores);
   json_object_set_new(
       obj, "level", json_string(level(m, t->e[MALML_MODEL_ALL].score)));
+  double cut = threshold_value(m, "familiar");
+  if (!isnan(t->familiarity))
+    json_object_set_new(obj, "familiarity", json_real(t->familiarity));
+  if (!isnan(t->familiarity) && !isnan(cut))
+    json_object_set_new(
+        obj, "unlike_training_data", json_boolean(t->familiarity < cut));
   json_object_set_new(obj, "explanations", why);
   return obj;
 }
@@ -149,6 +156,23 @@ static void print_thresholds(FILE* out, const malml_model* m, int g)
     fprintf(out, ")");
 }
 
+/* One line, when the model has counts: the file's familiarity and, under
+ * the model's cut, that the score extrapolates. */
+static void print_familiarity(FILE* out, const malml_model* m, double f)
+{
+  double cut = threshold_value(m, "familiar");
+  if (isnan(f))
+    return;
+  fprintf(out, "  familiarity %.3f", f);
+  if (!isnan(cut))
+    fprintf(
+        out,
+        f < cut ? " (under familiar %.3f): unlike the training data"
+                : " (familiar %.3f)",
+        cut);
+  fprintf(out, "\n");
+}
+
 static void print_text(
     FILE* out,
     const score_worker* t,
@@ -169,6 +193,7 @@ static void print_text(
   for (int g = 0; g < MALML_COUNT_GROUPS; g++) sum += t->e[g].score;
   fprintf(out, "  model %s\n", malml_model_version(m));
   fprintf(out, "  level %s\n", level(m, all->score));
+  print_familiarity(out, m, t->familiarity);
   fprintf(out, "  sum of group scores %s", distinct(sum, m, a, sizeof(a)));
   print_thresholds(out, m, MALML_THRESHOLD_ON_SUM);
   fprintf(out, "\n");
@@ -233,9 +258,12 @@ static int on_file(
     const malml_features* f)
 {
   score_worker* t = state;
+  t->familiarity = NAN;
   if (f->is_pe)
   {
     bucket_names_add_sections(&t->names, f);
+    malml_model_margin_familiarity(
+        t->shared->model, MALML_MODEL_ALL, f->vector, &t->familiarity);
     for (int g = 0; g < MALML_MODEL_COUNT; g++)
       if ((t->applies[g] = malml_model_applies(g, f->vector)))
         explain(

@@ -7,6 +7,7 @@ int cmd_train(int argc, char** argv);
 int cmd_eval(int argc, char** argv);
 int cmd_score(int argc, char** argv);
 int cmd_model(int argc, char** argv);
+int cmd_recut(int argc, char** argv);
 
 /* After getopt refused an option's value: says why for -p and -a (the
  * number options the scanning commands share), so the usage that follows

@@ -28,6 +28,9 @@ static const command commands[] = {
     {"train", cmd_train, "train a model on a labelled corpus"},
 #endif
     {"eval", cmd_eval, "measure a model on a labelled corpus, write a report"},
+    {"recut",
+     cmd_recut,
+     "re-choose a model's thresholds on a site's own benign files"},
 };
 
 static void usage(FILE* out)

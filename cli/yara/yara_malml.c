@@ -41,6 +41,8 @@ void malml_summary_read(
       field_float(malml, "threshold.high"),
       field_float(malml, "threshold.medium"),
       field_float(malml, "threshold.low"));
+  out->familiarity = field_float(malml, "familiarity");
+  out->familiar = field_float(malml, "threshold.familiar");
   field_string(malml, "model.version", out->version, sizeof(out->version));
   field_string(malml, "model.sha256", out->model_sha256, 65);
 }
@@ -62,6 +64,13 @@ json_t* malml_summary_json(const malml_summary* s)
     }
     json_object_set_new(j, "scores", scores);
     json_object_set_new(j, "level", json_string(s->level));
+    if (!isnan(s->familiarity))
+      json_object_set_new(j, "familiarity", json_real(s->familiarity));
+    if (!isnan(s->familiarity) && !isnan(s->familiar))
+      json_object_set_new(
+          j,
+          "unlike_training_data",
+          json_boolean(s->familiarity < s->familiar));
   }
   json_object_set_new(
       j,

@@ -24,6 +24,8 @@ typedef struct
   char sha256[65]; /* of the scanned bytes; "" for a process */
   double score[MALML_MODEL_COUNT]; /* indexed as malml_model_score_field */
   const char* level;               /* malml_level of malml.score */
+  double familiarity;              /* malml.familiarity; NaN: undefined */
+  double familiar;                 /* malml.threshold.familiar */
   char version[MALML_MODEL_MAX_VERSION + 1]; /* malml.model.version */
   char model_sha256[65];                     /* malml.model.sha256 */
 } malml_summary;
@@ -37,7 +39,8 @@ void malml_summary_read(
     malml_summary* out);
 
 /* {"is_pe", "scores": {"score", "header_score", ...}, "level",
-   "model": {"version", "sha256"}}; scores and level only for a PE. */
+   "familiarity", "unlike_training_data", "model": {"version", "sha256"}};
+   scores and level only for a PE, familiarity when the model has counts. */
 json_t* malml_summary_json(const malml_summary* s);
 
 /* "malml: score=0.999780 level=high model=VERSION" (no newline), or

@@ -27,6 +27,10 @@ typedef struct
   int nmodels;
   const report_threshold* thresholds;
   int nthresholds;
+  /* The held-out scores each threshold cuts (d->n each), or NULL: the
+   * malware's are kept, sorted, for `malml recut` to say what a new cut
+   * keeps of the detection. */
+  const double* const* threshold_scores;
   json_t* held_out;     /* validation_json(); taken over (may be NULL) */
   const double* groups; /* second view: AUC, det. at 1%, 0.1% (or NaN) */
   const char* trainer;  /* NULL: "malml train VERSION" */

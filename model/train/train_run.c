@@ -415,8 +415,14 @@ static const char* weighting_text(train_weighting w)
 
 /* One model file from six XGBoost JSON models and the chosen thresholds:
  * the shipped model and each fold's model are written the same way. */
+/* The share of benign training files under threshold.familiar: the files
+ * the model "cannot vouch for" are those whose paths rest on fewer benign
+ * training files than those of the 1% least familiar of its own. */
+#define FAMILIAR_SHARE 0.01
+
 static int build_model_file(
     const char* const paths[MODELS],
+    const model_rows* rows,
     const train_thresholds* th,
     const char* version,
     const char* meta,
@@ -430,7 +436,8 @@ static int build_model_file(
   if (meta == NULL)
     snprintf(err, sizeof(err), "out of memory");
   else if (
-      model_build(paths, mt, th->n, version, meta, out, err, sizeof(err)) == 0)
+      model_build_counted(
+          paths, rows, mt, th->n, version, meta, out, err, sizeof(err)) == 0)
   {
     fprintf(stderr, "wrote %s\n", out);
     return 0;
@@ -467,12 +474,20 @@ static int write_model(
       MODELS,
       th->t,
       th->n,
+      th->score,
       validation,
       groups,
       o->trainer};
   char* meta = train_meta_json(&m);
-  int rc =
-      build_model_file(p, th, o->version ? o->version : version, meta, o->out);
+  /* Counts need the vectors: a model fitted elsewhere has none. */
+  model_rows rows = {d->x, d->y, NULL, d->n, FAMILIAR_SHARE};
+  int rc = build_model_file(
+      p,
+      d->x != NULL ? &rows : NULL,
+      th,
+      o->version ? o->version : version,
+      meta,
+      o->out);
   free(meta);
   return rc;
 }
@@ -510,8 +525,17 @@ static int write_fold(
       sp->k,
       sp->names[f]);
   snprintf(out, sizeof(out), "%s/fold-%d.malml", o->fold_dir, f + 1);
+  /* The fold model's counts come from the rows it was fitted on. */
+  size_t* index = malloc((d->n ? d->n : 1) * sizeof(size_t));
+  model_rows rows = {d->x, d->y, index, 0, FAMILIAR_SHARE};
+  for (size_t i = 0; index != NULL && i < d->n; i++)
+    if (sp->fold[i] != f)
+      index[rows.n++] = i;
   if (rc == 0)
-    rc = build_model_file(p, th, version, "{}", out);
+    rc = index != NULL ? build_model_file(
+                             p, d->x ? &rows : NULL, th, version, "{}", out)
+                       : -1;
+  free(index);
   snprintf(out, sizeof(out), "%s/fold-%d.txt", o->fold_dir, f + 1);
   FILE* list = rc == 0 ? fopen(out, "w") : NULL;
   for (size_t i = 0; list && i < d->n; i++)

@@ -211,10 +211,12 @@ begin_declarations
   /* Scores and the model that gave them (scoring.c, docs/model-format.md). */
   for (int g = 0; g < MALML_MODEL_COUNT; g++)
     declare_float(malml_model_score_field(g));
+  declare_float("familiarity"); /* model.h: how much training data vouches */
   begin_struct("threshold")
     int nthresholds;
     const malml_threshold_spec* spec = malml_threshold_specs(&nthresholds);
     for (int i = 0; i < nthresholds; i++) declare_float(spec[i].name);
+    declare_float("familiar"); /* the cut on familiarity, not on a score */
   end_struct("threshold")
   begin_struct("model")
     declare_string("version");

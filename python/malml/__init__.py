@@ -131,6 +131,14 @@ def _result(path, sha256, matches, data, error=None):
         r["level"] = _level(data)
         r["scores"] = {k: data[k] for k in _SCORE_FIELDS if k in data}
         r["thresholds"] = dict(data.get("threshold", {}))
+        # malml.familiarity: absent with a model without training counts
+        # (format 1.0); under threshold.familiar the file is unlike the
+        # training data, as `malml score` says.
+        if "familiarity" in data:
+            r["familiarity"] = data["familiarity"]
+            cut = r["thresholds"].get("familiar")
+            if cut is not None:
+                r["unlike_training_data"] = data["familiarity"] < cut
         model = data.get("model", {})
         r["model"] = {k: _text(v) for k, v in model.items()}
     if error is not None:
@@ -210,8 +218,10 @@ class Scanner:
         """The result dict of one file: path (and path_bytes for a name
         that is not UTF-8, as in malml's JSON), sha256, is_pe, matches (rule,
         namespace, tags, meta) and, for a PE, score (0-1), level ("high",
-        "medium", "low" or "none"), scores (each sub-score), thresholds and
-        model (version, sha256); "error" (text) when it could not be scanned.
+        "medium", "low" or "none"), scores (each sub-score), thresholds,
+        familiarity (0-1) and unlike_training_data (bool) when the model has
+        training counts, and model (version, sha256); "error" (text) when it
+        could not be scanned.
         """
         try:
             with open(path, "rb") as f:

@@ -70,15 +70,20 @@ static inline const malml_fast_node* step(
  * worse than 1. */
 #define AHEAD 1
 
-static uint32_t
-gather_trees(const malml_submodel* s, const float* x, float* sum);
+static uint32_t gather_trees(
+    const malml_submodel* s,
+    const float* x,
+    float* sum,
+    uint32_t* fam);
 
 /* The trees gather_trees leaves (all of them without AVX-512), LANES
- * walks at a time, then one by one. */
-static float fast_margin(const malml_submodel* s, const float* x)
+ * walks at a time, then one by one.  *fam receives the sum of the leaves'
+ * familiarity terms (their `feature`, in the same cache line as the value
+ * just read; 0 where a model has none). */
+static float fast_margin(const malml_submodel* s, const float* x, uint32_t* fam)
 {
   float sum = (float) s->base_margin;
-  uint32_t t = s->fast_gather ? gather_trees(s, x, &sum) : 0;
+  uint32_t t = s->fast_gather ? gather_trees(s, x, &sum, fam) : 0;
   for (uint32_t k = t; k < t + AHEAD * LANES && k < s->ntrees; k++)
     __builtin_prefetch(s->fast + s->fast_roots[k]);
   for (; t + LANES <= s->ntrees; t += LANES)
@@ -94,12 +99,14 @@ static float fast_margin(const malml_submodel* s, const float* x)
       for (int k = 0; k < LANES; k++) n[k] = step(n[k], x);
     /* Added in tree order, as XGBoost adds them: the same float sum. */
     for (int k = 0; k < LANES; k++) sum += n[k]->split;
+    for (int k = 0; k < LANES; k++) *fam += n[k]->feature;
   }
   for (; t < s->ntrees; t++)
   {
     const malml_fast_node* n = s->fast + s->fast_roots[t];
     while (n->right != 0) n = step(n, x);
     sum += n->split;
+    *fam += n->feature;
   }
   return sum;
 }
@@ -168,10 +175,14 @@ step16(const malml_fast_node* fast, __m512i idx, const float* x)
 /* fast_margin's walks for the first trees, 16 * GATHER_GROUPS at a time,
  * each the sub-model's deepest leaf's number of steps; the leaves are
  * added in tree order, as XGBoost adds them.  Returns where it stopped. */
-AVX512 static uint32_t
-gather_trees(const malml_submodel* s, const float* x, float* sum)
+AVX512 static uint32_t gather_trees(
+    const malml_submodel* s,
+    const float* x,
+    float* sum,
+    uint32_t* fam)
 {
   uint32_t t = 0;
+  const void* words = (const void*) ((const char*) s->fast + 4);
   for (; t + 16 * GATHER_GROUPS <= s->ntrees; t += 16 * GATHER_GROUPS)
   {
     __m512i at[GATHER_GROUPS];
@@ -184,6 +195,15 @@ gather_trees(const malml_submodel* s, const float* x, float* sum)
       _mm512_storeu_ps(
           leaf + 16 * g, _mm512_i32gather_ps(at[g], (const void*) s->fast, 8));
     for (int k = 0; k < 16 * GATHER_GROUPS; k++) *sum += leaf[k];
+    /* The leaves' familiarity terms: the low half of their second word. */
+    __m512i terms = _mm512_setzero_si512();
+    for (int g = 0; g < GATHER_GROUPS; g++)
+      terms = _mm512_add_epi32(
+          terms,
+          _mm512_and_si512(
+              _mm512_i32gather_epi32(at[g], words, 8),
+              _mm512_set1_epi32(0xffff)));
+    *fam += (uint32_t) _mm512_reduce_add_epi32(terms);
   }
   return t;
 }
@@ -195,8 +215,11 @@ static int cpu_gathers(void)
   return malml_pass_best() >= MALML_PASS_AVX512;
 }
 #else
-static uint32_t
-gather_trees(const malml_submodel* s, const float* x, float* sum)
+static uint32_t gather_trees(
+    const malml_submodel* s,
+    const float* x,
+    float* sum,
+    uint32_t* fam)
 {
   return 0;
 }
@@ -207,17 +230,48 @@ static int cpu_gathers(void)
 }
 #endif
 
-double malml_model_margin(const malml_model* m, int g, const float* vector)
+/* The leaves' familiarity terms are in the leaves' feature field, which
+ * fast walks read as a feature index on their last steps. */
+_Static_assert(
+    MALML_FAMILIARITY_LEVELS < MALML_FEATURE_COUNT,
+    "a familiarity term is a valid feature index");
+
+double malml_model_margin_familiarity(
+    const malml_model* m,
+    int g,
+    const float* vector,
+    double* familiarity)
 {
   const malml_submodel* s = submodel(m, g);
+  uint32_t fam = 0;
+  *familiarity = NAN;
   if (s == NULL)
     return NAN;
-  if (s->fast != NULL)
-    return fast_margin(s, vector);
   float sum = (float) s->base_margin;
-  for (uint32_t t = 0; t < s->ntrees; t++)
-    sum += leaf_of(s->nodes, s->roots[t], vector)->split;
+  if (s->fast != NULL)
+    sum = fast_margin(s, vector, &fam);
+  else
+    for (uint32_t t = 0; t < s->ntrees; t++)
+    {
+      const malml_node* leaf = leaf_of(s->nodes, s->roots[t], vector);
+      sum += leaf->split;
+      fam += leaf->feature;
+    }
+  if (s->rows[0] > 0 && s->ntrees > 0 && g == MALML_MODEL_ALL)
+    *familiarity = fam / ((double) MALML_FAMILIARITY_LEVELS * s->ntrees);
   return sum;
+}
+
+double malml_model_margin(const malml_model* m, int g, const float* vector)
+{
+  double familiarity;
+  return malml_model_margin_familiarity(m, g, vector, &familiarity);
+}
+
+uint32_t malml_model_training_rows(const malml_model* m, int g, int label)
+{
+  const malml_submodel* s = submodel(m, g);
+  return s != NULL && (label == 0 || label == 1) ? s->rows[label] : 0;
 }
 
 /* Work space for compact_tree, each as long as the biggest tree plus one. */
@@ -260,7 +314,10 @@ static uint32_t compact_tree(
     f->feature = 0;
     f->right = 0;
     if (node->left < 0)
+    {
+      f->feature = (uint16_t) node->feature; /* the familiarity term */
       continue;
+    }
     uint32_t feature = MALML_NODE_FEATURE(node);
     if (feature > MALML_FAST_FEATURE_MASK)
       return 0;

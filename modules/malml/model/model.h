@@ -39,9 +39,13 @@ int malml_model_applies_feature(int g);
 /* File format constants (docs/model-format.md). */
 #define MALML_MODEL_MAGIC              "MALMLMDL"
 #define MALML_MODEL_MAJOR              1
-#define MALML_MODEL_MINOR              0
+#define MALML_MODEL_MINOR              1
 #define MALML_MODEL_HEADER_SIZE        80
-#define MALML_MODEL_NODE_SIZE          28
+/* Format 1.1 appends each node's training counts (benign files, malware
+ * files) to the 28-byte record of 1.0; the loader reads both (a 1.0 model
+ * has no counts: familiarity is undefined with it). */
+#define MALML_MODEL_NODE_SIZE          36
+#define MALML_MODEL_NODE_SIZE_1_0      28
 #define MALML_MODEL_TABLE_ENTRY_SIZE   32
 #define MALML_MODEL_OBJECTIVE_LOGISTIC 1
 #define MALML_MODEL_NODE_DEFAULT_LEFT  1u
@@ -97,6 +101,38 @@ double malml_model_score(const malml_model* m, int g, const float* vector);
  * dependent miss after another cost about 1.5x as much as after the
  * sweep. */
 void malml_model_prefetch(const malml_model* m, int with_dotnet);
+
+/*
+ * Familiarity: how much of the benign training data a file's path through
+ * the trees rests on.  Each node keeps the count of benign and of malware
+ * training files that reached it; for the leaf a file reaches in a tree of
+ * the all-features model, with c of the N benign training files, the
+ * tree's term is ln(1 + c) / ln(1 + N), rounded to one of
+ * MALML_FAMILIARITY_LEVELS + 1 steps, and familiarity is the mean of the
+ * terms over the trees: 0..1, 1 when every leaf held every benign training
+ * file, lower as the file lands where few benign files went, monotone in
+ * each count.  Benign files, not all: held out, a model's false positives
+ * are the benign files that land where it saw few benign ones (they rest
+ * on malware leaves), while counting every file ranked them as familiar as
+ * any (docs/model-format.md).  Log-scaled because the leaves of a depth-6
+ * tree differ in count by orders of magnitude and a plain mean of shares
+ * would be decided by the few big leaves.
+ */
+#define MALML_FAMILIARITY_LEVELS 1023
+
+/* malml_model_margin, and into *familiarity the familiarity of the vector
+ * computed in the same walk: NaN unless g is MALML_MODEL_ALL and the model
+ * file has counts (format 1.1 or later, written by `malml train` from its
+ * rows). */
+double malml_model_margin_familiarity(
+    const malml_model* m,
+    int g,
+    const float* vector,
+    double* familiarity);
+
+/* The training files sub-model g's counts come from, label 0 benign or 1
+ * malware, or 0 when the model has no counts. */
+uint32_t malml_model_training_rows(const malml_model* m, int g, int label);
 
 /*
  * Saabas-style contributions of sub-model g: contrib[i] (for i <

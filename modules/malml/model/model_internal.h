@@ -19,7 +19,9 @@ typedef struct
 {
   int32_t left;
   int32_t right;
-  uint32_t feature; /* bit 31: missing values go left */
+  uint32_t feature; /* bit 31: missing values go left; at a leaf of the
+                       all-features model, its familiarity term (0 ..
+                       MALML_FAMILIARITY_LEVELS) */
   float split;      /* threshold; the leaf value at a leaf */
   float mean;       /* cover-weighted mean of the leaves below: Saabas */
   float cover;      /* the file's cover (sum of hessians): TreeSHAP */
@@ -37,7 +39,9 @@ typedef struct
 {
   float split;
   uint16_t feature; /* bit 15: missing values go left; bit 14: the child
-                       that follows is the right one */
+                       that follows is the right one; at a leaf, the
+                       familiarity term (a valid feature index, since a
+                       walk at a leaf still reads x[feature]) */
   uint16_t right;
 } malml_fast_node;
 
@@ -51,6 +55,7 @@ typedef struct
   double base_margin;
   uint32_t ntrees;
   uint32_t nnodes;
+  uint32_t rows[2]; /* benign, malware training files counted; 0: none */
   uint32_t* roots; /* ntrees indices into nodes */
   malml_node* nodes;
   /* The same trees as fast nodes (fast_roots: where each starts), or NULL

@@ -175,6 +175,7 @@ typedef struct
 {
   uint32_t feature_count, group_count, model_count, threshold_count;
   uint32_t node_size;
+  int has_counts; /* format 1.1+: a count after the 1.0 node record */
 } header;
 
 static void to_hex(const uint8_t* d, int n, char* out)
@@ -200,10 +201,24 @@ static const char* known_schema(const char* hex)
   return "an unknown feature schema";
 }
 
+/* Format 1.0 has 28-byte node records; 1.1 appends the training counts,
+ * so its records are at least 36 bytes. */
+static int read_node_size(reader* r, const uint8_t* version, header* h)
+{
+  if (h->node_size < MALML_MODEL_NODE_SIZE_1_0 || h->node_size > 1024)
+    return fail(r, "node size %u is not supported", h->node_size);
+  unsigned minor = version[10] | version[11] << 8;
+  h->has_counts = minor >= 1;
+  if (h->has_counts && h->node_size < MALML_MODEL_NODE_SIZE)
+    return fail(
+        r, "format 1.%u with node size %u has no counts", minor, h->node_size);
+  return 0;
+}
+
 static int read_header(reader* r, header* h)
 {
   uint8_t want[32];
-  take(r, 12, "magic and version");
+  const uint8_t* version = take(r, 12, "magic and version");
   uint32_t header_size = rd_u32(r, "header size");
   h->feature_count = rd_u32(r, "feature count");
   h->group_count = rd_u32(r, "group count");
@@ -251,8 +266,8 @@ static int read_header(reader* r, header* h)
         h->model_count,
         MALML_GROUP_COUNT,
         MALML_MODEL_COUNT);
-  if (h->node_size < MALML_MODEL_NODE_SIZE || h->node_size > 1024)
-    return fail(r, "node size %u is not supported", h->node_size);
+  if (read_node_size(r, version, h) != 0)
+    return -1;
   if (h->threshold_count > MALML_MODEL_MAX_THRESHOLDS)
     return fail(
         r,
@@ -428,6 +443,81 @@ static void fill_means(malml_submodel* s, const uint8_t* p, uint32_t size)
   }
 }
 
+/* Node i's count of training files of `label` (0 benign, 1 malware). */
+static uint32_t
+count_at(const uint8_t* p, uint32_t size, uint32_t i, int label)
+{
+  return malml_le32(p + (size_t) i * size + 28 + 4 * label);
+}
+
+/* One class's counts: every tree's root holds the same n files and each
+ * inner node the sum of its children, or the counts mean nothing. */
+static int check_counts(
+    reader* r,
+    const malml_submodel* s,
+    const uint8_t* p,
+    uint32_t size,
+    int g,
+    int label)
+{
+  const char* what = label ? "malware" : "benign";
+  uint32_t n = s->ntrees > 0 ? count_at(p, size, s->roots[0], label) : 0;
+  for (uint32_t t = 0; t < s->ntrees; t++)
+    if (count_at(p, size, s->roots[t], label) != n)
+      return fail(
+          r,
+          "sub-model %d: tree %u holds %u %s training files, tree 0 %u",
+          g,
+          t,
+          count_at(p, size, s->roots[t], label),
+          what,
+          n);
+  for (uint32_t i = 0; i < s->nnodes; i++)
+  {
+    const malml_node* node = &s->nodes[i];
+    if (node->left >= 0 &&
+        (uint64_t) count_at(p, size, i, label) !=
+            (uint64_t) count_at(p, size, node->left, label) +
+                count_at(p, size, node->right, label))
+      return fail(
+          r,
+          "sub-model %d node %u: its %s count is not its children's sum",
+          g,
+          i,
+          what);
+  }
+  return 0;
+}
+
+/* Format 1.1's counts (N = 0 throughout: the writer had no rows).  The
+ * all-features model's leaves get their familiarity terms (model.h), the
+ * only ones a scan reads: a log per leaf of every sub-model would add to
+ * each run's load. */
+static int fill_counts(
+    reader* r,
+    malml_submodel* s,
+    const uint8_t* p,
+    uint32_t size,
+    int g)
+{
+  if (check_counts(r, s, p, size, g, 0) != 0 ||
+      check_counts(r, s, p, size, g, 1) != 0)
+    return -1;
+  for (int label = 0; label < 2; label++)
+    s->rows[label] = s->ntrees > 0 ? count_at(p, size, s->roots[0], label) : 0;
+  uint32_t n = s->rows[0];
+  for (uint32_t i = 0; i < s->nnodes && n > 0 && g == MALML_MODEL_ALL; i++)
+  {
+    malml_node* node = &s->nodes[i];
+    uint32_t c = count_at(p, size, i, 0);
+    c = c < n ? c : n; /* a node no walk reaches may hold anything */
+    if (node->left < 0)
+      node->feature = (uint32_t) lround(
+          MALML_FAMILIARITY_LEVELS * log1p((double) c) / log1p((double) n));
+  }
+  return 0;
+}
+
 static int read_trees(reader* r, const header* h, malml_submodel* s, int g)
 {
   uint64_t sum = 0;
@@ -462,6 +552,8 @@ static int read_trees(reader* r, const header* h, malml_submodel* s, int g)
           n,
           &s->nodes[base + i]);
   }
+  if (!r->failed && h->has_counts)
+    fill_counts(r, s, p, h->node_size, g);
   if (!r->failed)
   {
     fill_means(s, p, h->node_size);
@@ -520,7 +612,7 @@ static int read_thresholds(reader* r, const header* h, malml_model* m)
 
 static int parse(reader* r, malml_model* m)
 {
-  header h;
+  header h = {0};
   table_entry table[MALML_MODEL_COUNT];
   if (read_header(r, &h) != 0 || read_groups(r, &h) != 0 ||
       read_table(r, table) != 0)

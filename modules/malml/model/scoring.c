@@ -10,6 +10,7 @@
  */
 #include "modules/malml/model/scoring.h"
 
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,9 +131,20 @@ void malml_scoring_set(
   if (f == NULL || !f->is_pe)
     return;
   for (int g = 0; g < MALML_MODEL_COUNT; g++)
-    if (malml_model_applies(g, f->vector))
+    if (g != MALML_MODEL_ALL && malml_model_applies(g, f->vector))
       malml_set_float_at(
         module_object,
         malml_model_score_field(g),
         malml_model_score(model, g, f->vector));
+  /* Familiarity comes from the all-features model's walk, at the cost of
+   * an add per tree; undefined with a model without counts. */
+  double familiarity;
+  double margin = malml_model_margin_familiarity(
+      model, MALML_MODEL_ALL, f->vector, &familiarity);
+  malml_set_float_at(
+      module_object,
+      malml_model_score_field(MALML_MODEL_ALL),
+      1.0 / (1.0 + exp(-margin)));
+  if (!isnan(familiarity))
+    malml_set_float_at(module_object, "familiarity", familiarity);
 }
