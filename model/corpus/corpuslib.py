@@ -49,6 +49,15 @@ def package_key(eco, name):
     return "%s:%s" % (eco, name.lower())
 
 
+def pypi_name(spec):
+    """The project name of a PEP 508 requirement (`cmake<4.2`, `Foo_Bar[x]>=1`),
+    normalised as PEP 503 does: lower case, runs of -_. as one '-'."""
+    m = re.match(r"\s*([A-Za-z0-9._-]+)", spec)
+    if not m:
+        raise ValueError("no project name in %r" % spec)
+    return re.sub(r"[-_.]+", "-", m.group(1)).lower()
+
+
 def package_hash(eco, name):
     return hashlib.sha256(package_key(eco, name).encode()).hexdigest()
 

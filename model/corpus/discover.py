@@ -5,7 +5,8 @@
                 CANDIDATES...            (files, or '-' for stdin)
 
 A candidate line is `ECOSYSTEM SPEC`:
-  pypi NAME[==VERSION]      wheels for win_amd64, win32 and win_arm64
+  pypi REQUIREMENT          wheels for win_amd64, win32 and win_arm64 (NAME, NAME==V,
+                            NAME<V: any PEP 508 requirement pip accepts)
   npm NAME[@VERSION]        the npm pack tarball
   deb NAME[:ARCH][=VERSION] apt-get download (i386/arm64 via a private apt state)
   maven G:A:V[:EXT[:CLASSIFIER]]
@@ -49,8 +50,9 @@ def parse_candidate(line):
     if eco == "maven":
         parts = spec.split(":")
         return eco, parts[0] + ":" + parts[1], spec
-    if eco == "pypi":
-        return eco, spec.split("==")[0], spec
+    if eco == "pypi":  # the whole requirement goes to pip; a space may separate its parts
+        spec = line.split(None, 1)[1].strip()
+        return eco, cl.pypi_name(spec), spec
     if eco in ("npm", "crates", "go"):
         i = spec.rfind("@")
         return eco, spec[:i] if i > 0 else spec, spec
@@ -266,29 +268,38 @@ def discover_one(st, eco, name, spec, cache, from_dir):
 
 
 def tidy(mdir, reserved):
-    """Rewrites the manifests (run when no discovery is running): drops
-    malformed rows, rows of non-Windows machines, rows the reserved rules or
-    the exclusions now refuse,
-    repeated files (the first row wins) and rows past a package's cap, and
-    sorts the rest."""
-    seen, per_pkg = set(), collections.Counter()
+    """Rewrites the manifests (run when no discovery is running): repairs
+    PyPI package names to their PEP 503 form, drops malformed rows, rows of
+    non-Windows machines, rows the reserved rules or the exclusions now
+    refuse and repeated files (the first row wins); a package past its cap
+    (two names merged by the repair) keeps the cap's worth chosen for
+    variety as discovery does.  Sorts the rest."""
+    seen = set()
     for p in cl.manifest_paths(mdir):
-        kept, dropped = [], 0
+        by_pkg, dropped = collections.OrderedDict(), 0
         with open(p) as f:
             f.readline()
             raw = [line.rstrip("\n").split("\t") for line in f if line.strip()]
         for cols in raw:
             r = dict(zip(cl.MANIFEST_COLS, cols))
+            if r.get("ecosystem") == "pypi" and r.get("package"):
+                # rows pinned before parse_candidate read PEP 508 names said `cmake<4.2`
+                r["package"] = cl.pypi_name(r["package"])
             ok = len(cols) == len(cl.MANIFEST_COLS) and re.fullmatch(r"[0-9a-f]{64}", r["sha256"])
             key = (r.get("ecosystem"), r.get("package", "").lower())
-            if not ok or r["sha256"] in seen or per_pkg[key] >= cl.MAX_PER_PACKAGE \
+            if not ok or r["sha256"] in seen \
                     or r["machine"] not in cl.MACHINES.values() \
                     or reserved.package_refusal(*key) or reserved.file_refusal(r["sha256"]):
                 dropped += 1
                 continue
             seen.add(r["sha256"])
-            per_pkg[key] += 1
-            kept.append(r)
+            by_pkg.setdefault(key, []).append(r)
+        kept = []
+        for rows in by_pkg.values():
+            if len(rows) > cl.MAX_PER_PACKAGE:
+                dropped += len(rows) - cl.MAX_PER_PACKAGE
+                rows = choose(rows, cl.MAX_PER_PACKAGE)
+            kept += rows
         kept.sort(key=lambda r: (r["package"].lower(), r["version"], r["file"], r["path"]))
         os.replace(p, p + ".bak")
         cl.append_manifest(p, kept)

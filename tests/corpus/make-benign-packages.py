@@ -110,6 +110,10 @@ def main():
     tgz_of(os.path.join(src, "goodnpm-2.0.0.tgz"), [
         ("package/package.json", b"{}"), ("package/prebuilds/win32-x64/addon.node", n1),
         ("package/bin/tool.exe", n2)])
+    # a candidate given as a PEP 508 requirement (`Range_Pkg<2`): pinned as range-pkg
+    g = want("range_pkg/r.pyd", pe(AMD64, dll=True, rich=True, tag=b"range"),
+             "amd64", "dll", 0, "msvc", 0)
+    zipfile_of(os.path.join(src, "range_pkg-1.5-cp312-cp312-win_amd64.whl"), [("range_pkg/r.pyd", g)])
     zipfile_of(os.path.join(src, "rsvpkg-1.0-py3-none-win_amd64.whl"),
                [("rsvpkg/r.dll", pe(AMD64, dll=True, tag=b"rsv"))])
     zipfile_of(os.path.join(src, "bucket3-1.0-py3-none-win_amd64.whl"),
@@ -131,7 +135,9 @@ def main():
         fh.write("pypi goodpkg 1.0 goodpkg-1.0-cp312-cp312-win_amd64.whl\n"
                  "pypi manypkg 2.1 manypkg-2.1-py3-none-win_amd64.whl\n"
                  "npm goodnpm 2.0.0 goodnpm-2.0.0.tgz\n"
+                 "pypi Range_Pkg<2 1.5 range_pkg-1.5-cp312-cp312-win_amd64.whl\n"
                  "pypi rsvpkg 1.0 rsvpkg-1.0-py3-none-win_amd64.whl\n"
+                 "pypi rsvpkg>=0.9 1.0 rsvpkg-1.0-py3-none-win_amd64.whl\n"
                  "pypi bucket3 1.0 bucket3-1.0-py3-none-win_amd64.whl\n"
                  "go github.com/owner/evil v1.0.0 github.com!owner!evil@v1.0.0.zip\n")
     with open(os.path.join(out, "expect.tsv"), "w") as fh:

@@ -27,7 +27,11 @@ mkdir -p "$m"
 python3 "$here/discover.py" --manifests "$m" --cache "$t/cache" --from-dir "$t/pk/src" \
   "$t/pk/candidates.txt" 2> "$t/disc.log" || fail "discover.py exited $?"
 rows() { tail -n +2 "$m/$1.tsv" | wc -l; }
-check "pypi.tsv has 6 goodpkg + 30 manypkg rows ($(rows pypi))" '[ "$(rows pypi)" -eq 36 ]'
+check "pypi.tsv has 6 goodpkg + 30 manypkg + 1 range-pkg rows ($(rows pypi))" '[ "$(rows pypi)" -eq 37 ]'
+check "a PEP 508 candidate (Range_Pkg<2) is pinned under its PEP 503 name" \
+  "[ \"\$(awk -F'\t' '\$5 == \"range_pkg/r.pyd\" {print \$2}' '$m/pypi.tsv')\" = range-pkg ]"
+check "the reserved rules see the name, not the requirement (rsvpkg>=0.9)" \
+  "grep -q 'rsvpkg>=0.9 1.0 .*: refused (reserved package)' '$t/disc.log'"
 check "npm.tsv has 2 rows" '[ "$(rows npm)" -eq 2 ]'
 check "manypkg capped at 30" '[ "$(grep -c "	manypkg	" "$m/pypi.tsv")" -eq 30 ]'
 while IFS="$(printf '\t')" read -r path sha mach kind net tool signed; do
@@ -55,7 +59,7 @@ printf 'sha256\tsize\tsource_path\tfamily\tmachine\tis_dll\tis_dotnet\n' > "$m/m
 d=$t/dest
 python3 "$here/build-benign.py" "$d" --manifests "$m" --from-dir "$t/pk/src" > "$t/b1.out" 2> "$t/b1.err" \
   || fail "build exited $?"
-check "38 files built ($(ls "$d/benign" | wc -l))" '[ "$(ls "$d/benign" | wc -l)" -eq 38 ]'
+check "39 files built ($(ls "$d/benign" | wc -l))" '[ "$(ls "$d/benign" | wc -l)" -eq 39 ]'
 bad=0
 for f in "$d"/benign/*; do
   [ "$(sha256sum < "$f" | cut -c1-64)" = "$(basename "$f")" ] || bad=$((bad + 1))
@@ -63,7 +67,7 @@ for f in "$d"/benign/*; do
 done
 check "every file named by its sha256, mode 0644" '[ "$bad" -eq 0 ]'
 check "labels.tsv header" '[ "$(head -1 "$d/labels.tsv")" = "sha256	label	group	family	source" ]'
-check "labels.tsv has 38 rows" '[ "$(tail -n +2 "$d/labels.tsv" | wc -l)" -eq 38 ]'
+check "labels.tsv has 39 rows" '[ "$(tail -n +2 "$d/labels.tsv" | wc -l)" -eq 39 ]'
 a=$(awk -F'\t' '$5 == "goodpkg/a.pyd" {print $6}' "$m/pypi.tsv")
 check "label row of a.pyd" "grep -qx '$a	0	pypi:goodpkg		pypi:goodpkg@1.0' '$d/labels.tsv'"
 n=$(awk -F'\t' '$5 == "package/bin/tool.exe" {print $6}' "$m/npm.tsv")
@@ -74,7 +78,7 @@ mkdir "$t/empty"
 python3 "$here/build-benign.py" "$d" --manifests "$m" --from-dir "$t/empty" --strict > "$t/b2.out" 2>&1 \
   || fail "second build (all present) exited $?"
 check "second build adds nothing, fetches nothing" \
-  "grep -q 'done: 0 added, 38 already present, 0 unavailable artifacts, 0 bad files' '$t/b2.out'"
+  "grep -q 'done: 0 added, 39 already present, 0 unavailable artifacts, 0 bad files' '$t/b2.out'"
 
 # a version the registry no longer serves, a sha256 mismatch, a lying size column,
 # rows of reserved packages/files: reported by name, never fatal
@@ -99,7 +103,7 @@ check "the sha256 mismatch is reported" "grep -q '^bad: pypi:goodpkg@1.0 .*goodp
 check "the member over 2 MiB is reported" "grep -q '^bad: pypi:goodpkg@1.0 .*goodpkg/big.dll: over 2 MiB' '$t/b3.out'"
 check "the reserved package's row is refused" "grep -q '^refused: pypi:rsvpkg rsvpkg/r.dll: reserved package' '$t/b3.out'"
 check "the reserved file's row is refused" "grep -q '^refused: pypi:goodpkg goodpkg/reserved.dll: reserved file' '$t/b3.out'"
-check "nothing bad was written" "[ ! -e '$d/benign/$big_sha' ] && [ \$(ls '$d/benign' | wc -l) -eq 38 ]"
+check "nothing bad was written" "[ ! -e '$d/benign/$big_sha' ] && [ \$(ls '$d/benign' | wc -l) -eq 39 ]"
 check "no partial file left" "! ls -a '$d/benign' | grep -q part"
 python3 "$here/build-benign.py" "$d" --manifests "$m" --from-dir "$t/pk/src" --strict > /dev/null 2>&1
 check "--strict fails when listed files are missing" '[ $? -eq 1 ]'
@@ -111,7 +115,27 @@ mkdir "$t/npmonly" && cp "$t/pk/src/goodnpm-2.0.0.tgz" "$t/npmonly/"
 python3 "$here/build-benign.py" "$d" --manifests "$m" --from-dir "$t/npmonly" --strict > "$t/b4.out" 2>&1 \
   || fail "resume build exited $?"
 check "a deleted file is fetched again from its artifact alone" \
-  "grep -q 'done: 1 added, 37 already present, 0 unavailable' '$t/b4.out' && [ -f '$d/benign/$n' ]"
+  "grep -q 'done: 1 added, 38 already present, 0 unavailable' '$t/b4.out' && [ -f '$d/benign/$n' ]"
+
+# tidy repairs rows pinned under a requirement (`cmake<4.2`, the old parse_candidate):
+# the PEP 503 name, the reserved rules applied to it, the cap kept with both names merged
+cp "$t/pypi.good" "$m/pypi.tsv"
+r=$(awk -F'\t' '$5 == "range_pkg/r.pyd"' "$m/pypi.tsv")
+grep -v '	range-pkg	' "$t/pypi.good" > "$m/pypi.tsv"
+printf '%s\n' "$r" | awk -F'\t' -v OFS='\t' '{$2 = "Range_Pkg<2"; print}' >> "$m/pypi.tsv"
+printf 'pypi\trsvpkg<2\t1.0\trsvpkg-1.0-py3-none-win_amd64.whl\trsvpkg/r.dll\t%s\t1536\tamd64\tdll\t0\tunknown\t0\n' \
+  "$(printf 'w' | sha256sum | cut -c1-64)" >> "$m/pypi.tsv"
+for i in 1 2 3; do
+  printf 'pypi\tmanypkg<3\t2.0\tmanypkg-2.0-py3-none-win_amd64.whl\tmanypkg/o%d.exe\t%s\t1536\ti386\texe\t0\tmsvc\t0\n' \
+    "$i" "$(printf 'o%d' "$i" | sha256sum | cut -c1-64)" >> "$m/pypi.tsv"
+done
+python3 "$here/discover.py" --manifests "$m" --tidy 2> "$t/tidy.log" || fail "tidy exited $?"
+check "tidy renames Range_Pkg<2 to range-pkg" "grep -q '^pypi	range-pkg	1.5	.*range_pkg/r.pyd' '$m/pypi.tsv'"
+check "tidy leaves no requirement as a package name" "! cut -f2 '$m/pypi.tsv' | grep -q '[<>=]'"
+check "tidy drops the row that is reserved under its real name (rsvpkg<2)" "! grep -q 'rsvpkg' '$m/pypi.tsv'"
+check "tidy keeps manypkg at the cap, the merged exes among them" \
+  "[ \$(grep -c '	manypkg	' '$m/pypi.tsv') -eq 30 ] && grep -q 'manypkg/o1.exe' '$m/pypi.tsv'"
+check "tidy reports 37 kept, 4 dropped" "grep -q 'pypi.tsv: 37 rows kept, 4 dropped' '$t/tidy.log'"
 
 echo "$pass passed, $fails failed"
 [ "$fails" -eq 0 ]
