@@ -2,13 +2,17 @@
 """Writes model/corpus/README.md: what the pinned benign corpus is, how to
 rebuild it, and its mix counted from the manifests (never typed by hand).
 
-    mix.py [--manifests DIR] [--out README.md] [--dest DIR]
+    mix.py [--manifests DIR] [--out README.md] [--dest DIR] [--features FILE]
 
 --dest also counts the files present in a built corpus (DIR/benign), so
-that a rebuild can be compared with the pinned numbers.
+that a rebuild can be compared with the pinned numbers.  --features reads
+`malml features` output for the built files and counts the installers,
+self-extractors and packers the module recognises (its filetype tokens),
+which the manifests do not record.
 """
 import argparse
 import collections
+import json
 import os
 import sys
 
@@ -28,7 +32,8 @@ and opened as archives; PE files are recognised by their MZ and PE headers.
     model/corpus/build-benign.py ../corpus-benign        # rebuild: DEST/benign/<sha256>, DEST/labels.tsv
     model/corpus/build-benign.py ../corpus-benign --only pypi,maven --cache /tmp/artifacts
     model/corpus/discover.py candidates.txt              # pin more: appends to the manifests
-    model/corpus/mix.py                                  # regenerate this README
+    build/malml features -p 2 ../corpus-benign/benign > /tmp/benign.jsonl
+    model/corpus/mix.py --features /tmp/benign.jsonl     # regenerate this README
 
 - `ECOSYSTEM.tsv`: ecosystem, package, version, file (the registry
   artifact), path (inside it), sha256, size, machine, kind (dll, exe, driver,
@@ -92,12 +97,39 @@ def cross(title, rows, a, b):
     return out
 
 
+INSTALLER_TOKENS = ["nsis", "inno", "sfx_archive", "upx", "overlay"]
+
+
+def installer_table(path, rows):
+    """Files of the manifests with each installer/packer token set, from
+    `malml features` JSON lines (the module's own filetype tokens)."""
+    pinned = {r["sha256"] for r in rows}
+    count, seen = collections.Counter(), 0
+    with open(path) as f:
+        for line in f:
+            d = json.loads(line)
+            if d.get("sha256") not in pinned or not d.get("is_pe"):
+                continue
+            seen += 1
+            feats = d.get("features", {})
+            for t in INSTALLER_TOKENS:
+                count[t] += feats.get("filetype." + t, 0) == 1
+    out = ["", "### Installers, self-extractors and packers", "",
+           "The module's filetype tokens (`malml features`) on the %d pinned files "
+           "read from %s (`overlay`: data after the last section, as installers "
+           "and signed files carry)." % (seen, os.path.basename(path)), "",
+           "| token | files |", "| --- | ---: |"]
+    out += ["| %s | %d |" % (t, count[t]) for t in INSTALLER_TOKENS]
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     here = os.path.dirname(os.path.abspath(__file__))
     ap.add_argument("--manifests", default=here)
     ap.add_argument("--out", default=os.path.join(here, "README.md"))
     ap.add_argument("--dest", default=None)
+    ap.add_argument("--features", default=None)
     a = ap.parse_args()
     rows, seen = [], set()
     for p in cl.manifest_paths(a.manifests):
@@ -122,6 +154,8 @@ def main():
     out += cross("Ecosystem by toolchain", rows, "ecosystem", "toolchain")
     out += cross("Ecosystem by kind", rows, "ecosystem", "kind")
     out += cross("Toolchain by machine", rows, "toolchain", "machine")
+    if a.features:
+        out += installer_table(a.features, rows)
     if a.dest:
         have = sum(os.path.exists(os.path.join(a.dest, "benign", r["sha256"])) for r in rows)
         out += ["", "Built in %s: %d of %d files present." % (a.dest, have, n)]
