@@ -132,11 +132,11 @@ rule malml_unfamiliar
 {
   meta:
     author = "malml project"
-    description = "Triage: the model cannot vouch for this file. Its path through the all-features model's trees rests on fewer benign training files than those of the 1% least familiar benign files it trained on, so a low score is not backed by benign software like it and a high one may be a false positive (held out, that is where they are); most malware is here too. Look at it by hand, or re-cut (malml recut) or retrain on software like it"
-    threshold = "malml.threshold.familiar (malml.familiarity, below the cut)"
-    held_out = "measure with model/train/held-out-rules.sh on the fold models of malml train -F; undefined (never matches) with a model file without training counts (format 1.0)"
-    model_version = "malml-0.3.0-seed1"
+    description = "Triage: a low score the model cannot vouch for. The file scores under the medium tier, but its path through the all-features model's trees rests on fewer benign training files than that of the 1% least familiar benign files it trained on: no benign software like it backs the low score. Look at it by hand, or re-cut (malml recut) or retrain on software like it"
+    threshold = "malml.threshold.familiar (malml.familiarity, below the cut) and malml.score under malml.threshold.medium"
+    model_version = "malml-0.4.0-seed1"
 
   condition:
-    malml.familiarity < malml.threshold.familiar
+    malml.familiarity < malml.threshold.familiar and
+    malml.score < malml.threshold.medium
 }
