@@ -14,9 +14,11 @@ import (
 
 type printer struct{ path string }
 
+// RuleMatching's bool asks go-yara to abort the scan: false, so that every
+// matching rule is printed, as yara prints them.
 func (p printer) RuleMatching(_ *yara.ScanContext, r *yara.Rule) (bool, error) {
 	fmt.Printf("%s %s\n", r.Identifier(), p.path)
-	return true, nil
+	return false, nil
 }
 
 func (p printer) ConsoleLog(_ *yara.ScanContext, message string) {
