@@ -10,12 +10,36 @@ deps_install build
 command -v x86_64-w64-mingw32-gcc >/dev/null || [ $# -gt 0 ] || deps_install test
 build_tree
 target=${1:-}
+given=$target
 if [ -z "$target" ]; then
   (cd build && make tests/built-fixtures.stamp >/dev/null)
   target=build/tests/built-fixtures
   echo "scan.sh: no directory given; scanning the PE fixtures in $target" >&2
 fi
 build/yara --version >&2
+if [ -z "$given" ]; then
+  # A first run shows what malml makes of each file, not only rule hits
+  # (few fixtures match a rule, and a silent run says nothing).
+  echo "== every PE file's level and malml.score (yara --print-scores)"
+  printf 'import "malml"\nrule pe_file { condition: malml.is_pe == 1 }\n' > build/first-run.yar
+  build/yara -r --print-scores build/first-run.yar "$target" |
+    awk '$1 == "pe_file" { f = $2; next }
+         /^malml: / { split($2, s, "="); split($3, l, "=");
+                      printf "%-7s %s  %s\n", l[2], s[2], f }' | sort
+  echo "== rules/malml.yar (yara -r -m: the rules that fired and their meta)"
+fi
 # -s shows nothing for malml rules (they have no strings); -m shows why a
 # rule fired (its metadata: tier, FPR, model version).
-exec build/yara -r -m rules/malml.yar "$target"
+out=build/scan-matches.txt
+status=0
+build/yara -r -m rules/malml.yar "$target" > "$out" || status=$?
+cat "$out"
+hits=$(wc -l < "$out")
+files=$(awk '{ print $NF }' "$out" | sort -u | wc -l)
+echo "scan.sh: $hits rule matches on $files files under $target (exit $status)" >&2
+if [ -z "$given" ]; then
+  echo "scan.sh: scan your own files with: sh scripts/scan.sh DIR; explain one file's scores: build/malml score FILE" >&2
+elif [ "$hits" -eq 0 ]; then
+  echo "scan.sh: no rule fired; each file's scores: build/malml score $target" >&2
+fi
+exit "$status"
