@@ -92,6 +92,20 @@ def _level(data):
     return "none"
 
 
+MODEL_MAGIC = b"MALMLMDL"
+
+
+def _read_model(path):
+    """The bytes of a malml model file; ValueError naming the file when it
+    is not one (docs/model-format.md: the file starts with MALMLMDL)."""
+    with open(path, "rb") as f:
+        data = f.read()
+    if not data.startswith(MODEL_MAGIC):
+        raise ValueError("%s: not a malml model file (it does not start with "
+                         "%s; docs/model-format.md)" % (path, MODEL_MAGIC.decode()))
+    return data
+
+
 def _scan_error(text):
     """yara-python's error text, or what it means for bytes in memory."""
     # The bytes are already read, so libyara's "could not map file" can only
@@ -180,10 +194,23 @@ class Scanner:
         self._rules = (self._yara.compile(source=source) if source is not None
                        else self._yara.compile(filepath=rules))
         self._modules_data = None
-        if model is not None:
-            with open(model, "rb") as f:
-                self._modules_data = {"malml": f.read()}
         self.timeout = timeout
+        if model is not None:
+            self._modules_data = {"malml": _read_model(model)}
+            self._check_model(model)
+
+    def _check_model(self, model):
+        """Refuses a model file the module refuses, once, with the reason,
+        rather than an "internal error: 57" on every file scanned."""
+        try:
+            self._match(data=b"MZ")
+        except self._yara.Error as e:
+            if "57" not in str(e):  # ERROR_INVALID_MODULE_DATA
+                raise
+            raise ValueError(
+                "%s: the malml module refused this model file (corrupt, "
+                "truncated, or of a format version it does not read); "
+                "`malml model %s` says why" % (model, model)) from None
 
     def _match(self, **target):
         data = {}

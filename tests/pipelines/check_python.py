@@ -55,3 +55,24 @@ for path in files:
     if result["model"]["sha256"] != cli["model"]["sha256"]:
         fail("%s: model differs" % path)
     print(path, "%.6f" % result["score"], result["level"])
+
+# A bad model file is refused when the Scanner is made, with the file and
+# the reason, not reported as "internal error: 57" on every file later.
+tmp = os.environ.get("TMPDIR", "/tmp")
+not_model = os.path.join(tmp, "check_python-not-a-model.malml")
+truncated = os.path.join(tmp, "check_python-truncated.malml")
+with open(not_model, "w") as f:
+    f.write("hostname\n")
+shipped = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "model",
+                       "default.malml")
+with open(shipped, "rb") as f, open(truncated, "wb") as g:
+    g.write(f.read()[:4096])
+for bad, want in ((not_model, "not a malml model file"), (truncated, "refused this model file")):
+    try:
+        malml.Scanner(rules=rules_path, model=bad)
+        fail("%s: a Scanner was made with it" % bad)
+    except ValueError as e:
+        if bad not in str(e) or want not in str(e):
+            fail("%s: unclear refusal: %s" % (bad, e))
+    os.unlink(bad)
+print("bad model files refused with their reason")
