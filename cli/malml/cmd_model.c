@@ -14,6 +14,80 @@
 #include "cli/malml/model_file.h"
 #include "modules/malml/malml.h"
 
+static double num(json_t* o, const char* key)
+{
+  json_t* v = json_object_get(o, key);
+  return json_is_number(v) ? json_number_value(v) : -1;
+}
+
+/* The per-sub-model lines of the training summary: what each figure is. */
+static void print_models(json_t* models)
+{
+  const char* name;
+  json_t* v;
+  printf(
+      "sub-models, each file scored by a fold model that never saw its "
+      "malware\ncollection or benign package (held out):\n"
+      "  %-9s %6s %13s %13s %13s %14s\n",
+      "model",
+      "rounds",
+      "held-out AUC",
+      "det. @1% FPR",
+      "det. @0.1%",
+      "mean fold AUC");
+  json_object_foreach(models, name, v)
+  {
+    printf(
+        "  %-9s %6.0f %13.4f %12.1f%% %12.1f%% %14.4f\n",
+        name,
+        num(v, "rounds"),
+        num(v, "held_out_auc"),
+        100 * num(v, "held_out_detection_at_1pct_fpr"),
+        100 * num(v, "held_out_detection_at_0.1pct_fpr"),
+        num(v, "cv_mean_auc"));
+  }
+  printf(
+      "  (held-out: pooled over all folds; mean fold AUC: the mean over the "
+      "folds of\n  each fold's AUC, which chose the round count; the dotnet "
+      "model counts .NET files only)\n");
+}
+
+/* The training summary as lines a reader can follow; `malml model -j` has
+ * all of it (per-collection figures, held-out malware scores, recut). */
+static void print_meta(const char* text)
+{
+  json_error_t e;
+  json_t* meta = json_loads(text, 0, &e);
+  json_t* corpus = json_object_get(meta, "corpus");
+  json_t* recut = json_object_get(meta, "recut");
+  if (meta == NULL || !json_is_object(meta))
+  {
+    printf("meta     %s\n", text);
+    json_decref(meta);
+    return;
+  }
+  if (corpus != NULL)
+    printf(
+        "trained  %.0f files (%.0f malware, %.0f benign) in %.0f groups\n",
+        num(corpus, "files"),
+        num(corpus, "malware"),
+        num(corpus, "benign"),
+        num(corpus, "groups"));
+  json_t* w = json_object_get(meta, "weighting");
+  if (json_is_string(w))
+    printf("weights  %s\n", json_string_value(w));
+  if (json_is_object(json_object_get(meta, "models")))
+    print_models(json_object_get(meta, "models"));
+  if (json_is_object(recut))
+    printf(
+        "recut    from %s on %.0f files in %.0f packages\n",
+        json_string_value(json_object_get(recut, "base_sha256")),
+        num(recut, "files"),
+        num(recut, "packages"));
+  printf("more     malml model -j: the whole training summary as JSON\n");
+  json_decref(meta);
+}
+
 static void print_text(const malml_model* m, const char* source)
 {
   printf(
@@ -38,7 +112,7 @@ static void print_text(const malml_model* m, const char* source)
     const malml_model_threshold* t = malml_model_threshold_at(m, i);
     printf("  %-16s %.6f  %g\n", t->name, t->value, t->target_fpr);
   }
-  printf("meta     %s\n", malml_model_meta(m));
+  print_meta(malml_model_meta(m));
 }
 
 static void print_json(const malml_model* m, const char* source)
