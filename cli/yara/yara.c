@@ -271,6 +271,22 @@ static int check_malml_model(const char* path, const YR_MAPPED_FILE* f)
   return -1;
 }
 
+extern YR_MODULE yr_modules_table[];
+extern const size_t malml_modules_count;
+
+/* YARA ignores -x data for a module it does not have; a typo (-x
+   mlaml=...) then silently scans with the default model.  Say so. */
+static void warn_unknown_module(const char* name)
+{
+  for (size_t i = 0; i < malml_modules_count; i++)
+    if (strcmp(yr_modules_table[i].name, name) == 0)
+      return;
+  fprintf(stderr, "warning: -x %s=...: no module \"%s\" (modules:", name, name);
+  for (size_t i = 0; i < malml_modules_count; i++)
+    fprintf(stderr, " %s", yr_modules_table[i].name);
+  fprintf(stderr, "); its data is not used\n");
+}
+
 /* -x MODULE=FILE, mapped before anything else as YARA does.  Returns the
    number mapped, or -1 after printing YARA's message. */
 static int load_module_data(module_data* out)
@@ -285,6 +301,8 @@ static int load_module_data(module_data* out)
       return -1;
     }
     out[n].module = strndup(cfg.modules_data[i], eq - cfg.modules_data[i]);
+    if (out[n].module != NULL)
+      warn_unknown_module(out[n].module);
     if (out[n].module == NULL ||
         yr_filemap_map(eq + 1, &out[n].file) != ERROR_SUCCESS)
     {
