@@ -140,6 +140,24 @@ static int compile_and_save(YR_COMPILER* c, int nargs, char** args)
   return rc;
 }
 
+/* `yarac a.yar b.yar` compiles a.yar into b.yar, overwriting the source
+ * a user meant to compile too.  Refuses an existing OUTPUT named like
+ * rules source (.yar, .yara) that is not compiled rules (YARA's files
+ * start with "YARA"). */
+static int output_is_source(const char* path)
+{
+  size_t n = strlen(path);
+  int named = (n > 4 && strcmp(path + n - 4, ".yar") == 0) ||
+              (n > 5 && strcmp(path + n - 5, ".yara") == 0);
+  char magic[4] = {0};
+  FILE* f = named ? fopen(path, "rb") : NULL;
+  if (f == NULL)
+    return 0;
+  size_t got = fread(magic, 1, sizeof(magic), f);
+  fclose(f);
+  return !(got == 4 && memcmp(magic, "YARA", 4) == 0);
+}
+
 int main(int argc, char** argv)
 {
   YR_COMPILER* c = NULL;
@@ -158,6 +176,16 @@ int main(int argc, char** argv)
   {
     fprintf(stderr, "yarac: wrong number of arguments\n%s\n\n", USAGE);
     fprintf(stderr, "Try `--help` for more options\n");
+    return EXIT_FAILURE;
+  }
+  if (output_is_source(argv[nargs - 1]))
+  {
+    fprintf(
+        stderr,
+        "error: \"%s\" is rules source, not an output file: yarac compiles "
+        "SOURCE... into its last argument (e.g. rules.yarc); not "
+        "overwritten.\n",
+        argv[nargs - 1]);
     return EXIT_FAILURE;
   }
   if (yr_initialize() != ERROR_SUCCESS)

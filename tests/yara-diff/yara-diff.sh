@@ -347,6 +347,17 @@ for args in "broken.yar out.yarc" "dup.yar out.yarc" "syntax.yar out.yarc" \
   same "yarac $args" "$oursc" $args @@ "$upc" $args
 done
 
+# A deliberate difference: `yarac a.yar b.yar` would compile a.yar into
+# b.yar, overwriting a rules source; ours refuses and leaves it as it was.
+cp externals.yar victim.yar
+if "$oursc" strings.yar victim.yar 2> victim.err; then
+  fail "yarac onto an existing .yar source exited 0"
+elif ! cmp -s externals.yar victim.yar || ! grep -q 'is rules source, not an output file' victim.err; then
+  fail "yarac onto an existing .yar source: changed it, or no reason given"
+else
+  passed=$((passed + 1))
+fi
+
 # ---------------------------------------------------------------------------
 # JSON lines: valid, one object per scanned file, the same matches as text.
 
