@@ -23,8 +23,11 @@
 #include "config.h"
 #include "modules/malml/malml.h"
 
-#define USAGE \
-  "Usage: yara [OPTION]... [NAMESPACE:]RULES_FILE... FILE | DIR | PID"
+#define USAGE_ARGS "[OPTION]... [NAMESPACE:]RULES_FILE... FILE | DIR | PID"
+
+/* The name the program was run as: "yara" in the build tree, "malml-yara"
+ * where it is installed, so usage lines name what the user typed. */
+static const char* prog = "yara";
 
 #define B(s, l, v, h)                 \
   {                                   \
@@ -177,11 +180,12 @@ static void print_help(void)
 {
   printf(
       "YARA %s with the malml module, the pattern matching swiss army "
-      "knife.\n%s\n\n"
+      "knife.\nUsage: %s %s\n\n"
       "Mandatory arguments to long options are mandatory for short "
       "options too.\n\n",
       MALML_LIBYARA_VERSION,
-      USAGE);
+      prog,
+      USAGE_ARGS);
   yopt_print_usage(stdout, options, 43);
   printf(
       "\nDifferences from YARA %s (see yara(1) of this package):\n"
@@ -231,7 +235,12 @@ static int check_arguments(yara_config* c, int nargs)
   }
   if (nargs < 2)
   {
-    fprintf(stderr, "yara: wrong number of arguments\n%s\n\n", USAGE);
+    fprintf(
+        stderr,
+        "%s: wrong number of arguments\nUsage: %s %s\n\n",
+        prog,
+        prog,
+        USAGE_ARGS);
     fprintf(stderr, "Try `--help` for more options\n");
     return EXIT_FAILURE;
   }
@@ -459,6 +468,8 @@ scan(YR_RULES* rules, const module_data* m, int nm, const char* target)
 
 int main(int argc, char** argv)
 {
+  const char* slash = argc > 0 ? strrchr(argv[0], '/') : NULL;
+  prog = argc > 0 ? (slash ? slash + 1 : argv[0]) : prog;
   module_data mdata[YARA_MAX_ARGS];
   YR_RULES* rules = NULL;
   int nargs = yopt_parse(options, argc, argv);

@@ -13,7 +13,10 @@
 #include "cli/yara/yara_rules.h"
 #include "config.h"
 
-#define USAGE        "Usage: yarac [OPTION]... [NAMESPACE:]SOURCE_FILE... OUTPUT_FILE"
+#define USAGE_ARGS   "[OPTION]... [NAMESPACE:]SOURCE_FILE... OUTPUT_FILE"
+
+/* The name the program was run as ("malml-yarac" where installed). */
+static const char* prog = "yarac";
 #define MAX_EXT_VARS 32
 
 static const char* atom_quality_table;
@@ -76,7 +79,7 @@ static yopt options[] = {
 
 static void print_help(void)
 {
-  printf("%s\n\n", USAGE);
+  printf("Usage: %s %s\n\n", prog, USAGE_ARGS);
   yopt_print_usage(stdout, options, 40);
   printf(
       "\nThis yarac is YARA %s's with the malml module compiled in: rules may\n"
@@ -160,6 +163,8 @@ static int output_is_source(const char* path)
 
 int main(int argc, char** argv)
 {
+  const char* slash = argc > 0 ? strrchr(argv[0], '/') : NULL;
+  prog = argc > 0 ? (slash ? slash + 1 : argv[0]) : prog;
   YR_COMPILER* c = NULL;
   int nargs = yopt_parse(options, argc, argv);
   if (show_version)
@@ -174,7 +179,12 @@ int main(int argc, char** argv)
   }
   if (nargs < 2)
   {
-    fprintf(stderr, "yarac: wrong number of arguments\n%s\n\n", USAGE);
+    fprintf(
+        stderr,
+        "%s: wrong number of arguments\nUsage: %s %s\n\n",
+        prog,
+        prog,
+        USAGE_ARGS);
     fprintf(stderr, "Try `--help` for more options\n");
     return EXIT_FAILURE;
   }
