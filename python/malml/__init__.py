@@ -15,16 +15,26 @@ features moved each score) come from the ``malml score`` command, on request.
 """
 
 import ctypes
+import glob
 import hashlib
 import json
 import os
 import subprocess
+import sysconfig
 import time
 
 __all__ = ["Scanner", "load_library", "LibraryError", "LEVELS"]
 
 # Where `make install` puts the library (pkglibdir), and the build tree's.
-_DEFAULT_LIBDIRS = ("/usr/local/lib/malml", "/usr/lib/malml")
+def _default_libdirs():
+    """Where `make install` and the Debian packages put the library:
+    /usr/local/lib/malml, and /usr/lib/<triplet>/malml (libyara9-malml)."""
+    dirs = ["/usr/local/lib/malml"]
+    multiarch = sysconfig.get_config_var("MULTIARCH")
+    if multiarch:
+        dirs.append("/usr/lib/%s/malml" % multiarch)
+    dirs += sorted(glob.glob("/usr/lib/*-linux-gnu*/malml")) + ["/usr/lib/malml"]
+    return list(dict.fromkeys(dirs))
 
 LEVELS = ("high", "medium", "low")  # strictest first; below all: "none"
 
@@ -45,7 +55,7 @@ def _candidates(path):
         yield path
     if os.environ.get("MALML_LIBDIR"):
         yield os.path.join(os.environ["MALML_LIBDIR"], "libyara.so.9")
-    for d in _DEFAULT_LIBDIRS:
+    for d in _default_libdirs():
         yield os.path.join(d, "libyara.so.9")
 
 
@@ -54,8 +64,8 @@ def load_library(path=None):
 
     Must run before anything imports ``yara``: the dynamic loader then binds
     yara-python to this library (same soname) instead of the system's.
-    Looks at ``path``, then $MALML_LIBDIR, then /usr/local/lib/malml and
-    /usr/lib/malml.  Raises LibraryError when no library loads or when the
+    Looks at ``path``, then $MALML_LIBDIR, then /usr/local/lib/malml,
+    /usr/lib/<triplet>/malml (the Debian package) and /usr/lib/malml.  Raises LibraryError when no library loads or when the
     loaded ``yara`` cannot compile ``import "malml"``.
     """
     global _loaded
@@ -68,8 +78,11 @@ def load_library(path=None):
                 break
             tried.append(candidate)
         if _loaded is None:
-            raise LibraryError("no malml-enabled libyara.so.9 in: "
-                               + ", ".join(tried))
+            raise LibraryError(
+                "no malml-enabled libyara.so.9 in: " + ", ".join(tried)
+                + "; set MALML_LIBDIR to the directory that holds it (the "
+                "build tree's libyara/, or where libyara9-malml installed "
+                "it), or pass library=PATH")
     import yara
     try:
         yara.compile(source='import "malml"')
@@ -278,7 +291,13 @@ def explain(path, top=5, model=None, malml="malml"):
     cmd = [malml, "score", "--json", "-p", "1", "-n", str(top)]
     if model is not None:
         cmd += ["-m", model]
-    p = subprocess.run(cmd + [path], capture_output=True, text=True)
+    try:
+        p = subprocess.run(cmd + [path], capture_output=True, text=True)
+    except FileNotFoundError:
+        raise RuntimeError(
+            "explain() runs the malml program, and %r was not found: install "
+            "the malml package, add its directory to PATH, or pass "
+            "malml=PATH (e.g. the build tree's malml)" % malml) from None
     if p.returncode != 0 or not p.stdout.strip():
         raise RuntimeError(p.stderr.strip() or "malml score failed")
     return json.loads(p.stdout.splitlines()[0])
