@@ -65,6 +65,9 @@ static void usage(FILE* out)
       "dir)\n"
       "  -R DIR       write the out-of-fold report (Markdown + SVG) into DIR\n"
       "  -O FILE      write the out-of-fold scores as TSV\n"
+      "  --ecosystem-cuts  raise each cut until it also holds within every\n"
+      "               benign ecosystem (labels group prefix) with at least\n"
+      "               10/FPR of the files it applies to\n"
       "  -K           also hold out each benign toolchain kind in turn\n"
       "               (.NET, MinGW, MSVC, ...) and report its FPR at the\n"
       "               chosen cuts (all-features model; costs two fits each)\n"
@@ -130,6 +133,7 @@ static int parse_options(int argc, char** argv, train_options* o)
       {"plan", required_argument, NULL, 'P'},
       {"from-xgboost", required_argument, NULL, 'I'},
       {"worker-memory", required_argument, NULL, EXTRACT_MEMORY_OPTION},
+      {"ecosystem-cuts", no_argument, NULL, 'E'},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
   while ((c = getopt_long(
@@ -181,6 +185,9 @@ static int parse_options(int argc, char** argv, train_options* o)
       break;
     case 'F':
       o->fold_dir = optarg;
+      break;
+    case 'E':
+      o->ecosystem_cuts = 1;
       break;
     case 'K':
       o->kind_view = 1;

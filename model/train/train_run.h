@@ -29,6 +29,7 @@ typedef struct
   train_weighting weighting;
   int by_collection; /* leave-one-collection-out folds (the default) */
   int kind_view;     /* -K: the benign-kind-held-out view */
+  int ecosystem_cuts; /* --ecosystem-cuts: each cut holds per ecosystem */
   int folds;         /* group folds: with -v groups, and the second view */
   int threads;
   long long worker_memory; /* scanning: --worker-memory (extract.h) */
