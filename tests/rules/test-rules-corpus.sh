@@ -44,16 +44,24 @@ check()
 }
 
 # Lower bounds: a little under each rule's held-out detection in its meta
-# (high 20.7%, medium-not-high 35.8%, count 51.0%, packed 16.6%, imports
-# rule 22.2% before it checked the API names with pe.imports():
-# leave-one-collection-out, model/README.md): on its own
-# training files the refitted model must do at least as well as on
-# collections it never saw.  Upper bounds: the rule's target FPR.
-check malml_high_confidence 180 1
-check malml_suspicious 300 10
-check malml_count 450 10
+# (model 0.4: high 65.3%, count 87.4%, packed 32.6%, imports 22.6%;
+# leave-collections-out, model/README.md): on its own training files the
+# refitted model must do at least as well as on collections it never saw.
+# The suspicious tier (medium, not high) shrinks in-sample as more files
+# reach high, so it is checked with high together (held out: 91.5%).
+# Upper bounds: the rule's target FPR.
+check malml_high_confidence 600 1
+check malml_suspicious 50 10
+check malml_count 850 10
 check malml_packed_suspicious 150 10
-check malml_injection_imports 180 10
+check malml_injection_imports 200 10
+medium_m=$(grep -h '^malml_high_confidence \|^malml_suspicious ' "$tmp/malware" | awk '{print $2}' | sort -u | wc -l)
+if [ $((medium_m * 1000)) -ge $((880 * nmal)) ]; then
+  echo "ok: malml.score >= medium (high or suspicious): $medium_m of $nmal malware (want >= 880 per mille)"
+else
+  echo "FAIL: malml.score >= medium (high or suspicious): $medium_m of $nmal malware (want >= 880 per mille)"
+  failures=$((failures + 1))
+fi
 
 # A rule that names APIs matches only files that import them: checked by
 # a rule of pe.imports() alone (hashed import buckets once let 136 of the
