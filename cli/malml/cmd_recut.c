@@ -158,6 +158,12 @@ static void print_note(FILE* out, const recut_tier* t)
         t->benign,
         t->needed,
         RECUT_FILES_PER_FP);
+  else if (t->status == RECUT_FEW)
+    fprintf(
+        out,
+        "  ROUGH: %zu benign files, %zu to measure it well",
+        t->benign,
+        t->needed);
   else if (t->status == RECUT_FORCED)
     fprintf(
         out,
@@ -238,7 +244,8 @@ static void warn_tiers(const recut_tier* t, int n)
           t[i].name,
           t[i].new_cut,
           t[i].trained_cut);
-    if (t[i].status == RECUT_KEPT_FEW || t[i].status == RECUT_FORCED)
+    if (t[i].status == RECUT_KEPT_FEW || t[i].status == RECUT_FORCED ||
+        t[i].status == RECUT_FEW)
       fprintf(
           stderr,
           "malml recut: WARNING: tier %s (%.1f%% FPR) has %zu benign files, "
@@ -249,7 +256,9 @@ static void warn_tiers(const recut_tier* t, int n)
           t[i].needed,
           RECUT_FILES_PER_FP,
           t[i].status == RECUT_FORCED ? "recut anyway (--force)"
-                                      : "its old cut is kept");
+          : t[i].status == RECUT_FEW
+              ? "recut anyway (at least 1/FPR): a rough cut, check it"
+              : "its old cut is kept (fewer than 1/FPR; --force recuts)");
   }
 }
 

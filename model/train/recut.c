@@ -168,11 +168,16 @@ static void fill_tier(
   if (t->benign == 0)
     t->status = RECUT_KEPT_NONE;
   else if (t->benign < t->needed)
-    t->status = force ? RECUT_FORCED : RECUT_KEPT_FEW;
+    /* Between 1/FPR files (one false positive allowed) and 10/FPR the cut
+     * is rough but the site's own: re-chosen, with a warning.  Under
+     * 1/FPR it allows no false positive at all: kept unless --force. */
+    t->status = (double) t->benign * t->target_fpr >= 1.0 - 1e-9 ? RECUT_FEW
+                : force                                          ? RECUT_FORCED
+                                                                 : RECUT_KEPT_FEW;
   else
     t->status = RECUT_NEW;
   t->new_cut = t->old_cut;
-  if (t->status == RECUT_NEW || t->status == RECUT_FORCED)
+  if (t->status <= RECUT_FORCED)
     t->new_cut = metrics_threshold_at_fpr(s, y, m, t->target_fpr);
   metrics_confusion o = metrics_confuse(s, y, m, t->old_cut);
   metrics_confusion n = metrics_confuse(s, y, m, t->new_cut);
@@ -227,7 +232,8 @@ static json_t* number_or_null(double x)
 static json_t* tiers_json(const recut_tier* t, int n)
 {
   static const char* const status[] = {
-      "recut", "recut on too few files (--force)", "kept: too few files",
+      "recut", "recut on few files (under 10/FPR): a rough cut",
+      "recut on too few files (--force)", "kept: too few files",
       "kept: no file it applies to"};
   json_t* tiers = json_object();
   for (int i = 0; i < n; i++)

@@ -54,6 +54,7 @@ void recut_estate_free(recut_estate* e);
 typedef enum
 {
   RECUT_NEW,       /* re-chosen */
+  RECUT_FEW,       /* re-chosen on 1/FPR to 10/FPR files: a rough cut */
   RECUT_FORCED,    /* re-chosen on fewer files than the tier needs */
   RECUT_KEPT_FEW,  /* kept: fewer files than the tier needs */
   RECUT_KEPT_NONE, /* kept: no file the score applies to */
