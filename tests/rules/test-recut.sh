@@ -160,5 +160,19 @@ print("%d cuts changed, e.g. medium %.6f -> %.6f" % (len(changed), bth["medium"]
 EOF
 # The table: one line per tier with the old cut's FPR on the estate.
 check "the table has every tier" test "$(grep -c '^[a-z_]* *[0-9.]*% ' "$tmp/new.out")" = 22
+# An estate of 150 benign corpus files (when ../corpus is there): enough
+# for one false positive at 1% but under 10/FPR, so the 1% and 5% tiers
+# are re-chosen with a "rough" warning and the 0.1% tiers kept.
+corpus=${MALML_CORPUS:-$srcdir/../corpus}
+if [ -d "$corpus/benign" ]; then
+  ls "$corpus/benign" | sort | head -n 150 | sed "s|^|$corpus/benign/|" > "$tmp/estate150"
+  "$malml" recut -p 2 -o "$tmp/few.malml" -i "$tmp/estate150" > "$tmp/few.out" 2> "$tmp/few.err"
+  check "150 files: the 1% tiers re-chosen as rough" \
+    grep -q 'WARNING: tier medium (1.0% FPR) has 150 benign files.*a rough cut' "$tmp/few.err"
+  check "150 files: the 0.1% tiers kept" \
+    grep -q 'WARNING: tier high (0.1% FPR) has 150 benign files.*old cut is kept' "$tmp/few.err"
+else
+  echo "note: no corpus at $corpus: the 150-file estate is not tried"
+fi
 echo "$fail failure(s)"
 [ "$fail" = 0 ]
