@@ -137,12 +137,35 @@ result_json(const score_worker* t, const char* path, const char* sha, int is_pe)
   return obj;
 }
 
-/* " (thresholds high 0.999616, medium ...)": the cuts on sub-model g's
-   score (MALML_THRESHOLD_ON_SUM: the sum's), as the model file has them. */
-static void print_thresholds(FILE* out, const malml_model* m, int g)
+/* The strictest tier of sub-model g (MALML_THRESHOLD_ON_SUM: the sum)
+ * that score x reaches, named by the tier's own target: "high" (0.1% FPR),
+ * "medium", "low", "count" for the sum; "none" below them all. */
+static const char* sub_level(const malml_model* m, int g, double x)
 {
-  char a[40];
-  const char* sep = " (thresholds ";
+  const char* best = "none";
+  double best_fpr = 1;
+  for (int i = 0; i < malml_model_threshold_count(m); i++)
+  {
+    const malml_model_threshold* t = malml_model_threshold_at(m, i);
+    const malml_threshold_spec* spec = malml_threshold_spec_find(t->name);
+    if (spec == NULL || spec->model != g || x < t->value ||
+        t->target_fpr >= best_fpr)
+      continue;
+    const char* us = strrchr(t->name, '_');
+    best = us != NULL ? us + 1 : t->name;
+    best_fpr = t->target_fpr;
+  }
+  return best;
+}
+
+/* " (medium; thresholds high 0.999616, medium ...)": the tier score x
+   reaches, then the cuts on sub-model g's score (MALML_THRESHOLD_ON_SUM:
+   the sum's), as the model file has them. */
+static void print_thresholds(FILE* out, const malml_model* m, int g, double x)
+{
+  char a[40], head[64];
+  snprintf(head, sizeof(head), " (%s; thresholds ", sub_level(m, g, x));
+  const char* sep = head;
   for (int i = 0; i < malml_model_threshold_count(m); i++)
   {
     const malml_model_threshold* t = malml_model_threshold_at(m, i);
@@ -195,7 +218,7 @@ static void print_text(
   fprintf(out, "  level %s\n", level(m, all->score));
   print_familiarity(out, m, t->familiarity);
   fprintf(out, "  sum of group scores %s", distinct(sum, m, a, sizeof(a)));
-  print_thresholds(out, m, MALML_THRESHOLD_ON_SUM);
+  print_thresholds(out, m, MALML_THRESHOLD_ON_SUM, sum);
   fprintf(out, "\n");
   /* The all-features score first, then the groups in schema order. */
   for (int i = 0; i < MALML_MODEL_COUNT; i++)
@@ -209,7 +232,7 @@ static void print_text(
         "  %-15s %s",
         malml_model_score_field(g),
         distinct(e->score, m, a, sizeof(a)));
-    print_thresholds(out, m, g);
+    print_thresholds(out, m, g, e->score);
     fprintf(
         out,
         "\n      log-odds %+.3f = base %+.3f%s\n",

@@ -212,7 +212,13 @@ static void print_member(
   if (t->feature >= MALML_F_section_slot &&
       t->feature < MALML_F_section_name_bucket)
     tail = dot != NULL ? dot + 1 : name;
-  fprintf(out, "%s%s=%.6g", sep, tail != NULL ? tail : name, t->value);
+  if (t->feature >= MALML_F_byte_hist &&
+      t->feature < MALML_F_byte_hist + MALML_BYTE_HIST_BINS)
+    /* The byte value in hex, as an analyst reads it: [0xCC] is MSVC's
+     * int3 padding, [0x00] zero fill. */
+    fprintf(out, "%s[0x%02X]=%.6g", sep, t->feature - MALML_F_byte_hist, t->value);
+  else
+    fprintf(out, "%s%s=%.6g", sep, tail != NULL ? tail : name, t->value);
   if (names != NULL &&
       bucket_names_join(names, t->feature, who, sizeof(who)) > 0)
     fprintf(out, " (%s)", who);

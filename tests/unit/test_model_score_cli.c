@@ -198,3 +198,33 @@ Test(score_cli, model_describes_the_file)
   json_decref(obj);
   free(out);
 }
+
+/* With the shipped model: every score line says the tier it reaches, and
+ * byte-histogram members are byte values in hex ([0xCC], not [204]). */
+Test(score_cli, text_levels_per_score_and_bytes_in_hex)
+{
+  char args[1024];
+  int status;
+  snprintf(args, sizeof(args), "-n 32 '%s'", fixture("pe/gui-i686.exe"));
+  char* out = run(args, &status);
+  cr_assert_eq(status, 0, "%s", out);
+  static const char* const lines[] = {
+      "  score ", "  header_score ", "  imports_score ", "  sum of group scores "};
+  for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+  {
+    const char* at = strstr(out, lines[i]);
+    cr_assert_not_null(at, "no line '%s' in:\n%s", lines[i], out);
+    const char* open = strchr(at, '(');
+    cr_assert_not_null(open);
+    int tier = strncmp(open, "(none; ", 7) == 0 ||
+               strncmp(open, "(low; ", 6) == 0 ||
+               strncmp(open, "(medium; ", 9) == 0 ||
+               strncmp(open, "(high; ", 7) == 0 ||
+               strncmp(open, "(count; ", 8) == 0;
+    cr_assert(tier, "'%s' does not start with its tier: %.60s", lines[i], open);
+  }
+  const char* hist = strstr(out, "header.byte_hist[*]");
+  cr_assert_not_null(hist, "%s", out);
+  cr_assert(strncmp(strstr(hist, "largest: ") + 9, "[0x", 3) == 0, "%.200s", hist);
+  free(out);
+}
