@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,6 +147,40 @@ static int score_all(
   return 0;
 }
 
+/* Each tier's FPR here rests on the benign files its score applies to:
+ * say so on stderr when they are too few to measure it (as malml train
+ * and malml recut do): under 10/FPR the rate is rough, under 1/FPR one
+ * false positive is already more than the target. */
+static void warn_few_benign(
+    const dataset* d,
+    const report_threshold* t,
+    int n,
+    double* const* score)
+{
+  for (int k = 0; k < n; k++)
+  {
+    const double* s = t[k].model < 0 ? NULL : score[t[k].model];
+    size_t benign = 0;
+    for (size_t i = 0; i < d->n; i++)
+      benign += !d->y[i] && report_row_applies(d, t[k].model, s, i);
+    size_t need = (size_t) ceil(10.0 / t[k].target_fpr - 1e-9);
+    if (benign >= need)
+      continue;
+    fprintf(
+        stderr,
+        "malml eval: warning: tier %s (%.1f%% FPR) rests on %zu benign "
+        "files, fewer than the %zu (10/FPR) that measure it: %s\n",
+        t[k].name,
+        100 * t[k].target_fpr,
+        benign,
+        need,
+        benign == 0 ? "no FPR can be measured"
+        : (double) benign * t[k].target_fpr < 1
+            ? "one false positive is already above its target"
+            : "its FPR here is rough");
+  }
+}
+
 static int evaluate(
     const eval_options* o,
     const malml_model* m,
@@ -153,14 +188,17 @@ static int evaluate(
     double* const* score)
 {
   report_threshold t[MALML_MODEL_MAX_THRESHOLDS];
-  int n = malml_model_threshold_count(m);
+  int n = 0;
   char title[160];
-  for (int i = 0; i < n; i++)
+  for (int i = 0; i < malml_model_threshold_count(m); i++)
   {
     const malml_model_threshold* mt = malml_model_threshold_at(m, i);
+    /* familiar cuts malml.familiarity, not a score: no FPR tier. */
+    if (strcmp(mt->name, "familiar") == 0)
+      continue;
     /* A name the module does not know cuts the all-features score. */
     const malml_threshold_spec* spec = malml_threshold_spec_find(mt->name);
-    t[i] = (report_threshold){
+    t[n++] = (report_threshold){
         mt->name,
         mt->value,
         mt->target_fpr,
@@ -189,6 +227,7 @@ static int evaluate(
                      "was trained on any of these files the numbers are "
                      "in-sample and say nothing about new files."};
   for (int g = 0; g < MODELS; g++) in.score[g] = score[g];
+  warn_few_benign(d, t, n, score);
   report_print(stdout, &in);
   int rc = o->report_dir ? report_write(&in, o->report_dir) : 0;
   if (rc == 0 && o->scores_path)

@@ -497,20 +497,24 @@ static void print_families(FILE* out, const report_input* r)
   tally* t =
       th ? tally_by(r->d->family, r, r->score[MALML_GROUP_COUNT], th->value, &n)
          : NULL;
-  if (t != NULL)
-    fprintf(
-        out,
-        "  detection per family (5 files or more) at threshold %s:\n",
-        th->name);
+  int shown = 0; /* the heading only above a family it lists */
   for (size_t i = 0; t && i < n; i++)
-    if (t[i].files[1] >= 5 && strcmp(t[i].key, "(none)") != 0)
+  {
+    if (t[i].files[1] < 5 || strcmp(t[i].key, "(none)") == 0)
+      continue;
+    if (shown++ == 0)
       fprintf(
           out,
-          "    %-34.34s %4zu / %4zu  %5.1f%%\n",
-          t[i].key,
-          t[i].flagged[1],
-          t[i].files[1],
-          100.0 * t[i].flagged[1] / t[i].files[1]);
+          "  detection per family (5 files or more) at threshold %s:\n",
+          th->name);
+    fprintf(
+        out,
+        "    %-34.34s %4zu / %4zu  %5.1f%%\n",
+        t[i].key,
+        t[i].flagged[1],
+        t[i].files[1],
+        100.0 * t[i].flagged[1] / t[i].files[1]);
+  }
   free(t);
 }
 
