@@ -20,6 +20,7 @@
 #include "cli/malml/bucket_names.h"
 #include "cli/malml/commands.h"
 #include "cli/malml/explain.h"
+#include "cli/malml/pe_exact.h"
 #include "cli/malml/model_file.h"
 
 typedef struct
@@ -40,6 +41,7 @@ typedef struct
   explanation e[MALML_MODEL_COUNT];
   int applies[MALML_MODEL_COUNT]; /* as in rules: dotnet_score for .NET */
   double familiarity;             /* NaN: the model has no counts */
+  double exact[MALML_HEADER_END]; /* pe's integers, unrounded (pe_exact.h) */
 } score_worker;
 
 static double threshold_value(const malml_model* m, const char* name)
@@ -265,13 +267,28 @@ static int emit(score_worker* t, const char* path, const char* sha, int is_pe)
  * since a file that fails to scan leaves the previous names behind. */
 static void on_module(void* ctx, YR_OBJECT* obj)
 {
+  score_worker* t = ctx;
   if (strcmp(obj->identifier, "pe") == 0)
   {
-    bucket_names_clear(ctx);
-    bucket_names_add_imports(ctx, obj);
+    bucket_names_clear(&t->names);
+    bucket_names_add_imports(&t->names, obj);
+    pe_exact_read(obj, t->exact);
   }
   else if (strcmp(obj->identifier, "dotnet") == 0)
-    bucket_names_add_dotnet(ctx, obj);
+    bucket_names_add_dotnet(&t->names, obj);
+}
+
+/* The explanation lines show pe's exact integers, not their float32
+ * copies in the vector (a timestamp is off by up to 64 s there). */
+static void show_exact(score_worker* t, explanation* e)
+{
+  for (int i = 0; i < e->ntop; i++)
+  {
+    explain_line* l = &e->top[i];
+    if (l->size == 1 && l->first < MALML_HEADER_END &&
+        !isnan(l->value) && !isnan(t->exact[l->first]))
+      l->value = t->exact[l->first];
+  }
 }
 
 static int on_file(
@@ -289,6 +306,7 @@ static int on_file(
         t->shared->model, MALML_MODEL_ALL, f->vector, &t->familiarity);
     for (int g = 0; g < MALML_MODEL_COUNT; g++)
       if ((t->applies[g] = malml_model_applies(g, f->vector)))
+      {
         explain(
             t->shared->model,
             g,
@@ -296,7 +314,10 @@ static int on_file(
             t->shared->ntop,
             t->scratch,
             &t->e[g]);
+        show_exact(t, &t->e[g]);
+      }
   }
+  pe_exact_clear(t->exact); /* the next file's pe sets them anew */
   int rc = emit(t, path, sha, f->is_pe);
   bucket_names_clear(&t->names);
   return rc;
@@ -319,8 +340,9 @@ static void* worker_init(void* shared, extractor* x)
   if (t == NULL)
     return NULL;
   t->shared = shared;
+  pe_exact_clear(t->exact);
   x->on_module = on_module;
-  x->on_module_ctx = &t->names;
+  x->on_module_ctx = t;
   return t;
 }
 

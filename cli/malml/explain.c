@@ -104,7 +104,7 @@ const char* explain_line_name(const explain_line* l, char* buf, size_t size)
   return buf;
 }
 
-const char* explain_value_text(int feature, float value, char* buf, size_t n)
+const char* explain_value_text(int feature, double value, char* buf, size_t n)
 {
   double x = value;
   if (isnan(value))
@@ -134,8 +134,16 @@ static json_t* item_json(const explain_item* t, const bucket_names* names)
   json_t* j = json_object();
   malml_schema_feature_name(t->feature, name, sizeof(name));
   json_object_set_new(j, "feature", json_string(name));
+  /* Whole numbers as JSON integers: pe's fields read exactly (a
+   * timestamp, a size), not 1653467185.0. */
+  int whole = isfinite(t->value) && t->value == floor(t->value) &&
+              fabs(t->value) < 9007199254740992.0; /* 2^53 */
   json_object_set_new(
-      j, "value", isnan(t->value) ? json_null() : json_real(t->value));
+      j,
+      "value",
+      isnan(t->value) ? json_null()
+      : whole         ? json_integer((json_int_t) t->value)
+                      : json_real(t->value));
   json_object_set_new(j, "contribution", json_real(t->contribution));
   if (names != NULL &&
       bucket_names_join(names, t->feature, who, sizeof(who)) > 0)

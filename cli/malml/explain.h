@@ -27,7 +27,7 @@
 typedef struct
 {
   int feature;
-  float value;         /* the file's value; NaN = missing */
+  double value;        /* the file's value; NaN = missing */
   double contribution; /* log-odds added by this feature's splits */
 } explain_item;
 
@@ -37,7 +37,8 @@ typedef struct
   int first;           /* the feature, or the block's first feature */
   int size;            /* features in the block; 1 for one feature */
   int moved;           /* of those, the ones whose splits moved it */
-  float value;         /* size 1: the file's value */
+  double value;        /* size 1: the file's value (exact for pe's integer
+                          fields when the caller fills it: pe_exact.h) */
   double contribution; /* the sum over the block */
   int nmembers;
   explain_item members[EXPLAIN_MAX_MEMBERS]; /* by |contribution| */
@@ -70,7 +71,7 @@ const char* explain_line_name(const explain_line* l, char* buf, size_t size);
 
 /* A value as an analyst reads it: "0x2102 (EXECUTABLE_IMAGE|DLL)",
  * "1367409600 (2013-05-01 12:00 UTC)", "0x14c (I386)", or the number. */
-const char* explain_value_text(int feature, float value, char* buf, size_t n);
+const char* explain_value_text(int feature, double value, char* buf, size_t n);
 
 /* {"score", "margin", "bias", "top": [{"feature", "features",
  * "contribution", "value", "shown", "names", "members": [{"feature",

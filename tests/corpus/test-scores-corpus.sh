@@ -46,3 +46,35 @@ for line in open(sys.argv[2]):
 assert files == len(scored) == 100, (files, len(scored))
 print("%d explanations add up (worst %.2g); %d files agree" % (checked, worst, files))
 PY
+[ $? -eq 0 ] || exit 1
+
+# Integers an analyst reads are pe's, exactly (issue 23, item 3): in every
+# explanation, header.timestamp, header.checksum and header.size_of_image
+# equal what Debian's yara's pe module gives for the file (the feature
+# vector's float32 rounds them above 2^24).
+printf 'import "pe"\nimport "console"\nrule v { condition: console.log("%%s") and console.log("timestamp=", pe.timestamp) and console.log("checksum=", pe.checksum) and console.log("size_of_image=", pe.size_of_image) }\n' > "$tmp/pe.yar"
+# shellcheck disable=SC2046
+"$malml" score -j -n 32 $(cat "$tmp/list") > "$tmp/score32.jsonl" || exit 1
+while read -r f; do
+  /usr/bin/yara "$tmp/pe.yar" "$f" 2>/dev/null | grep '=' | sed "s|^|$f |"
+done < "$tmp/list" > "$tmp/pe.txt"
+python3 - "$tmp/score32.jsonl" "$tmp/pe.txt" <<'PY'
+import json, sys
+pe = {}
+for line in open(sys.argv[2]):
+    path, kv = line.rstrip("\n").rsplit(" ", 1)
+    k, v = kv.split("=", 1)
+    pe.setdefault(path, {})[k] = int(v)
+seen = 0
+for line in open(sys.argv[1]):
+    d = json.loads(line)
+    for e in d.get("explanations", {}).values():
+        for t in e["top"]:
+            name = t["feature"].split(".", 1)[1] if t["feature"].startswith("header.") else None
+            if name in ("timestamp", "checksum", "size_of_image") and d["path"] in pe:
+                want = pe[d["path"]][name]
+                assert t["value"] == want, (d["path"], name, t["value"], want)
+                seen += 1
+assert seen >= 20, seen
+print("%d timestamps, checksums and image sizes shown exactly as pe gives them" % seen)
+PY

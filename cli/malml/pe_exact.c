@@ -1,0 +1,58 @@
+#include "cli/malml/pe_exact.h"
+
+#include <math.h>
+
+#include "modules/malml/features/object_read.h"
+
+/* Header features that are pe's integer fields, by pe's field name. */
+static const struct
+{
+  int feature;
+  const char* field;
+} fields[] = {
+    {MALML_F_size_of_code, "size_of_code"},
+    {MALML_F_size_of_initialized_data, "size_of_initialized_data"},
+    {MALML_F_size_of_uninitialized_data, "size_of_uninitialized_data"},
+    {MALML_F_size_of_image, "size_of_image"},
+    {MALML_F_size_of_headers, "size_of_headers"},
+    {MALML_F_size_of_stack_reserve, "size_of_stack_reserve"},
+    {MALML_F_size_of_stack_commit, "size_of_stack_commit"},
+    {MALML_F_size_of_heap_reserve, "size_of_heap_reserve"},
+    {MALML_F_size_of_heap_commit, "size_of_heap_commit"},
+    {MALML_F_number_of_sections, "number_of_sections"},
+    {MALML_F_machine, "machine"},
+    {MALML_F_characteristics, "characteristics"},
+    {MALML_F_dll_characteristics, "dll_characteristics"},
+    {MALML_F_subsystem, "subsystem"},
+    {MALML_F_timestamp, "timestamp"},
+    {MALML_F_image_base, "image_base"},
+    {MALML_F_section_alignment, "section_alignment"},
+    {MALML_F_file_alignment, "file_alignment"},
+    {MALML_F_linker_version_major, "linker_version.major"},
+    {MALML_F_linker_version_minor, "linker_version.minor"},
+    {MALML_F_os_version_major, "os_version.major"},
+    {MALML_F_subsystem_version_major, "subsystem_version.major"},
+    {MALML_F_checksum, "checksum"},
+    {MALML_F_size_of_optional_header, "size_of_optional_header"},
+    {MALML_F_number_of_rva_and_sizes, "number_of_rva_and_sizes"},
+    {MALML_F_number_of_resources, "number_of_resources"},
+    {MALML_F_number_of_signatures, "number_of_signatures"},
+};
+
+void pe_exact_clear(double exact[MALML_HEADER_END])
+{
+  for (int f = 0; f < MALML_HEADER_END; f++) exact[f] = NAN;
+}
+
+void pe_exact_read(YR_OBJECT* pe, double exact[MALML_HEADER_END])
+{
+  pe_exact_clear(exact);
+  for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+  {
+    /* malml_obj_int walks the path ("linker_version.major"): YARA's own
+     * lookup parses its format itself, so no "%s" (object_read.h). */
+    int64_t v = malml_obj_int(pe, fields[i].field);
+    if (v != MALML_MISSING)
+      exact[fields[i].feature] = (double) v;
+  }
+}
