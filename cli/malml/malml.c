@@ -40,7 +40,7 @@ static void usage(FILE* out)
     fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].help);
   fprintf(
       out,
-      "\n'malml COMMAND -h' for a command's options; 'malml --version' (-v) "
+      "\n'malml COMMAND -h' for a command's options; 'malml --version' (-v, -V) "
       "for the\nversions of malml and libyara; malml(1) for the manual.\n");
 }
 
@@ -66,9 +66,19 @@ int main(int argc, char** argv)
     usage(argc < 2 ? stderr : stdout);
     return argc < 2 ? 2 : 0;
   }
-  if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-v") == 0)
+  /* -V as well: what most tools take, and what users type first. */
+  if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-v") == 0 ||
+      strcmp(argv[1], "-V") == 0)
   {
-    printf("malml %s (libyara %s)\n", PACKAGE_VERSION, MALML_LIBYARA_VERSION);
+    /* The model loads once libyara is up (as in every command). */
+    const malml_model* m =
+        yr_initialize() == ERROR_SUCCESS ? malml_model_default() : NULL;
+    printf(
+        "malml %s (libyara %s; compiled-in model %s)\n",
+        PACKAGE_VERSION,
+        MALML_LIBYARA_VERSION,
+        m != NULL ? malml_model_version(m) : malml_model_default_status());
+    yr_finalize();
     return 0;
   }
   for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)

@@ -55,5 +55,11 @@ if [ "$("$malml" features -p 1 --worker-memory=0 "$fx/pe" | wc -l)" -gt 5 ]; the
   no "malml features --worker-memory=0 (no limit)"; fi
 # The default is really used: a directory scan without -p still works.
 if [ "$("$yara" -r "$tmp/r.yar" "$fx" | wc -l)" -gt 10 ]; then ok; else no "yara without -p"; fi
+# malml -V, -v and --version agree and name the compiled-in model, as
+# `malml model` does.
+want=$("$malml" model | awk '$1 == "version" { print $2 }')
+for v in -V -v --version; do
+  if "$malml" $v | grep -q "compiled-in model $want)"; then ok; else no "malml $v: $("$malml" $v 2>&1)"; fi
+done
 echo "$pass passed, $fail failed"
 [ $fail = 0 ]
