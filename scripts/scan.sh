@@ -23,9 +23,9 @@ if [ -z "$given" ]; then
   echo "== every PE file's level and malml.score (yara --print-scores)"
   printf 'import "malml"\nrule pe_file { condition: malml.is_pe == 1 }\n' > build/first-run.yar
   build/yara -r --print-scores build/first-run.yar "$target" |
-    awk '$1 == "pe_file" { f = $2; next }
-         /^malml: / { split($2, s, "="); split($3, l, "=");
-                      printf "%-7s %s  %s\n", l[2], s[2], f }' | sort
+    awk '/^malml: score=/ { split($2, s, "="); split($3, l, "="); f = $0;
+                            sub(/^malml: [^ ]+ [^ ]+ [^ ]+ /, "", f);
+                            printf "%-7s %s  %s\n", l[2], s[2], f }' | sort
   echo "== rules/malml.yar (yara -r -m: the rules that fired and their meta)"
 fi
 # -s shows nothing for malml rules (they have no strings); -m shows why a

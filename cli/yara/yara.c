@@ -120,7 +120,7 @@ static yopt options[] = {
     B(0,
       "print-scores",
       &cfg.print_scores,
-      "after each rule, print malml's score, level and model [malml]"),
+      "print malml's score, level and model once per file, after its rules [malml]"),
     B('D', "print-module-data", &cfg.show_module_data, "print module data"),
     B('e', "print-namespace", &cfg.show_namespace, "print rules' namespace"),
     B('S', "print-stats", &cfg.show_stats, "print rules' statistics"),

@@ -38,7 +38,7 @@ typedef struct
   bool fail_on_warnings;
   bool compiled_rules;
   bool progress;
-  bool print_scores; /* --print-scores: malml's score after each rule */
+  bool print_scores; /* --print-scores: malml's score, once per file */
   bool json;         /* derived from output_format */
 
   long long limit;

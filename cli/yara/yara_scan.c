@@ -29,8 +29,6 @@ static int on_rule(
       json_array_append_new(t->matches, json_rule(cfg, context, rule));
     else
       output_rule_text(&t->out, cfg, context, rule, t->path);
-    if (!cfg->json && cfg->print_scores && t->malml.valid)
-      outbuf_printf(&t->out, "%s\n", t->malml_line);
   }
   long long total = t->sh->total_count;
   if (matching)
@@ -326,6 +324,10 @@ int scan_file(scan_thread* t, const char* path, bool in_dir)
     outbuf_printf(&t->out, "%s: %d\n", path, t->current_count);
   else if (cfg->count_only && rc == ERROR_SUCCESS)
     outbuf_printf(&t->out, "%d\n", t->current_count);
+  /* --print-scores: one line per file malml scored, after its rule lines
+     and also when no rule matched, ending with the path as rule lines do. */
+  if (!cfg->json && !cfg->count_only && cfg->print_scores && t->malml.valid)
+    outbuf_printf(&t->out, "%s %s\n", t->malml_line, path);
   outbuf_flush(&t->out);
   if (rc != ERROR_SUCCESS)
     scan_print_error(t, path, rc);

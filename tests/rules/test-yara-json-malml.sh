@@ -6,8 +6,9 @@
 #    with rules that do not, neither key (YARA's output stays YARA's);
 #  - -D --output-format=json parses and holds pe's and malml's objects;
 #  - docs/features.md names every field -D prints for malml;
-#  - --print-scores prints "malml: score=... level=... model=..." after
-#    each rule line, and nothing for rules that do not import malml.
+#  - --print-scores prints "malml: score=... level=... model=... PATH" once
+#    per file, after its rule lines and also when no rule matched, and
+#    nothing for rules that do not import malml.
 set -u
 : "${srcdir:=.}"
 bin=$(dirname "${MALML_BIN:?MALML_BIN not set}")
@@ -95,12 +96,23 @@ assert len(names) > 60, len(names)
 PY
 then ok; else no "docs/features.md lacks names yara -D prints"; fi
 
-"$yara" --print-scores "$tmp/m.yar" "$fx/pe/gui-i686.exe" > "$tmp/t.txt"
-if [ "$(sed -n 1p "$tmp/t.txt")" = "any_score $fx/pe/gui-i686.exe" ] &&
-  sed -n 2p "$tmp/t.txt" | grep -Eq '^malml: score=[01]\.[0-9]{6} level=(high|medium|low|none) model=.+$'; then
+# Two rules that match: their lines, then one score line ending with the
+# path; a rule that matches nothing still gets the file's score line.
+printf '%s\nrule also { condition: malml.is_pe == 1 }\n' "$(cat "$tmp/m.yar")" > "$tmp/m2.yar"
+"$yara" --print-scores "$tmp/m2.yar" "$fx/pe/gui-i686.exe" > "$tmp/t.txt"
+if [ "$(wc -l < "$tmp/t.txt")" -eq 3 ] &&
+  [ "$(grep -c '^malml: ' "$tmp/t.txt")" -eq 1 ] &&
+  sed -n 3p "$tmp/t.txt" | grep -Eq "^malml: score=[01]\.[0-9]{6} level=(high|medium|low|none) model=[^ ]+ $fx/pe/gui-i686.exe\$"; then
   ok
 else
   no "--print-scores: $(cat "$tmp/t.txt")"
+fi
+printf 'import "malml"\nrule never { condition: malml.score < 0 }\n' > "$tmp/never.yar"
+if "$yara" --print-scores "$tmp/never.yar" "$fx/pe/gui-i686.exe" |
+  grep -Eq "^malml: score=[01]\.[0-9]{6} level=[a-z]+ model=[^ ]+ $fx/pe/gui-i686.exe\$"; then
+  ok
+else
+  no "--print-scores printed nothing for a file no rule matched"
 fi
 if [ "$("$yara" --print-scores "$tmp/plain.yar" "$fx/pe/gui-i686.exe")" = "always $fx/pe/gui-i686.exe" ]; then
   ok
