@@ -133,7 +133,7 @@ static yopt options[] = {
     B(0,
       "progress",
       &cfg.progress,
-      "show progress on stderr when it is a terminal [malml]"),
+      "show progress on stderr (a line every 10 s when not a terminal) [malml]"),
     I(0,
       "worker-memory",
       &cfg.worker_memory,

@@ -18,6 +18,7 @@ struct yara_progress
   pthread_mutex_t lock;
   pthread_cond_t wake;
   int stop; /* under lock */
+  int tty;  /* stderr is a terminal: one line redrawn in place */
   struct timespec start;
 };
 
@@ -41,12 +42,14 @@ static void draw(yara_progress* p, const char* end)
       atomic_load(&p->total),
       seconds_since(&p->start));
   pthread_mutex_lock(&p->sh->out_lock);
+  /* Not a terminal (a log, a pipe): whole lines, as malml --progress. */
   fprintf(
       stderr,
-      "\r\033[K%s, %lld errors%s",
+      "%s%s, %lld errors%s",
+      p->tty ? "\r\033[K" : "",
       line,
       (long long) atomic_load(&p->sh->errors),
-      end);
+      p->tty ? end : "\n");
   pthread_mutex_unlock(&p->sh->out_lock);
 }
 
@@ -70,7 +73,9 @@ static void* progress_main(void* arg)
   {
     struct timespec until;
     clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_nsec += 500000000L;
+    /* Twice a second in place on a terminal; every 10 s into a log. */
+    until.tv_sec += p->tty ? 0 : 10;
+    until.tv_nsec += p->tty ? 500000000L : 0;
     if (until.tv_nsec >= 1000000000L)
     {
       until.tv_sec++;
@@ -86,11 +91,10 @@ static void* progress_main(void* arg)
 
 yara_progress* yara_progress_start(scan_shared* sh, const char* target)
 {
-  if (!isatty(STDERR_FILENO))
-    return NULL;
   yara_progress* p = calloc(1, sizeof(*p));
   if (p == NULL)
     return NULL;
+  p->tty = isatty(STDERR_FILENO);
   p->sh = sh;
   p->target = target;
   atomic_store(&p->total, -1);
