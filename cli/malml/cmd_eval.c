@@ -193,16 +193,14 @@ static int evaluate(
   for (int i = 0; i < malml_model_threshold_count(m); i++)
   {
     const malml_model_threshold* mt = malml_model_threshold_at(m, i);
-    /* familiar cuts malml.familiarity, not a score: no FPR tier. */
-    if (strcmp(mt->name, "familiar") == 0)
-      continue;
-    /* A name the module does not know cuts the all-features score. */
+    /* Only the score tiers the module defines (malml_threshold_specs): a
+     * cut on anything else (familiar: on malml.familiarity) has no FPR
+     * to measure on a score. */
     const malml_threshold_spec* spec = malml_threshold_spec_find(mt->name);
+    if (spec == NULL)
+      continue;
     t[n++] = (report_threshold){
-        mt->name,
-        mt->value,
-        mt->target_fpr,
-        spec != NULL ? spec->model : MALML_MODEL_ALL};
+        mt->name, mt->value, mt->target_fpr, spec->model};
   }
   if (o->scores_in)
     snprintf(title, sizeof(title), "Scores from %.100s", o->scores_in);

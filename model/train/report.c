@@ -227,14 +227,24 @@ void report_print(FILE* out, const report_input* r)
 
 /* ---- Markdown ------------------------------------------------------- */
 
-static const report_threshold* find_threshold(
+const report_threshold* report_find_threshold(
     const report_input* r,
     const char* name)
 {
   for (int i = 0; i < r->nthresholds; i++)
     if (strcmp(r->thresholds[i].name, name) == 0)
       return &r->thresholds[i];
-  return r->nthresholds > 0 ? &r->thresholds[0] : NULL;
+  return NULL;
+}
+
+/* The named threshold, or the first one: a model file may name its cuts
+ * otherwise, and the report still shows something. */
+static const report_threshold* find_threshold(
+    const report_input* r,
+    const char* name)
+{
+  const report_threshold* t = report_find_threshold(r, name);
+  return t != NULL ? t : (r->nthresholds > 0 ? &r->thresholds[0] : NULL);
 }
 
 static void md_headline(FILE* f, const report_input* r, const double* sum)

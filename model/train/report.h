@@ -62,6 +62,11 @@ void report_model_metrics(
  * out of memory. */
 double* report_threshold_scores(const report_input* r, const report_threshold* t);
 
+/* The threshold named `name`, or NULL. */
+const report_threshold* report_find_threshold(
+    const report_input* r,
+    const char* name);
+
 /* Headline metrics, sub-score AUCs and confusion matrices to out. */
 void report_print(FILE* out, const report_input* r);
 

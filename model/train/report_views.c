@@ -135,10 +135,13 @@ static void kind_line(
   const dataset* d = r->d;
   const double* s = r->score[MALML_MODEL_ALL];
   int col = malml_schema_filetype_index(k->token);
-  size_t n = 0, m[2] = {0, 0}, hit[2][2] = {{0, 0}, {0, 0}};
+  size_t n = 0, m[2] = {0, 0}, hit[2][2] = {{0, 0}, {0, 0}}, pk[2] = {0, 0};
   double* ss = malloc((d->n ? d->n : 1) * sizeof(double));
   int* yy = malloc((d->n ? d->n : 1) * sizeof(int));
-  for (size_t i = 0; col >= 0 && ss && yy && i < d->n; i++)
+  /* Benign packages with a flagged file, per cut: one package's many
+   * versions can make a file rate look better or worse than it is. */
+  unsigned char* seen = calloc(d->ngroups ? d->ngroups : 1, 2);
+  for (size_t i = 0; col >= 0 && ss && yy && seen && i < d->n; i++)
   {
     float v = d->x[i * MALML_FEATURE_COUNT + col];
     if (isnan(v) || (v != 0) != k->want)
@@ -146,34 +149,38 @@ static void kind_line(
     ss[n] = s[i];
     yy[n++] = d->y[i];
     m[d->y[i]]++;
-    for (int c = 0; c < 2; c++) hit[d->y[i]][c] += s[i] >= cut[c];
+    for (int c = 0; c < 2; c++)
+    {
+      int flagged = s[i] >= cut[c];
+      hit[d->y[i]][c] += flagged;
+      if (flagged && !d->y[i] && !seen[2 * d->group[i] + c]++)
+        pk[c]++;
+    }
   }
   char auc[16] = "n/a"; /* needs both classes */
   if (m[0] > 0 && m[1] > 0)
     snprintf(auc, sizeof(auc), "%.4f", metrics_auc(ss, yy, n));
   fprintf(f, "| %s | %zu |", k->label, m[0]);
   for (int c = 0; c < 2; c++)
-    fprintf(f, " %.2f%% (%zu) |", m[0] ? 100.0 * hit[0][c] / m[0] : 0, hit[0][c]);
+    fprintf(
+        f,
+        " %.2f%% (%zu) · %zu |",
+        m[0] ? 100.0 * hit[0][c] / m[0] : 0,
+        hit[0][c],
+        pk[c]);
   fprintf(f, " %zu |", m[1]);
   for (int c = 0; c < 2; c++)
     fprintf(f, " %.1f%% (%zu) |", m[1] ? 100.0 * hit[1][c] / m[1] : 0, hit[1][c]);
   fprintf(f, " %s |\n", auc);
   free(ss);
   free(yy);
-}
-
-static const report_threshold* named(const report_input* r, const char* name)
-{
-  for (int i = 0; i < r->nthresholds; i++)
-    if (strcmp(r->thresholds[i].name, name) == 0)
-      return &r->thresholds[i];
-  return NULL;
+  free(seen);
 }
 
 void report_kinds(FILE* f, const report_input* r)
 {
-  const report_threshold* medium = named(r, "medium");
-  const report_threshold* high = named(r, "high");
+  const report_threshold* medium = report_find_threshold(r, "medium");
+  const report_threshold* high = report_find_threshold(r, "high");
   if (r->d->x == NULL || medium == NULL || high == NULL)
   {
     fprintf(f, "No kinds: the run had the scores but not the vectors.\n\n");
@@ -183,7 +190,8 @@ void report_kinds(FILE* f, const report_input* r)
   fprintf(
       f,
       "`malml.score` at `medium` (%.6f) and `high` (%.6f), per kind of "
-      "file.\n\n| kind | benign | FPR at medium | at high | malware | "
+      "file.  FPR: share of the kind's benign files (count) · benign packages "
+      "with a flagged file.\n\n| kind | benign | FPR at medium | at high | malware | "
       "detected at medium | at high | AUC in kind |\n"
       "|---|---:|---:|---:|---:|---:|---:|---:|\n",
       cut[0],

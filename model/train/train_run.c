@@ -184,11 +184,17 @@ static void choose_one(
 {
   size_t m = applicable(d, spec->model, s, r);
   int worst = -1;
-  size_t min_benign = per_ecosystem
-                          ? (size_t) ceil(10.0 / spec->target_fpr - 1e-9)
-                          : SIZE_MAX;
-  double v = metrics_threshold_every_stratum(
-      r->s, r->y, r->eco, m, spec->target_fpr, min_benign, &worst);
+  double v =
+      per_ecosystem
+          ? metrics_threshold_every_stratum(
+                r->s,
+                r->y,
+                r->eco,
+                m,
+                spec->target_fpr,
+                (size_t) ceil(10.0 / spec->target_fpr - 1e-9),
+                &worst)
+          : metrics_threshold_at_fpr(r->s, r->y, m, spec->target_fpr);
   *t = (report_threshold){spec->name, v, spec->target_fpr, spec->model};
   metrics_confusion c = metrics_confuse(r->s, r->y, m, v);
   fprintf(

@@ -93,13 +93,13 @@ Test(report_views, kinds_split_by_token)
   /* EXE: benign rows 4, 5, 7 (row 7 at 0.9 flagged at both cuts); malware
    * row 0 (0.9, detected at both). */
   cr_assert_not_null(
-      strstr(text, "| EXE | 3 | 33.33% (1) | 33.33% (1) | 1 | 100.0% (1) | 100.0% (1) |"),
+      strstr(text, "| EXE | 3 | 33.33% (1) · 1 | 33.33% (1) · 1 | 1 | 100.0% (1) | 100.0% (1) |"),
       "%s",
       text);
-  /* DLL: benign rows 2, 3, 6 (0.8, 0.7 at medium; none at high); malware
-   * row 1 (0.3) missed. */
+  /* DLL: benign rows 2, 3, 6 (0.8, 0.7 at medium: one package, pypi:a;
+   * none at high); malware row 1 (0.3) missed. */
   cr_assert_not_null(
-      strstr(text, "| DLL | 3 | 66.67% (2) | 0.00% (0) | 1 | 0.0% (0) | 0.0% (0) |"),
+      strstr(text, "| DLL | 3 | 66.67% (2) · 1 | 0.00% (0) · 0 | 1 | 0.0% (0) | 0.0% (0) |"),
       "%s",
       text);
   free(text);
