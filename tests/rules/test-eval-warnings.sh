@@ -29,7 +29,8 @@ for f in "$fx"/*; do
 done
 benign=$((n - 2))
 "$malml" eval -l "$tmp/labels.tsv" "$fx" > "$tmp/out" 2> "$tmp/err"
-check "eval exits 0 ($?)" test -s "$tmp/out"
+rc=$?
+check "eval exits 0 ($rc) and reports" test "$rc" -eq 0 -a -s "$tmp/out"
 check "tier high named with its $benign benign files" \
   grep -q "warning: tier high (0.1% FPR) rests on $benign benign files, fewer than the 10000 (10/FPR)" "$tmp/err"
 check "every tier named (22)" test "$(grep -c 'warning: tier ' "$tmp/err")" -eq 22
