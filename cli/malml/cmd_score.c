@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli/common/extract.h"
+#include "cli/common/malml_result.h"
 #include "cli/common/path_json.h"
 #include "cli/common/progress.h"
 #include "cli/malml/bucket_names.h"
@@ -50,14 +51,14 @@ static double threshold_value(const malml_model* m, const char* name)
   return t != NULL ? t->value : NAN;
 }
 
-/* The strictest named threshold the score reaches, or "none". */
-static const char* level(const malml_model* m, double score)
+/* The model's value of every threshold of the spec table, in its order
+   (NaN where the model has none). */
+static void read_cuts(const malml_model* m, double cuts[MALML_RESULT_MAX_CUTS])
 {
-  return malml_level(
-      score,
-      threshold_value(m, "high"),
-      threshold_value(m, "medium"),
-      threshold_value(m, "low"));
+  int n;
+  const malml_threshold_spec* spec = malml_threshold_specs(&n);
+  for (int i = 0; i < MALML_RESULT_MAX_CUTS; i++)
+    cuts[i] = i < n ? threshold_value(m, spec[i].name) : NAN;
 }
 
 /*
@@ -85,79 +86,63 @@ distinct(double x, const malml_model* m, char* buf, size_t size)
   return buf;
 }
 
-/* NULL out of memory.  "path" first, then "path_bytes" for a name that is
- * not UTF-8 (path_json.h). */
+/* The file's result as every front end writes it (malml_result.h), from
+   the model's own thresholds. */
+static void fill_result(const score_worker* t, int is_pe, malml_result* r)
+{
+  const malml_model* m = t->shared->model;
+  malml_result_init(r);
+  r->is_pe = is_pe;
+  for (int g = 0; g < MALML_MODEL_COUNT && is_pe; g++)
+    if (t->applies[g])
+      r->score[g] = t->e[g].score;
+  read_cuts(m, r->cut);
+  r->familiarity = t->familiarity;
+  r->familiar = threshold_value(m, "familiar");
+  snprintf(r->version, sizeof(r->version), "%s", malml_model_version(m));
+  snprintf(r->model_sha256, 65, "%s", malml_model_sha256(m));
+}
+
+/* {"path", "sha256", "malml": {..., "explanations"}}; NULL out of memory.
+ * "path" first, then "path_bytes" for a name that is not UTF-8
+ * (path_json.h). */
 static json_t*
 result_json(const score_worker* t, const char* path, const char* sha, int is_pe)
 {
-  const malml_model* m = t->shared->model;
+  malml_result r;
+  fill_result(t, is_pe, &r);
   json_t* obj = json_object();
-  json_t* rest = json_pack(
-      "{s:s, s:b, s:{s:s, s:s}}",
-      "sha256",
-      sha,
-      "is_pe",
-      is_pe,
-      "model",
-      "version",
-      malml_model_version(m),
-      "sha256",
-      malml_model_sha256(m));
-  if (obj == NULL || rest == NULL || path_json_set(obj, path) != 0 ||
-      json_object_update(obj, rest) != 0)
+  json_t* malml = malml_result_json(&r);
+  if (obj == NULL || malml == NULL || path_json_set(obj, path) != 0)
   {
     json_decref(obj);
-    json_decref(rest);
+    json_decref(malml);
     return NULL;
   }
-  json_decref(rest);
+  json_object_set_new(obj, "sha256", json_string(sha));
+  json_object_set_new(obj, "malml", malml);
   if (!is_pe)
     return obj;
-  json_t* scores = json_object();
   json_t* why = json_object();
   for (int g = 0; g < MALML_MODEL_COUNT; g++)
-  {
-    if (!t->applies[g])
-      continue;
-    json_object_set_new(
-        scores, malml_model_score_field(g), json_real(t->e[g].score));
-    json_object_set_new(
-        why,
-        malml_model_score_field(g),
-        explanation_to_json(&t->e[g], &t->names));
-  }
-  json_object_set_new(obj, "scores", scores);
-  json_object_set_new(
-      obj, "level", json_string(level(m, t->e[MALML_MODEL_ALL].score)));
-  double cut = threshold_value(m, "familiar");
-  if (!isnan(t->familiarity))
-    json_object_set_new(obj, "familiarity", json_real(t->familiarity));
-  if (!isnan(t->familiarity) && !isnan(cut))
-    json_object_set_new(
-        obj, "unlike_training_data", json_boolean(t->familiarity < cut));
-  json_object_set_new(obj, "explanations", why);
+    if (t->applies[g])
+      json_object_set_new(
+          why,
+          malml_model_score_field(g),
+          explanation_to_json(&t->e[g], &t->names));
+  json_object_set_new(malml, "explanations", why);
   return obj;
 }
 
-/* The strictest tier of sub-model g (MALML_THRESHOLD_ON_SUM: the sum)
- * that score x reaches, named by the tier's own target: "high" (0.1% FPR),
- * "medium", "low", "count" for the sum; "none" below them all. */
+/* The level sub-model g's score x reaches (malml_level_of); for the sum
+   (MALML_THRESHOLD_ON_SUM), "count" or "none". */
 static const char* sub_level(const malml_model* m, int g, double x)
 {
-  const char* best = "none";
-  double best_fpr = 1;
-  for (int i = 0; i < malml_model_threshold_count(m); i++)
-  {
-    const malml_model_threshold* t = malml_model_threshold_at(m, i);
-    const malml_threshold_spec* spec = malml_threshold_spec_find(t->name);
-    if (spec == NULL || spec->model != g || x < t->value ||
-        t->target_fpr >= best_fpr)
-      continue;
-    const char* us = strrchr(t->name, '_');
-    best = us != NULL ? us + 1 : t->name;
-    best_fpr = t->target_fpr;
-  }
-  return best;
+  if (g == MALML_THRESHOLD_ON_SUM)
+    return x >= threshold_value(m, "count") ? "count" : "none";
+  double cuts[MALML_RESULT_MAX_CUTS];
+  read_cuts(m, cuts);
+  return malml_level_of(g, x, cuts);
 }
 
 /* " (medium; thresholds high 0.999616, medium ...)": the tier score x
@@ -217,7 +202,7 @@ static void print_text(
   double sum = 0;
   for (int g = 0; g < MALML_COUNT_GROUPS; g++) sum += t->e[g].score;
   fprintf(out, "  model %s\n", malml_model_version(m));
-  fprintf(out, "  level %s\n", level(m, all->score));
+  fprintf(out, "  level %s\n", sub_level(m, MALML_MODEL_ALL, all->score));
   print_familiarity(out, m, t->familiarity);
   fprintf(out, "  sum of group scores %s", distinct(sum, m, a, sizeof(a)));
   print_thresholds(out, m, MALML_THRESHOLD_ON_SUM, sum);

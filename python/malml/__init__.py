@@ -8,9 +8,10 @@ never over the system library).  This package loads that library before
     import malml
     scanner = malml.Scanner()                      # shipped rules, default model
     for result in scanner.scan_path("/srv/share"):
-        print(result["path"], result["score"], result["level"])
+        print(result["path"], result["malml"]["level"], result["matches"])
 
-Each result is a dict (see ``Scanner.scan_file``).  Explanations (which
+Each result is a dict in the shape every malml front end writes
+(docs/results.md; see ``Scanner.scan_file``).  Explanations (which
 features moved each score) come from the ``malml score`` command, on request.
 """
 
@@ -97,12 +98,40 @@ def _text(v):
     return v.decode("utf-8", "replace") if isinstance(v, bytes) else v
 
 
-def _level(data):
-    thresholds = data.get("threshold", {})
+def _level(field, score, thresholds):
+    """The strictest of a score's own three cuts it reaches (malml.score:
+    high/medium/low; header_score: header_high/...), as the C programs
+    decide it (malml_level_of); "none" below them all."""
+    prefix = "" if field == "score" else field[:-len("score")]
     for name in LEVELS:
-        if name in thresholds and data.get("score", -1) >= thresholds[name]:
+        cut = thresholds.get(prefix + name)
+        if cut is not None and score >= cut:
             return name
     return "none"
+
+
+def _malml(data):
+    """The "malml" object of a result: the shape every front end writes
+    (docs/results.md)."""
+    m = {"is_pe": bool(data.get("is_pe"))}
+    thresholds = data.get("threshold", {})
+    if m["is_pe"] and "score" in data:
+        scores = {k: data[k] for k in _SCORE_FIELDS if k in data}
+        m["level"] = _level("score", data["score"], thresholds)
+        m["scores"] = scores
+        m["levels"] = {k: _level(k, v, thresholds) for k, v in scores.items()}
+        # malml.familiarity: absent with a model without training counts
+        # (format 1.0); under threshold.familiar the file is unlike the
+        # training data, as `malml score` says.
+        if "familiarity" in data:
+            m["familiarity"] = data["familiarity"]
+            cut = thresholds.get("familiar")
+            if cut is not None:
+                m["unlike_training_data"] = data["familiarity"] < cut
+    model = data.get("model", {})
+    m["model"] = {k: _text(model[k]) for k in ("version", "sha256")
+                  if k in model}
+    return m
 
 
 MODEL_MAGIC = b"MALMLMDL"
@@ -148,26 +177,15 @@ def _path_fields(path):
 
 
 def _result(path, sha256, matches, data, error=None):
+    """path (and path_bytes), sha256, matches, malml (when the module
+    ran), error (when the file could not be scanned)."""
     r = dict(_path_fields(path))
-    r.update({"sha256": sha256, "is_pe": bool(data.get("is_pe")),
+    r.update({"sha256": sha256,
          "matches": [{"rule": m.rule, "namespace": m.namespace,
                       "tags": list(m.tags), "meta": dict(m.meta)}
                      for m in matches]})
-    if data.get("is_pe") and "score" in data:
-        r["score"] = data["score"]
-        r["level"] = _level(data)
-        r["scores"] = {k: data[k] for k in _SCORE_FIELDS if k in data}
-        r["thresholds"] = dict(data.get("threshold", {}))
-        # malml.familiarity: absent with a model without training counts
-        # (format 1.0); under threshold.familiar the file is unlike the
-        # training data, as `malml score` says.
-        if "familiarity" in data:
-            r["familiarity"] = data["familiarity"]
-            cut = r["thresholds"].get("familiar")
-            if cut is not None:
-                r["unlike_training_data"] = data["familiarity"] < cut
-        model = data.get("model", {})
-        r["model"] = {k: _text(v) for k, v in model.items()}
+    if data:
+        r["malml"] = _malml(data)
     if error is not None:
         r["error"] = error
     return r
@@ -255,13 +273,15 @@ class Scanner:
         return _result(name, sha, matches, data)
 
     def scan_file(self, path):
-        """The result dict of one file: path (and path_bytes for a name
-        that is not UTF-8, as in malml's JSON), sha256, is_pe, matches (rule,
-        namespace, tags, meta) and, for a PE, score (0-1), level ("high",
-        "medium", "low" or "none"), scores (each sub-score), thresholds,
-        familiarity (0-1) and unlike_training_data (bool) when the model has
-        training counts, and model (version, sha256); "error" (text) when it
-        could not be scanned.
+        """The result dict of one file, in the shape `yara
+        --output-format=json` and `malml score -j` write (docs/results.md):
+        path (and path_bytes for a name that is not UTF-8), sha256, matches
+        (rule, namespace, tags, meta), and "malml": is_pe and, for a PE,
+        level ("high", "medium", "low" or "none"), scores (0-1 each, the
+        sub-scores that apply), levels (each score's own level),
+        familiarity (0-1) and unlike_training_data (bool) when the model
+        has training counts, and model (version, sha256); "error" (text)
+        when it could not be scanned.
         """
         try:
             with open(path, "rb") as f:

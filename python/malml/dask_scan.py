@@ -28,6 +28,9 @@ import os
 import select
 import signal
 import sys
+import time
+
+from malml import _result
 
 RETRYABLE = ("timed out", "crashed")  # what a second attempt may fix
 
@@ -122,7 +125,7 @@ def scan_batch(paths, opts):
         out.extend(results)
         if stuck is None:
             break
-        out.append({"path": paths[stuck], "error": why})
+        out.append(_result(paths[stuck], None, [], {}, error=why))
         paths = paths[stuck + 1:]
     return out
 
@@ -169,6 +172,43 @@ def _walk(targets):
             yield t
 
 
+class _Progress:
+    """The line malml's programs draw (cli/common/progress.c): files done of
+    the total, the rate and the time left, on stderr; redrawn in place on
+    a terminal, a plain line every 10 s otherwise when asked (--progress)."""
+
+    def __init__(self, total, mode):
+        self.total, self.done, self.start = total, 0, time.monotonic()
+        tty = sys.stderr.isatty()
+        self.on = mode != "off" and (tty or mode == "lines")
+        self.tty, self.last = tty, 0.0
+
+    def _line(self):
+        secs = time.monotonic() - self.start
+        rate = self.done / secs if secs > 0 else 0.0
+        pct = 100.0 * self.done / self.total if self.total else 100.0
+        line = "%d / %d files, %.1f%%, %.1f files/s" % (
+            self.done, self.total, pct, rate)
+        if 0 < self.done < self.total and rate > 0:
+            left = int((self.total - self.done) / rate + 0.5)
+            line += ", %d:%02d:%02d left" % (left // 3600, left // 60 % 60,
+                                             left % 60)
+        return "dask_scan: " + line
+
+    def tick(self, last=False):
+        self.done += not last
+        now = time.monotonic()
+        if not self.on or (not last and now - self.last <
+                           (0.5 if self.tty else 10.0)):
+            return
+        self.last = now
+        if self.tty:
+            sys.stderr.write("\r\033[K" + self._line() + ("\n" if last else "\r"))
+        else:
+            sys.stderr.write(self._line() + "\n")
+        sys.stderr.flush()
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="python3 -m malml.dask_scan",
                                  description=__doc__.split("\n\n")[0])
@@ -181,6 +221,11 @@ def main(argv=None):
                     help="seconds per file (default 60)")
     ap.add_argument("--rules", help="rule file (default: the shipped rules)")
     ap.add_argument("--model", help="model file (default: the compiled-in one)")
+    ap.add_argument("--progress", action="store_const", const="lines",
+                    default="auto", help="progress on stderr even when it "
+                    "is not a terminal (a line every 10 s)")
+    ap.add_argument("--no-progress", dest="progress", action="store_const",
+                    const="off", help="no progress line on a terminal")
     ap.add_argument("targets", nargs="+",
                     help="files, directories, or FILE.list / - (one path a line)")
     a = ap.parse_args(argv)
@@ -192,11 +237,15 @@ def main(argv=None):
                                dashboard_address=None)
     client = Client(cluster if cluster is not None else a.scheduler)
     failed = 0
+    paths = list(_walk(a.targets))
+    progress = _Progress(len(paths), a.progress)
     try:
-        for r in scan(client, list(_walk(a.targets)), a.batch,
+        for r in scan(client, paths, a.batch,
                       timeout=a.timeout, rules=a.rules, model=a.model):
             failed += "error" in r
             print(json.dumps(r), flush=True)
+            progress.tick()
+        progress.tick(last=True)
     finally:
         client.close()
         if cluster is not None:

@@ -280,7 +280,7 @@ import malml
 normal, files, names = sys.argv[1], sys.argv[2], sys.argv[3:]
 scanner = malml.Scanner(timeout=2)
 alone = scanner.scan_file(normal)
-if alone.get("error") or "score" not in alone:
+if alone.get("error") or "scores" not in alone.get("malml", {}):
     sys.exit("%s alone: %r" % (normal, alone))
 paths = [os.path.join(files, n) for n in names] + [normal]
 results = [r for p in paths for r in scanner.scan_path(p)]
@@ -288,7 +288,7 @@ for path, r in zip(paths, results):
     bomb = os.path.basename(path) in names[:-2]
     if r["path"] != path:
         sys.exit("%s: result names %s" % (path, r["path"]))
-    if not bomb and (r.get("error") or "score" not in r):
+    if not bomb and (r.get("error") or "scores" not in r.get("malml", {})):
         sys.exit("%s: not scanned: %r" % (path, r.get("error")))
     err = r.get("error", "")
     if bomb and ("timed out" not in err or "malml refused" not in err):

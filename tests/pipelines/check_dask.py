@@ -122,11 +122,13 @@ def main(malml_bin, generator, files):
         cli = json.loads(subprocess.run(
             [malml_bin, "score", "--json", "-p", "1", path], check=True,
             capture_output=True, text=True).stdout)
-        if r.get("error") or r["is_pe"] != cli["is_pe"]:
+        got, want = r.get("malml", {}), cli["malml"]
+        if r.get("error") or got.get("is_pe") != want["is_pe"]:
             fail("%s: %s" % (path, json.dumps(r)))
-        if cli["is_pe"] and abs(r["score"] - cli["scores"]["score"]) > 1e-7:
-            fail("%s: score %r vs malml score %r"
-                 % (path, r["score"], cli["scores"]["score"]))
+        if want["is_pe"] and (
+                abs(got["scores"]["score"] - want["scores"]["score"]) > 1e-7
+                or got["levels"] != want["levels"]):
+            fail("%s: %s vs malml score %s" % (path, got, want))
     print("dask: %d files, one result each, worker %d killed mid-run, "
           "looping file: %s" % (len(unique), pids[0], lr["error"]))
 

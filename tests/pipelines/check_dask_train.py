@@ -123,12 +123,13 @@ def check_scores(malml, model, workdir, plan, named):
             # A score that applies to some files only (dotnet_score: .NET
             # files) is absent elsewhere, as it is undefined in rules.
             applies = m["applies_if"] is None or row[m["applies_if"]] == 1
-            if (field in s["scores"]) != applies:
+            scores = s["malml"]["scores"]
+            if (field in scores) != applies:
                 fail("%s of %s: present %s, applies %s" % (
-                    field, s["path"], field in s["scores"], applies))
+                    field, s["path"], field in scores, applies))
             if not applies:
                 continue
-            got = s["scores"][field]
+            got = scores[field]
             spread.add(round(got, 6))
             worst = max(worst, abs(got - float(w)))
             if abs(got - float(w)) > TOLERANCE:

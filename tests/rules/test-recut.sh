@@ -67,7 +67,8 @@ model = json.load(open(os.path.join(tmp, "base.json")))
 th = model["thresholds"]
 th = {t["name"]: t["value"] for t in th} if isinstance(th, list) else {k: v["value"] for k, v in th.items()}
 cut = th["familiar"]
-score = {json.loads(l)["sha256"]: json.loads(l) for l in open(os.path.join(tmp, "score.jsonl"))}
+score = {json.loads(l)["sha256"]: dict(json.loads(l)["malml"], path=json.loads(l)["path"])
+         for l in open(os.path.join(tmp, "score.jsonl"))}
 yara = {json.loads(l)["sha256"]: json.loads(l)["malml"] for l in open(os.path.join(tmp, "yara.jsonl"))}
 rule = {os.path.basename(l.split()[1]) for l in open(os.path.join(tmp, "fam.out"))}
 under = 0
@@ -93,12 +94,12 @@ if [ -e "$libdir/libyara.so.9" ] && "$py" -c 'import yara' 2> /dev/null; then
 import json, os, sys
 import malml
 tmp, fx = sys.argv[1], sys.argv[2]
-score = {json.loads(l)["sha256"]: json.loads(l) for l in open(os.path.join(tmp, "score.jsonl"))}
+score = {json.loads(l)["sha256"]: json.loads(l)["malml"] for l in open(os.path.join(tmp, "score.jsonl"))}
 scanner = malml.Scanner(model=os.path.join(tmp, "base.malml"))
 for r in scanner.scan_path(fx):
-    s = score[r["sha256"]]
-    assert r["familiarity"] == s["familiarity"], (r["path"], r["familiarity"])
-    assert r["unlike_training_data"] == s["unlike_training_data"]
+    s, m = score[r["sha256"]], r["malml"]
+    assert m["familiarity"] == s["familiarity"], (r["path"], m["familiarity"])
+    assert m["unlike_training_data"] == s["unlike_training_data"]
 EOF
 else
   echo "FAIL: no $libdir/libyara.so.9 or python3-yara for the Python check"

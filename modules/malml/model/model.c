@@ -540,3 +540,22 @@ const malml_model_threshold* malml_model_threshold_find(
       return &m->thresholds[i];
   return NULL;
 }
+
+const char* malml_level_of(int g, double x, const double* cuts)
+{
+  double high = NAN, medium = NAN, low = NAN;
+  int n;
+  const malml_threshold_spec* spec = malml_threshold_specs(&n);
+  for (int i = 0; i < n; i++)
+  {
+    if (spec[i].model != g)
+      continue;
+    if (spec[i].target_fpr == 0.001)
+      high = cuts[i];
+    else if (spec[i].target_fpr == 0.01)
+      medium = cuts[i];
+    else if (spec[i].target_fpr == 0.05)
+      low = cuts[i];
+  }
+  return malml_level(x, high, medium, low);
+}

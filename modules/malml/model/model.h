@@ -228,6 +228,14 @@ const malml_threshold_spec* malml_threshold_spec_find(const char* name);
 const char* malml_level(double score, double high, double medium, double low);
 
 /*
+ * The level of sub-model g's score x (MALML_MODEL_ALL: malml.score) by g's
+ * own three tiers in the table above: cuts[i] is the value of the table's
+ * i-th threshold (NaN when undefined), in malml_threshold_specs order.
+ * The rule behind the "levels" of every JSON result (docs/results.md).
+ */
+const char* malml_level_of(int g, double x, const double* cuts);
+
+/*
  * The default model compiled into the binary (model/default.malml at build
  * time), parsed on first use and kept until malml_model_default_release.
  * NULL if none was compiled in or it did not parse; malml_model_default_status
