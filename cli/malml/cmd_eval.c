@@ -14,6 +14,7 @@
 #include "cli/common/mapped.h"
 #include "cli/malml/commands.h"
 #include "model/train/dataset.h"
+#include "model/train/metrics.h"
 #include "model/train/report.h"
 #include "model/train/scores_tsv.h"
 #include "modules/malml/malml.h"
@@ -163,21 +164,21 @@ static void warn_few_benign(
     size_t benign = 0;
     for (size_t i = 0; i < d->n; i++)
       benign += !d->y[i] && report_row_applies(d, t[k].model, s, i);
-    size_t need = (size_t) ceil(10.0 / t[k].target_fpr - 1e-9);
-    if (benign >= need)
+    metrics_fpr_support ok =
+        metrics_fpr_supported(benign, t[k].target_fpr, METRICS_FILES_PER_FP);
+    if (ok == METRICS_FPR_SOUND)
       continue;
     fprintf(
         stderr,
         "malml eval: warning: tier %s (%.1f%% FPR) rests on %zu benign "
-        "files, fewer than the %zu (10/FPR) that measure it: %s\n",
+        "files, fewer than the %.0f (10/FPR) that measure it: %s\n",
         t[k].name,
         100 * t[k].target_fpr,
         benign,
-        need,
-        benign == 0 ? "no FPR can be measured"
-        : (double) benign * t[k].target_fpr < 1
-            ? "one false positive is already above its target"
-            : "its FPR here is rough");
+        ceil(METRICS_FILES_PER_FP / t[k].target_fpr - 1e-9),
+        ok == METRICS_FPR_NONE    ? "no FPR can be measured"
+        : ok == METRICS_FPR_BELOW ? "one false positive is already above its target"
+                                  : "its FPR here is rough");
   }
 }
 

@@ -306,3 +306,18 @@ int metrics_group_bootstrap(
   free(g.rows);
   return rc;
 }
+
+metrics_fpr_support metrics_fpr_supported(
+    size_t benign,
+    double target_fpr,
+    int files_per_fp)
+{
+  /* The 1e-9: 1/0.001 is 999.9999... in binary floating point. */
+  if (benign == 0)
+    return METRICS_FPR_NONE;
+  if ((double) benign * target_fpr < 1.0 - 1e-9)
+    return METRICS_FPR_BELOW;
+  if ((double) benign * target_fpr < files_per_fp - 1e-9)
+    return METRICS_FPR_ROUGH;
+  return METRICS_FPR_SOUND;
+}

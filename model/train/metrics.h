@@ -59,6 +59,27 @@ metrics_confusion metrics_confuse(
 double metrics_tpr(metrics_confusion c);
 double metrics_fpr(metrics_confusion c);
 
+/*
+ * How well `benign` files measure a target false-positive rate: one
+ * false positive is 1/benign, so under 1/FPR files even one exceeds the
+ * target, and under 10/FPR (ten false positives at the target) the rate
+ * is rough.  The one rule behind train's, recut's and eval's warnings.
+ */
+typedef enum
+{
+  METRICS_FPR_NONE,   /* no benign file: nothing measured */
+  METRICS_FPR_BELOW,  /* under 1/FPR: one false positive is above target */
+  METRICS_FPR_ROUGH,  /* 1/FPR to 10/FPR: measured, roughly */
+  METRICS_FPR_SOUND   /* at least 10/FPR */
+} metrics_fpr_support;
+
+#define METRICS_FILES_PER_FP 10 /* the "10" of 10/FPR */
+
+metrics_fpr_support metrics_fpr_supported(
+    size_t benign,
+    double target_fpr,
+    int files_per_fp);
+
 /* Detection rate at the threshold metrics_threshold_at_fpr() chooses. */
 double metrics_detection_at_fpr(
     const double* score,

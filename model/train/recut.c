@@ -163,19 +163,26 @@ static void fill_tier(
     const int* y,
     size_t m,
     int force,
+    int files_per_fp,
     json_t* meta)
 {
-  if (t->benign == 0)
+  /* Between 1/FPR files (one false positive allowed) and 10/FPR the cut
+   * is rough but the site's own: re-chosen, with a warning.  Under 1/FPR
+   * it allows no false positive at all: kept unless --force. */
+  switch (metrics_fpr_supported(t->benign, t->target_fpr, files_per_fp))
+  {
+  case METRICS_FPR_NONE:
     t->status = RECUT_KEPT_NONE;
-  else if (t->benign < t->needed)
-    /* Between 1/FPR files (one false positive allowed) and 10/FPR the cut
-     * is rough but the site's own: re-chosen, with a warning.  Under
-     * 1/FPR it allows no false positive at all: kept unless --force. */
-    t->status = (double) t->benign * t->target_fpr >= 1.0 - 1e-9 ? RECUT_FEW
-                : force                                          ? RECUT_FORCED
-                                                                 : RECUT_KEPT_FEW;
-  else
+    break;
+  case METRICS_FPR_BELOW:
+    t->status = force ? RECUT_FORCED : RECUT_KEPT_FEW;
+    break;
+  case METRICS_FPR_ROUGH:
+    t->status = RECUT_FEW;
+    break;
+  default:
     t->status = RECUT_NEW;
+  }
   t->new_cut = t->old_cut;
   if (t->status <= RECUT_FORCED)
     t->new_cut = metrics_threshold_at_fpr(s, y, m, t->target_fpr);
@@ -215,7 +222,7 @@ int recut_tiers(
     r->needed = (size_t) ceil(files_per_fp / spec[i].target_fpr);
     size_t m = rows_of(e, spec[i].model, s, y, &r->benign);
     r->malware = m - r->benign;
-    fill_tier(r, s, y, m, force, meta);
+    fill_tier(r, s, y, m, force, files_per_fp, meta);
   }
   json_decref(meta);
   int ok = s != NULL && y != NULL;

@@ -598,7 +598,8 @@ static int threshold_warnings(
   {
     const report_threshold* t = &th->t[i];
     w[0] = '\0';
-    if ((double) benign * t->target_fpr < 1)
+    if (metrics_fpr_supported(benign, t->target_fpr, METRICS_FILES_PER_FP) <=
+        METRICS_FPR_BELOW)
       snprintf(
           w,
           sizeof(w),

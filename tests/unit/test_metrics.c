@@ -200,3 +200,21 @@ Test(metrics, every_stratum_cut_holds_in_each_stratum)
   cr_assert_eq(worst, -1);
   cr_assert_float_eq(relaxed, pooled, 0);
 }
+
+/* The boundaries of 1/FPR and 10/FPR at each tier's target, where
+   1/0.001 and 10/0.001 are not exact in binary floating point. */
+Test(metrics, fpr_support_boundaries)
+{
+  const double target[] = {0.001, 0.01, 0.05};
+  for (int i = 0; i < 3; i++)
+  {
+    size_t one = (size_t) (1 / target[i] + 0.5), ten = 10 * one;
+    cr_assert_eq(metrics_fpr_supported(0, target[i], 10), METRICS_FPR_NONE);
+    cr_assert_eq(
+        metrics_fpr_supported(one - 1, target[i], 10), METRICS_FPR_BELOW);
+    cr_assert_eq(metrics_fpr_supported(one, target[i], 10), METRICS_FPR_ROUGH);
+    cr_assert_eq(
+        metrics_fpr_supported(ten - 1, target[i], 10), METRICS_FPR_ROUGH);
+    cr_assert_eq(metrics_fpr_supported(ten, target[i], 10), METRICS_FPR_SOUND);
+  }
+}
