@@ -47,12 +47,12 @@ echo "## pypi: build on libyara $version ($soname); yara-python==$mm.* from PyPI
 MALML_LIBDIR=$bindir/libyara
 export MALML_LIBDIR
 
-# YARA_CFLAGS and the -L of YARA_LIBS as configure found them (empty for
-# the system's libyara-dev): the headers and libyara.so a source build of
-# yara-python must compile and link against.
+# A source build of yara-python compiles against the headers configure
+# found (YARA_CFLAGS: empty for the system's libyara-dev) and links
+# against this build's library itself (-lyara finds libyara.so here).
 yara_cflags=$(sed -n 's/^YARA_CFLAGS = //p' "$bindir/Makefile" | head -n 1)
-yara_ldflags=$(sed -n 's/^YARA_LIBS = //p' "$bindir/Makefile" | head -n 1 |
-  tr ' ' '\n' | grep '^-L' | tr '\n' ' ')
+mkdir "$work/link" && ln -s "$lib" "$work/link/libyara.so"
+yara_ldflags=-L$work/link
 
 venv() { # venv DIR: a fresh virtual environment of $py, or FAIL
   "$py" -m venv "$1" > "$work/venv.log" 2>&1 && return 0
