@@ -120,7 +120,7 @@ def _static_hint(module_file):
         "Debian's), so no library loaded first can serve it: reinstall it "
         "linked to libyara, e.g. printf '[build_ext]\\ndynamic_linking = 1\\n' "
         "> dyn.cfg && DIST_EXTRA_CONFIG=$PWD/dyn.cfg pip install --force-reinstall "
-        "--no-binary yara-python yara-python==VERSION (README: yara-python "
+        "--no-cache-dir --no-binary yara-python yara-python==VERSION (README: yara-python "
         "from PyPI)" % module_file)
 
 

@@ -18,7 +18,9 @@
 #   - the README's three-line script ("yara-python from PyPI"), taken from
 #     the README itself, prints the score our yara --print-scores prints;
 #   - python/malml, away from any build tree and with MALML_LIBDIR empty,
-#     says where it looked and names MALML_LIBDIR.
+#     says where it looked and names MALML_LIBDIR; on pip's default source
+#     build (libyara inside, bound to itself by Debian's python's
+#     -Bsymbolic-functions) it says so and how to reinstall.
 # The interpreter is Debian's /usr/bin/python3 (python3-venv: pip 23.0.1,
 # setuptools 66.1.1), whatever python3 is first on PATH.  PyPI must be
 # reachable: without it this test fails, saying so.
@@ -152,6 +154,25 @@ except malml.LibraryError as e:
   elif grep -q '^loaded /usr/' "$work/err"; then
     pass; echo "## pypi: a malml library is installed: $(cat "$work/err")"
   else fail "the error without a library: $(cat "$work/err")"; fi
+fi
+
+# 5. pip's default source build under Debian's python has libyara inside,
+#    bound to itself (-Bsymbolic-functions): malml cannot serve it, and
+#    must say so and how to reinstall it, not just "unknown module".
+if venv "$work/static"; then
+  if "$work/static/bin/pip" install -q --no-cache-dir --no-binary yara-python \
+    "yara-python==$mm.*" > "$work/static.log" 2>&1; then
+    PYTHONPATH=$srcdir/python "$work/static/bin/python" -c 'import malml
+try:
+    malml.load_library()
+    print("loaded", malml._loaded)
+except malml.LibraryError as e:
+    print(e)' > "$work/err" 2>&1
+    if grep -q "has libyara built in" "$work/err" && grep -q "dynamic_linking = 1" "$work/err"; then pass
+    else fail "a static source build of yara-python: $(cat "$work/err")"; fi
+  else
+    fail "pip install --no-binary yara-python yara-python==$mm.*: $(tail -n 3 "$work/static.log")"
+  fi
 fi
 
 echo "$passed passed, $failed failed"
