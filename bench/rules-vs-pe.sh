@@ -52,8 +52,8 @@ for f in "$ours" "$up" "$gtime"; do
 done
 [ -d "$dir" ] || { echo "rules-vs-pe: no directory $dir" >&2; exit 2; }
 
-# yara_x_venv: a venv with yara-x==$yarax_version, made once; empty and
-# the reason in $yarax_why when it cannot be made (no network, no venv).
+# The venv with yara-x==$yarax_version, made once; when it cannot be made
+# (no network, no python3-venv), $yarax_why says why and yarax-pe is left out.
 yarax_version=${YARAX_VERSION:-1.23.0}
 yarax=${YARAX_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/malml/yara-x-$yarax_version}
 yarax_why=""
@@ -92,10 +92,11 @@ else
   echo "yarax-pe: NOT MEASURED: $yarax_why"
 fi
 
-# measure NAME FILE [FLAGS]: appends "wall cpu maxrss_kb" of one scan to
-# FILE; FLAGS (default YARA_FLAGS) go to yara.  GNU time's last line is the
-# numbers (a line before says when yara exited nonzero).
-# OUT (default /dev/null) receives the scan's matches.
+# measure NAME FILE [FLAGS [OUT [DIR]]]: appends "wall cpu maxrss_kb" of one
+# scan to FILE; FLAGS (default YARA_FLAGS) go to yara; OUT (default
+# /dev/null) receives the scan's output; DIR (yarax-pe only) replaces the
+# scanned directory.  GNU time's last line is the numbers (a line before
+# says when the scan exited nonzero).
 measure() {
   flags=${3-${YARA_FLAGS:-}}
   if [ "$1" = yarax-pe ]; then
