@@ -10,11 +10,13 @@ deps_build="build-essential autoconf automake libtool pkg-config
 # for make check-valgrind (issue 10).  Debian's python3-yara, Go and go-yara
 # for the pipelines test (libyara.so.9 with malml, issue 11), Dask
 # (python3-distributed) for its scale-out check, with python3-xgboost and
-# python3-pandas for training on it; GNU time for make bench.
+# python3-pandas for training on it; GNU time for make bench; python3-venv
+# for PyPI's yara-python (test-pypi-yara-python.sh; python3-dev to build
+# its source) and yara-x (make bench) in virtual environments.
 deps_test="libcriterion-dev mingw-w64 mono-mcs yara python3 p7zip-full npm
   clang libclang-rt-dev valgrind
   python3-yara golang-go golang-github-hillu-go-yara-dev python3-distributed
-  python3-xgboost python3-pandas time"
+  python3-xgboost python3-pandas time python3-venv python3-dev"
 
 # Debian packages: debhelper builds them, lintian checks them.
 deps_deb="debhelper lintian fakeroot git"

@@ -1,8 +1,10 @@
-"""malml for Python pipelines, on Debian's yara-python.
+"""malml for Python pipelines, on yara-python (Debian's python3-yara, or
+PyPI's yara-python in a virtual environment).
 
 malml is a YARA module; yara-python reaches it through the malml-enabled
-libyara.so.9 this project builds (installed in /usr/lib/malml by default,
-never over the system library).  This package loads that library before
+libyara this project builds (libyara.so.9 on libyara 4.2, libyara.so.10 on
+4.3 and later; installed in /usr/lib/<triplet>/malml, never over the system
+library).  This package loads that library before
 ``yara`` is imported, so a pipeline needs no wrapper::
 
     import malml
@@ -18,19 +20,25 @@ features moved each score) come from the ``malml score`` command, on request.
 import ctypes
 import glob
 import hashlib
+import importlib.metadata
+import importlib.util
 import json
 import os
+import re
 import subprocess
 import sysconfig
 import time
 
 __all__ = ["Scanner", "load_library", "LibraryError", "LEVELS"]
 
-# Where `make install` puts the library (pkglibdir), and the build tree's.
 def _default_libdirs():
-    """Where `make install` and the Debian packages put the library:
-    /usr/local/lib/malml, and /usr/lib/<triplet>/malml (libyara9-malml)."""
-    dirs = ["/usr/local/lib/malml"]
+    """Where the build tree beside this package (python/../build/libyara),
+    `make install` (/usr/local/lib/malml) and the Debian packages
+    (/usr/lib/<triplet>/malml: libyara9-malml, or libyara10-malml for
+    libyara 4.3+) put the library."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    dirs = [os.path.normpath(os.path.join(here, "..", "..", "build", "libyara")),
+            "/usr/local/lib/malml"]
     multiarch = sysconfig.get_config_var("MULTIARCH")
     if multiarch:
         dirs.append("/usr/lib/%s/malml" % multiarch)
@@ -51,28 +59,93 @@ class LibraryError(RuntimeError):
     """The malml-enabled libyara could not be loaded, or yara lacks malml."""
 
 
-def _candidates(path):
+# libyara's soname by release: 4.3 bumped it (ABI change) from 9 to 10.
+_SONAMES = ("libyara.so.10", "libyara.so.9")
+
+
+def _yara_module_file():
+    """The path of the ``yara`` extension that ``import yara`` would load
+    (found without importing it: importing binds it), or None."""
+    spec = importlib.util.find_spec("yara")
+    return spec.origin if spec is not None and spec.origin else None
+
+
+def _needed_soname(module_file):
+    """The libyara soname ``module_file`` links to, or None when it has
+    libyara built in (PyPI's wheels, pip's default source build).  A
+    dynamic build names the library in its dynamic string table, which is
+    all this reads: no ELF parser, no binutils."""
+    try:
+        with open(module_file, "rb") as f:
+            m = re.search(rb"\0(libyara\.so\.[0-9]+)\0", f.read())
+    except OSError:
+        return None
+    return m.group(1).decode() if m else None
+
+
+def _wanted_sonames():
+    """The sonames of a malml library this yara-python can use, best first:
+    the one it links to; for a yara-python with libyara built in, the one
+    of its own version (its libyara functions then bind to the malml
+    library loaded first, which must be the same libyara version); both
+    when neither can be told."""
+    module_file = _yara_module_file()
+    needed = _needed_soname(module_file) if module_file else None
+    if needed:
+        return (needed,)
+    try:
+        version = importlib.metadata.version("yara-python")
+        major, minor = (int(x) for x in version.split(".")[:2])
+    except (importlib.metadata.PackageNotFoundError, ValueError):
+        return _SONAMES
+    return ("libyara.so.10",) if (major, minor) >= (4, 3) else ("libyara.so.9",)
+
+
+def _candidates(path, sonames):
     if path:
         yield path
+        return
+    dirs = []
     if os.environ.get("MALML_LIBDIR"):
-        yield os.path.join(os.environ["MALML_LIBDIR"], "libyara.so.9")
-    for d in _default_libdirs():
-        yield os.path.join(d, "libyara.so.9")
+        dirs.append(os.environ["MALML_LIBDIR"])
+    for d in dirs + _default_libdirs():
+        for soname in sonames:
+            yield os.path.join(d, soname)
+
+
+def _static_hint(module_file):
+    """Why a yara-python with libyara built in did not take malml's."""
+    return (
+        "; %s has libyara built in and its calls bound inside it (pip's "
+        "source build under a Python linked with -Bsymbolic-functions, as "
+        "Debian's), so no library loaded first can serve it: reinstall it "
+        "linked to libyara, e.g. printf '[build_ext]\\ndynamic_linking = 1\\n' "
+        "> dyn.cfg && DIST_EXTRA_CONFIG=$PWD/dyn.cfg pip install --force-reinstall "
+        "--no-cache-dir --no-binary yara-python yara-python==VERSION (README: yara-python "
+        "from PyPI)" % module_file)
 
 
 def load_library(path=None):
-    """Loads the malml-enabled libyara.so.9 and returns the ``yara`` module.
+    """Loads the malml-enabled libyara and returns the ``yara`` module.
 
     Must run before anything imports ``yara``: the dynamic loader then binds
-    yara-python to this library (same soname) instead of the system's.
-    Looks at ``path``, then $MALML_LIBDIR, then /usr/local/lib/malml,
-    /usr/lib/<triplet>/malml (the Debian package) and /usr/lib/malml.  Raises LibraryError when no library loads or when the
-    loaded ``yara`` cannot compile ``import "malml"``.
+    yara-python to this library instead of the system's: by soname when
+    yara-python links libyara (Debian's python3-yara, a --dynamic-linking
+    build), by symbol when it has libyara built in (PyPI's wheels), which
+    works when its libyara is the same version as the malml library.  The
+    soname is the one yara-python links to, else the one of its version
+    (libyara.so.9 for 4.2, libyara.so.10 for 4.3 and later).  Looks at
+    ``path``, then $MALML_LIBDIR, the build tree beside this package
+    (python/../build/libyara), /usr/local/lib/malml,
+    /usr/lib/<triplet>/malml (the Debian package) and /usr/lib/malml.
+    Raises LibraryError when no library loads or when the loaded ``yara``
+    cannot compile ``import "malml"``.
     """
     global _loaded
     if _loaded is None:
+        sonames = _wanted_sonames()
         tried = []
-        for candidate in _candidates(path):
+        for candidate in _candidates(path, sonames):
             if os.path.isfile(candidate):
                 ctypes.CDLL(candidate, mode=ctypes.RTLD_GLOBAL)
                 _loaded = candidate
@@ -80,17 +153,21 @@ def load_library(path=None):
             tried.append(candidate)
         if _loaded is None:
             raise LibraryError(
-                "no malml-enabled libyara.so.9 in: " + ", ".join(tried)
-                + "; set MALML_LIBDIR to the directory that holds it (the "
-                "build tree's libyara/, or where libyara9-malml installed "
-                "it), or pass library=PATH")
+                "no malml-enabled %s in: %s; set MALML_LIBDIR to the "
+                "directory that holds it (the build tree's libyara/, or "
+                "where the libyara*-malml package installed it), or pass "
+                "library=PATH" % (" or ".join(sonames), ", ".join(tried)))
     import yara
     try:
         yara.compile(source='import "malml"')
     except yara.SyntaxError as e:
-        raise LibraryError(
-            "yara was bound to a libyara without malml (was yara imported "
-            "before malml?): %s" % e)
+        why = "yara was bound to a libyara without malml"
+        module_file = getattr(yara, "__file__", None)
+        if module_file and not _needed_soname(module_file):
+            why += _static_hint(module_file)
+        else:
+            why += " (was yara imported before malml?)"
+        raise LibraryError("%s (%s loaded): %s" % (why, _loaded, e))
     return yara
 
 
@@ -195,7 +272,7 @@ def _timeout_text(e, elapsed, timeout):
     # libyara's own timeout, and malml's during its pass over the bytes,
     # fire only past the limit; a timeout before it is malml refusing to
     # load pe for a resource directory pe would walk for days (the reason
-    # is not exported by libyara.so.9, so it is told here).
+    # is not exported by the library, so it is told here).
     if timeout and elapsed >= timeout:
         return str(e)
     return ("%s: malml refused to load pe: its resource directory would "
@@ -212,7 +289,7 @@ class Scanner:
     timeout: seconds per file (YARA's own timeout: string matching and
         conditions; a parser that loops is only stopped by the ``yara``
         command's worker processes, or by running this in a Dask worker).
-    library: path of the malml-enabled libyara.so.9 (see load_library).
+    library: path of the malml-enabled libyara.so.N (see load_library).
     """
 
     def __init__(self, rules=None, source=None, model=None, timeout=60,

@@ -1,8 +1,12 @@
-"""yara-python (Debian's python3-yara) with the malml-enabled libyara, two
-ways: bare yara-python under malml-env, and the project's malml package.
+"""yara-python (Debian's python3-yara, or PyPI's in a virtual environment:
+tests/pipelines/test-pypi-yara-python.sh) with the malml-enabled libyara,
+two ways: bare yara-python's modules callback, and the project's malml
+package.
 
-usage: check_python.py MALML_BIN RULES FILE...   (prints one line per file:
-"path score" from the package, after checking it against `malml score`)
+usage: check_python.py MALML_BIN RULES FILE...   (prints which yara-python
+and library it used, then one line per file: "path score level" from the
+package, after checking every score against `malml score` and against the
+JSON of the yara beside MALML_BIN)
 Exits 1 on the first disagreement, saying what disagreed.
 """
 import json
@@ -21,6 +25,8 @@ def fail(why):
 
 
 yara = malml.load_library()
+yara_bin = os.path.join(os.path.dirname(malml_bin), "yara")
+print("yara-python %s (%s) on %s" % (yara.__version__, yara.__file__, malml._loaded))
 # Bare yara-python: the rules compile and the module's data arrives in the
 # modules callback, as any yara-python pipeline would read it.
 rules = yara.compile(filepath=rules_path)
@@ -51,6 +57,12 @@ for path in files:
     if not cli_m["is_pe"]:
         print(path, "not-pe")
         continue
+    ours = json.loads(subprocess.run(
+        [yara_bin, "--output-format=json", rules_path, path], check=True,
+        capture_output=True, text=True).stdout.splitlines()[0])["malml"]
+    if ours != cli_m:
+        fail("%s: our yara's malml %r differs from malml score's %r"
+             % (path, ours, cli_m))
     for name, want in cli_m["scores"].items():
         got = got_m["scores"][name]
         if abs(got - want) > 1e-7 or abs(seen[name] - want) > 1e-7:
