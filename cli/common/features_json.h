@@ -10,8 +10,14 @@
 #include "modules/malml/malml.h"
 
 /* {"is_pe", "schema_version", "schema_hash", "features": {named scalars},
- * "vectors": {group: [...]}}; NaN is null.  Caller owns the result. */
-json_t* features_to_json(const malml_features* f);
+ * "vectors": {group: [...]}}; NaN is null.  Caller owns the result.
+ *
+ * "vectors" is what a model sees, float32 (a timestamp of 1630779072 is
+ * 1630779136 there).  "features" is what an analyst reads: where exact
+ * (NULL: nowhere) holds an integer for feature i (not NaN), that integer
+ * as pe or the module gives it, as a JSON integer; else the vector's
+ * value.  Training reads "vectors" only. */
+json_t* features_to_json(const malml_features* f, const double* exact);
 
 /* Fills vector[MALML_FEATURE_COUNT] from the "vectors" of such an object.
  * Returns 0, or -1 with a reason in *why when the shape or schema differs. */

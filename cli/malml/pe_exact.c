@@ -3,6 +3,7 @@
 #include <math.h>
 
 #include "modules/malml/features/object_read.h"
+#include "modules/malml/features/pe_view.h"
 
 /* Header features that are pe's integer fields, by pe's field name. */
 static const struct
@@ -55,4 +56,29 @@ void pe_exact_read(YR_OBJECT* pe, double exact[MALML_HEADER_END])
     if (v != MALML_MISSING)
       exact[fields[i].feature] = (double) v;
   }
+}
+
+static double known(int64_t v, float in_vector)
+{
+  return v == MALML_MISSING || isnan(in_vector) ? NAN : (double) v;
+}
+
+void pe_exact_from_features(
+    const malml_features* f,
+    double exact[MALML_FEATURE_COUNT])
+{
+  const float* v = f->vector;
+  for (int i = MALML_HEADER_END; i < MALML_FEATURE_COUNT; i++) exact[i] = NAN;
+  exact[MALML_F_size_dif] = known(f->size_dif, v[MALML_F_size_dif]);
+  exact[MALML_F_stack_dif] = known(f->stack_dif, v[MALML_F_stack_dif]);
+  exact[MALML_F_heap_dif] = known(f->heap_dif, v[MALML_F_heap_dif]);
+  exact[MALML_F_overlay_size] =
+      known(f->overlay_size, v[MALML_F_overlay_size]);
+  if (!f->dotnet.is_dotnet)
+    return; /* a native file's .NET integers are zeros, not dotnet's */
+#define EXACT(name) \
+  exact[MALML_F_##name] = known(f->dotnet.name, v[MALML_F_##name]);
+  MALML_DOTNET_SCALARS(EXACT)
+#undef EXACT
+  exact[MALML_F_resources_ratio] = NAN; /* the one that is no integer */
 }

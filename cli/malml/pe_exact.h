@@ -17,6 +17,15 @@
  * and for fields pe left undefined. */
 void pe_exact_read(YR_OBJECT* pe, double exact[MALML_HEADER_END]);
 
+/* The other integer features the module keeps exact beside the vector
+ * (malml_features: size_dif, stack_dif, heap_dif, overlay_size and the
+ * .NET group's integers) into exact[MALML_FEATURE_COUNT]; the header
+ * entries are left as they are (pe_exact_read sets them) and the rest are
+ * NaN.  A value is only given where the vector has one too. */
+void pe_exact_from_features(
+    const malml_features* f,
+    double exact[MALML_FEATURE_COUNT]);
+
 /* Sets exact[] to NaN: no file's values. */
 void pe_exact_clear(double exact[MALML_HEADER_END]);
 
