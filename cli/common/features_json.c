@@ -8,16 +8,17 @@ static json_t* number(float x)
   return isnan(x) ? json_null() : json_real((double) x);
 }
 
-/* An exact integer where one is known (exact[i] not NaN), as a JSON
- * integer; else the vector's value. */
-static json_t* named_value(const float* v, const double* exact, int i)
+/* An exact integer where one is known, as a JSON integer; else the
+ * vector's value. */
+static json_t* named_value(const float* v, const features_exact* exact, int i)
 {
-  if (exact != NULL && !isnan(exact[i]) && !isnan(v[i]))
-    return json_integer((json_int_t) exact[i]);
+  if (exact != NULL && exact->known[i] && !isnan(v[i]))
+    return json_integer((json_int_t) exact->value[i]);
   return number(v[i]);
 }
 
-static json_t* named_features(const float* v, const double* exact)
+static json_t*
+named_features(const float* v, const features_exact* exact)
 {
   json_t* obj = json_object();
   char name[96];
@@ -44,7 +45,7 @@ static json_t* group_vectors(const float* v)
   return obj;
 }
 
-json_t* features_to_json(const malml_features* f, const double* exact)
+json_t* features_to_json(const malml_features* f, const features_exact* exact)
 {
   json_t* obj = json_object();
   json_object_set_new(obj, "is_pe", json_boolean(f->is_pe));

@@ -23,24 +23,23 @@
  * named "features" show them, the "vectors" keep the model's float32. */
 typedef struct
 {
-  double exact[MALML_FEATURE_COUNT];
+  features_exact exact;
 } features_worker;
 
-/* Runs while the scan's pe object is alive; NaN for a file pe skipped. */
+/* Runs while the scan's pe object is alive. */
 static void on_module(void* ctx, YR_OBJECT* obj)
 {
   features_worker* w = ctx;
   if (strcmp(obj->identifier, "pe") == 0)
-    pe_exact_read(obj, w->exact);
+    pe_exact_read_int(obj, &w->exact);
 }
 
 /* Once per worker process, which ends without freeing it. */
 static void* worker_init(void* shared, extractor* x)
 {
-  features_worker* w = malloc(sizeof(*w));
+  features_worker* w = calloc(1, sizeof(*w));
   if (w == NULL)
     return NULL;
-  pe_exact_clear(w->exact);
   x->on_module = on_module;
   x->on_module_ctx = w;
   return w;
@@ -55,10 +54,11 @@ static int emit(
     const malml_features* f)
 {
   features_worker* w = state;
-  pe_exact_from_features(f, w->exact);
+  pe_exact_from_features(f, &w->exact);
   json_t* obj = json_object();
-  json_t* features = features_to_json(f, w->exact);
-  pe_exact_clear(w->exact); /* the next file's pe sets them anew */
+  json_t* features = features_to_json(f, &w->exact);
+  /* The next file's pe sets them anew; one it skips keeps none. */
+  memset(w->exact.known, 0, sizeof(w->exact.known));
   int ok = obj != NULL && features != NULL && path_json_set(obj, path) == 0 &&
            json_object_set_new(obj, "sha256", json_string(sha)) == 0 &&
            json_object_update(obj, features) == 0;

@@ -3,7 +3,6 @@
 #include <math.h>
 
 #include "modules/malml/features/object_read.h"
-#include "modules/malml/features/pe_view.h"
 
 /* Header features that are pe's integer fields, by pe's field name. */
 static const struct
@@ -58,27 +57,34 @@ void pe_exact_read(YR_OBJECT* pe, double exact[MALML_HEADER_END])
   }
 }
 
-static double known(int64_t v, float in_vector)
+void pe_exact_read_int(YR_OBJECT* pe, features_exact* exact)
 {
-  return v == MALML_MISSING || isnan(in_vector) ? NAN : (double) v;
+  for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+  {
+    int64_t v = malml_obj_int(pe, fields[i].field);
+    exact->value[fields[i].feature] = v;
+    exact->known[fields[i].feature] = v != MALML_MISSING;
+  }
 }
 
-void pe_exact_from_features(
-    const malml_features* f,
-    double exact[MALML_FEATURE_COUNT])
+static void
+set(features_exact* exact, int feature, int64_t v, const float* vector)
+{
+  exact->value[feature] = v;
+  exact->known[feature] = v != MALML_MISSING && !isnan(vector[feature]);
+}
+
+void pe_exact_from_features(const malml_features* f, features_exact* exact)
 {
   const float* v = f->vector;
-  for (int i = MALML_HEADER_END; i < MALML_FEATURE_COUNT; i++) exact[i] = NAN;
-  exact[MALML_F_size_dif] = known(f->size_dif, v[MALML_F_size_dif]);
-  exact[MALML_F_stack_dif] = known(f->stack_dif, v[MALML_F_stack_dif]);
-  exact[MALML_F_heap_dif] = known(f->heap_dif, v[MALML_F_heap_dif]);
-  exact[MALML_F_overlay_size] =
-      known(f->overlay_size, v[MALML_F_overlay_size]);
+  set(exact, MALML_F_size_dif, f->size_dif, v);
+  set(exact, MALML_F_stack_dif, f->stack_dif, v);
+  set(exact, MALML_F_heap_dif, f->heap_dif, v);
+  set(exact, MALML_F_overlay_size, f->overlay_size, v);
   if (!f->dotnet.is_dotnet)
     return; /* a native file's .NET integers are zeros, not dotnet's */
-#define EXACT(name) \
-  exact[MALML_F_##name] = known(f->dotnet.name, v[MALML_F_##name]);
+#define EXACT(name) set(exact, MALML_F_##name, f->dotnet.name, v);
   MALML_DOTNET_SCALARS(EXACT)
 #undef EXACT
-  exact[MALML_F_resources_ratio] = NAN; /* the one that is no integer */
+  exact->known[MALML_F_resources_ratio] = 0; /* the one that is no integer */
 }

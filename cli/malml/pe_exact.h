@@ -9,6 +9,7 @@
 
 #include <yara/object.h>
 
+#include "cli/common/features_json.h"
 #include "modules/malml/malml.h"
 
 /* exact[f] for each header feature f that is one of pe's integer fields
@@ -17,14 +18,15 @@
  * and for fields pe left undefined. */
 void pe_exact_read(YR_OBJECT* pe, double exact[MALML_HEADER_END]);
 
+/* The same header fields as int64, unrounded (pe_exact_read's doubles
+ * round past 2^53), into exact, whose other entries are left as they are. */
+void pe_exact_read_int(YR_OBJECT* pe, features_exact* exact);
+
 /* The other integer features the module keeps exact beside the vector
  * (malml_features: size_dif, stack_dif, heap_dif, overlay_size and the
- * .NET group's integers) into exact[MALML_FEATURE_COUNT]; the header
- * entries are left as they are (pe_exact_read sets them) and the rest are
- * NaN.  A value is only given where the vector has one too. */
-void pe_exact_from_features(
-    const malml_features* f,
-    double exact[MALML_FEATURE_COUNT]);
+ * .NET group's integers) into exact; known only where the vector has a
+ * value too. */
+void pe_exact_from_features(const malml_features* f, features_exact* exact);
 
 /* Sets exact[] to NaN: no file's values. */
 void pe_exact_clear(double exact[MALML_HEADER_END]);
