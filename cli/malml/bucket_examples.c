@@ -19,7 +19,8 @@ static const struct
     [BUCKET_BAG_RICH] = {MALML_F_rich_bucket, MALML_RICH_BUCKETS},
     [BUCKET_BAG_ASSEMBLY_REF] =
         {MALML_F_assembly_ref_bucket, MALML_ASSEMBLY_REF_BUCKETS},
-    [BUCKET_BAG_MODULEREF] = {MALML_F_moduleref_bucket, MALML_MODULEREF_BUCKETS},
+    [BUCKET_BAG_MODULEREF] =
+        {MALML_F_moduleref_bucket, MALML_MODULEREF_BUCKETS},
     [BUCKET_BAG_RESOURCE_NAME] =
         {MALML_F_resource_name_bucket, MALML_RESOURCE_NAME_BUCKETS},
 };

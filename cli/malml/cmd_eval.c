@@ -202,7 +202,8 @@ static void warn_few_benign(
 
 /* The model's training list: --training-list, else beside -m MODEL, else
  * the shipped model's where `make install` puts it. */
-static const char* training_list_path(const eval_options* o, char* buf, size_t size)
+static const char*
+training_list_path(const eval_options* o, char* buf, size_t size)
 {
   if (o->training_list != NULL)
     return o->training_list;

@@ -78,7 +78,10 @@ int training_list_write(
           (int) sizeof(path) ||
       file_sha256(model_path, model_sha) != 0)
   {
-    fprintf(stderr, "malml train: %s: cannot hash it for its training list\n", model_path);
+    fprintf(
+        stderr,
+        "malml train: %s: cannot hash it for its training list\n",
+        model_path);
     return -1;
   }
   uint64_t* p = sorted_prefixes(d, index, n, count);
