@@ -8,7 +8,17 @@ static json_t* number(float x)
   return isnan(x) ? json_null() : json_real((double) x);
 }
 
-static json_t* named_features(const float* v)
+/* An exact integer where one is known, as a JSON integer; else the
+ * vector's value. */
+static json_t* named_value(const float* v, const features_exact* exact, int i)
+{
+  if (exact != NULL && exact->known[i] && !isnan(v[i]))
+    return json_integer((json_int_t) exact->value[i]);
+  return number(v[i]);
+}
+
+static json_t*
+named_features(const float* v, const features_exact* exact)
 {
   json_t* obj = json_object();
   char name[96];
@@ -16,7 +26,7 @@ static json_t* named_features(const float* v)
   {
     malml_schema_feature_name(i, name, sizeof(name));
     if (strchr(name, '[') == NULL) /* scalars only; blocks are in vectors */
-      json_object_set_new(obj, name, number(v[i]));
+      json_object_set_new(obj, name, named_value(v, exact, i));
   }
   return obj;
 }
@@ -35,7 +45,7 @@ static json_t* group_vectors(const float* v)
   return obj;
 }
 
-json_t* features_to_json(const malml_features* f)
+json_t* features_to_json(const malml_features* f, const features_exact* exact)
 {
   json_t* obj = json_object();
   json_object_set_new(obj, "is_pe", json_boolean(f->is_pe));
@@ -44,7 +54,7 @@ json_t* features_to_json(const malml_features* f)
   json_object_set_new(obj, "schema_hash", json_string(malml_schema_hash()));
   if (f->is_pe)
   {
-    json_object_set_new(obj, "features", named_features(f->vector));
+    json_object_set_new(obj, "features", named_features(f->vector, exact));
     json_object_set_new(obj, "vectors", group_vectors(f->vector));
   }
   return obj;

@@ -17,7 +17,15 @@
 #include "model/train/metrics.h"
 #include "model/train/report.h"
 #include "model/train/scores_tsv.h"
+#include "model/train/training_list.h"
 #include "modules/malml/malml.h"
+
+/* Where `make install` puts the shipped model's training list. */
+#ifndef MALML_PKGDATADIR
+#define MALML_PKGDATADIR "/usr/share/malml"
+#endif
+#define DEFAULT_TRAINING_LIST \
+  MALML_PKGDATADIR "/default.malml" TRAINING_LIST_SUFFIX
 
 #define MODELS (MALML_GROUP_COUNT + 1)
 
@@ -28,6 +36,7 @@ typedef struct
   const char* report_dir;
   const char* scores_path;
   const char* scores_in;
+  const char* training_list; /* --training-list */
   int threads;
   long long worker_memory; /* --worker-memory (extract.h) */
 } eval_options;
@@ -50,7 +59,13 @@ static void usage(FILE* out)
       "              (default: number of cores)\n"
       "  --worker-memory=MIB  memory each scanning process may allocate\n"
       "              (default " SUPERVISE_DEFAULT_MEMORY_TEXT ", 0: no limit)\n"
-      "A corpus the model was trained on gives in-sample numbers: use a\n"
+      "  --training-list=FILE  the model's training files (SHA-256\n"
+      "              prefixes, as `malml train` writes beside a model:\n"
+      "              MODEL" TRAINING_LIST_SUFFIX "; default: that file beside\n"
+      "              -m MODEL, or " DEFAULT_TRAINING_LIST "\n"
+      "              for the model compiled in)\n"
+      "A corpus the model was trained on gives in-sample numbers: eval\n"
+      "warns when the files are on the model's training list.  Use a\n"
       "held-out corpus, or the out-of-fold report of `malml train -R`.\n");
 }
 
@@ -60,6 +75,7 @@ static int parse_options(int argc, char** argv, eval_options* o)
   optind = 1;
   static const struct option longopts[] = {
       {"worker-memory", required_argument, NULL, EXTRACT_MEMORY_OPTION},
+      {"training-list", required_argument, NULL, 'T'},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
   while ((c = getopt_long(argc, argv, "l:m:R:O:S:p:h", longopts, NULL)) != -1)
@@ -80,6 +96,9 @@ static int parse_options(int argc, char** argv, eval_options* o)
       break;
     case 'S':
       o->scores_in = optarg;
+      break;
+    case 'T':
+      o->training_list = optarg;
       break;
     case 'p':
       if ((o->threads = extract_threads_arg(optarg)) < 0)
@@ -182,12 +201,89 @@ static void warn_few_benign(
   }
 }
 
+/* The model's training list: --training-list, else beside -m MODEL, else
+ * the shipped model's where `make install` puts it. */
+static const char*
+training_list_path(const eval_options* o, char* buf, size_t size)
+{
+  if (o->training_list != NULL)
+    return o->training_list;
+  if (o->model_path == NULL)
+    return DEFAULT_TRAINING_LIST;
+  snprintf(buf, size, "%s%s", o->model_path, TRAINING_LIST_SUFFIX);
+  return buf;
+}
+
+/* Loads the list for m into t; 0 when usable, else says on stderr and in
+ * note why the overlap is not checked. */
+static int load_training_list(
+    const eval_options* o,
+    const malml_model* m,
+    training_list* t,
+    char* note,
+    size_t size)
+{
+  char buf[4096], why[256];
+  const char* path = training_list_path(o, buf, sizeof(buf));
+  int rc = training_list_read(path, t, why, sizeof(why));
+  if (rc == 0 && strcmp(t->model_sha256, malml_model_sha256(m)) != 0)
+    rc = -1, snprintf(why, sizeof(why), "it lists the training files of "
+             "model sha256 %.64s, not of this one (%s)",
+             t->model_sha256[0] ? t->model_sha256 : "(none named)",
+             malml_model_sha256(m));
+  if (rc == 0)
+    return 0;
+  fprintf(stderr, "malml eval: %s: %s: whether these files were in the "
+          "model's training data is not checked%s\n", path, why,
+          rc == 1 && o->training_list == NULL ? " (--training-list FILE)" : "");
+  snprintf(note, size, "Whether the model was trained on any of these "
+           "files is not known (no usable list of its training files: "
+           "%.200s: %.200s); if it was, the figures are in-sample and say "
+           "nothing about new files.", path, why);
+  return -1;
+}
+
+/* Says on stderr and in note how many of d's files were in the model's
+ * training data: those figures are in-sample (issue 23, item 13). */
+static void check_training_overlap(
+    const eval_options* o,
+    const malml_model* m,
+    const dataset* d,
+    char* note,
+    size_t size)
+{
+  training_list t = {0};
+  size_t in[2] = {0, 0};
+  if (load_training_list(o, m, &t, note, size) != 0)
+    return;
+  for (size_t i = 0; i < d->n; i++)
+    if (training_list_has(&t, d->sha256[i]))
+      in[d->y[i] != 0]++;
+  training_list_free(&t);
+  size_t both = in[0] + in[1];
+  if (both == 0)
+  {
+    snprintf(note, size, "None of these files was in the model's "
+             "training data (by its list of training files): the figures "
+             "are out-of-sample.");
+    return;
+  }
+  fprintf(stderr, "malml eval: warning: %zu of %zu files (%zu malware, %zu "
+          "benign) were in this model's training data: these figures are "
+          "in-sample\n", both, d->n, in[1], in[0]);
+  snprintf(note, size, "**In-sample: %zu of %zu files (%zu malware, %zu "
+           "benign) were in this model's training data** (by its list of "
+           "training files): the figures below are in-sample and say little "
+           "about new files.", both, d->n, in[1], in[0]);
+}
+
 static int evaluate(
     const eval_options* o,
     const malml_model* m,
     const dataset* d,
     double* const* score)
 {
+  char overlap[640] = "", note[1024];
   report_threshold t[MALML_MODEL_MAX_THRESHOLDS];
   int n = 0;
   char title[160];
@@ -211,6 +307,10 @@ static int evaluate(
         sizeof(title),
         "Evaluation of model %.100s",
         malml_model_version(m));
+  if (!o->scores_in)
+    check_training_overlap(o, m, d, overlap, sizeof(overlap));
+  snprintf(note, sizeof(note), "Scores of the model file on this corpus.  %s",
+           overlap);
   report_input in = {
       d,
       {0},
@@ -222,9 +322,7 @@ static int evaluate(
                      "out, each file scored by a model that never saw its "
                      "malware collection or benign package); thresholds "
                      "from the model."
-                   : "Scores of the model file on this corpus.  If the model "
-                     "was trained on any of these files the numbers are "
-                     "in-sample and say nothing about new files."};
+                   : note};
   for (int g = 0; g < MODELS; g++) in.score[g] = score[g];
   warn_few_benign(d, t, n, score);
   report_print(stdout, &in);
@@ -236,7 +334,7 @@ static int evaluate(
 
 int cmd_eval(int argc, char** argv)
 {
-  eval_options o = {NULL, NULL, NULL, NULL, NULL, extract_default_threads(), 0};
+  eval_options o = {.threads = extract_default_threads()};
   dataset d = {0};
   malml_model* owned;
   double* score[MODELS] = {0};

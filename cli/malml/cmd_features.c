@@ -17,17 +17,48 @@
 #include "cli/common/path_json.h"
 #include "cli/common/progress.h"
 #include "cli/malml/commands.h"
+#include "cli/malml/pe_exact.h"
+
+/* A worker's exact integers of the file being scanned (pe_exact.h): the
+ * named "features" show them, the "vectors" keep the model's float32. */
+typedef struct
+{
+  features_exact exact;
+} features_worker;
+
+/* Runs while the scan's pe object is alive. */
+static void on_module(void* ctx, YR_OBJECT* obj)
+{
+  features_worker* w = ctx;
+  if (strcmp(obj->identifier, "pe") == 0)
+    pe_exact_read_int(obj, &w->exact);
+}
+
+/* Once per worker process, which ends without freeing it. */
+static void* worker_init(void* shared, extractor* x)
+{
+  features_worker* w = calloc(1, sizeof(*w));
+  if (w == NULL)
+    return NULL;
+  x->on_module = on_module;
+  x->on_module_ctx = w;
+  return w;
+}
 
 /* A name that is not UTF-8 gets "path_bytes" (path_json.h); a line that
  * cannot be made is reported, never left out. */
 static int emit(
-    void* shared,
+    void* state,
     const char* path,
     const char sha[65],
     const malml_features* f)
 {
+  features_worker* w = state;
+  pe_exact_from_features(f, &w->exact);
   json_t* obj = json_object();
-  json_t* features = features_to_json(f);
+  json_t* features = features_to_json(f, &w->exact);
+  /* The next file's pe sets them anew; one it skips keeps none. */
+  memset(w->exact.known, 0, sizeof(w->exact.known));
   int ok = obj != NULL && features != NULL && path_json_set(obj, path) == 0 &&
            json_object_set_new(obj, "sha256", json_string(sha)) == 0 &&
            json_object_update(obj, features) == 0;
@@ -48,7 +79,10 @@ static void usage(FILE* out)
       "[--worker-memory=MIB] PATH...\n"
       "Prints one JSON object per file (directories are walked\n"
       "recursively): path, sha256, is_pe, schema, named features and the\n"
-      "vector of each group.\n" EXTRACT_USAGE_OPTIONS,
+      "vector of each group.  Named features show integers exactly, as pe\n"
+      "gives them (timestamps, sizes, counts); the vectors hold what a\n"
+      "model sees, float32 (a timestamp is rounded to 128 s there).\n"
+      EXTRACT_USAGE_OPTIONS,
       EXTRACT_DEFAULT_TIMEOUT);
 }
 
@@ -68,6 +102,7 @@ int cmd_features(int argc, char** argv)
       .who = "malml features",
       .threads = extract_default_threads(),
       .follow_symlinks = 1,
+      .worker_init = worker_init,
       .on_file = emit,
       .on_features = tick};
   static const struct option longopts[] = {

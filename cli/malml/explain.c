@@ -5,7 +5,22 @@
 #include <string.h>
 
 #include "cli/common/path_json.h"
+#include "cli/malml/bucket_examples.h"
 #include "cli/malml/pe_values.h"
+
+/* Examples shown for an absent bucket: enough to say what it stands for. */
+#define ABSENT_EXAMPLES 4
+
+/* For a bucket the file has nothing in (value 0), the commonest names that
+ * map to it (bucket_examples.h), into buf; returns their number, 0 for a
+ * feature that is no bag's bucket or not absent. */
+static int absent_examples(const explain_item* t, char* buf, size_t size)
+{
+  buf[0] = '\0';
+  if (t->value != 0)
+    return 0;
+  return bucket_examples_join(t->feature, ABSENT_EXAMPLES, buf, size);
+}
 
 static int by_magnitude(const void* a, const void* b)
 {
@@ -150,6 +165,10 @@ static json_t* item_json(const explain_item* t, const bucket_names* names)
     /* Import names are the file's bytes, not always UTF-8: with U+FFFD
        (path_json.h), where json_string gave NULL and the field vanished. */
     json_object_set_new(j, "names", path_json_text(who));
+  else if (absent_examples(t, who, sizeof(who)) > 0)
+    /* Not the file's: common names of the training corpus that map to
+       this bucket, to say what its absence means. */
+    json_object_set_new(j, "absent_examples", path_json_text(who));
   return j;
 }
 
@@ -230,6 +249,8 @@ static void print_member(
   if (names != NULL &&
       bucket_names_join(names, t->feature, who, sizeof(who)) > 0)
     fprintf(out, " (%s)", who);
+  else if (absent_examples(t, who, sizeof(who)) > 0)
+    fprintf(out, " (absent; names that map here: e.g. %s)", who);
   fprintf(out, " %+.3f", t->contribution);
 }
 

@@ -56,3 +56,35 @@ void pe_exact_read(YR_OBJECT* pe, double exact[MALML_HEADER_END])
       exact[fields[i].feature] = (double) v;
   }
 }
+
+void pe_exact_read_int(YR_OBJECT* pe, features_exact* exact)
+{
+  for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+  {
+    int64_t v = malml_obj_int(pe, fields[i].field);
+    exact->value[fields[i].feature] = v;
+    exact->known[fields[i].feature] = v != MALML_MISSING;
+  }
+}
+
+static void
+set(features_exact* exact, int feature, int64_t v, const float* vector)
+{
+  exact->value[feature] = v;
+  exact->known[feature] = v != MALML_MISSING && !isnan(vector[feature]);
+}
+
+void pe_exact_from_features(const malml_features* f, features_exact* exact)
+{
+  const float* v = f->vector;
+  set(exact, MALML_F_size_dif, f->size_dif, v);
+  set(exact, MALML_F_stack_dif, f->stack_dif, v);
+  set(exact, MALML_F_heap_dif, f->heap_dif, v);
+  set(exact, MALML_F_overlay_size, f->overlay_size, v);
+  if (!f->dotnet.is_dotnet)
+    return; /* a native file's .NET integers are zeros, not dotnet's */
+#define EXACT(name) set(exact, MALML_F_##name, f->dotnet.name, v);
+  MALML_DOTNET_SCALARS(EXACT)
+#undef EXACT
+  exact->known[MALML_F_resources_ratio] = 0; /* the one that is no integer */
+}

@@ -9,6 +9,7 @@
 
 #include <yara/object.h>
 
+#include "cli/common/features_json.h"
 #include "modules/malml/malml.h"
 
 /* exact[f] for each header feature f that is one of pe's integer fields
@@ -16,6 +17,16 @@
  * ...), read from the pe module object of the scan; NaN for the others
  * and for fields pe left undefined. */
 void pe_exact_read(YR_OBJECT* pe, double exact[MALML_HEADER_END]);
+
+/* The same header fields as int64, unrounded (pe_exact_read's doubles
+ * round past 2^53), into exact, whose other entries are left as they are. */
+void pe_exact_read_int(YR_OBJECT* pe, features_exact* exact);
+
+/* The other integer features the module keeps exact beside the vector
+ * (malml_features: size_dif, stack_dif, heap_dif, overlay_size and the
+ * .NET group's integers) into exact; known only where the vector has a
+ * value too. */
+void pe_exact_from_features(const malml_features* f, features_exact* exact);
 
 /* Sets exact[] to NaN: no file's values. */
 void pe_exact_clear(double exact[MALML_HEADER_END]);

@@ -19,6 +19,7 @@
 #include "model/train/scores_tsv.h"
 #include "model/train/train_cv.h"
 #include "model/train/train_meta.h"
+#include "model/train/training_list.h"
 #include "model/train/train_split.h"
 #include "model/train/train_weights.h"
 #include "model/train/train_xgb.h"
@@ -504,6 +505,11 @@ static int write_model(
       meta,
       o->out);
   free(meta);
+  /* Beside it, the files it was fitted on: `malml eval` warns when it is
+   * given them (training_list.h). */
+  if (rc == 0)
+    rc = training_list_write(
+        o->out, o->version ? o->version : version, d, NULL, d->n);
   return rc;
 }
 
@@ -550,6 +556,8 @@ static int write_fold(
     rc = index != NULL ? build_model_file(
                              p, d->x ? &rows : NULL, th, version, "{}", out)
                        : -1;
+  if (rc == 0 && index != NULL)
+    rc = training_list_write(out, version, d, index, rows.n);
   free(index);
   snprintf(out, sizeof(out), "%s/fold-%d.txt", o->fold_dir, f + 1);
   FILE* list = rc == 0 ? fopen(out, "w") : NULL;

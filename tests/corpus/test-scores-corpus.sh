@@ -54,7 +54,7 @@ PY
 # explanation, header.timestamp, header.checksum and header.size_of_image
 # equal what Debian's yara's pe module gives for the file (the feature
 # vector's float32 rounds them above 2^24).
-printf 'import "pe"\nimport "console"\nrule v { condition: console.log("%%s") and console.log("timestamp=", pe.timestamp) and console.log("checksum=", pe.checksum) and console.log("size_of_image=", pe.size_of_image) }\n' > "$tmp/pe.yar"
+printf 'import "pe"\nimport "console"\nrule v { condition: console.log("%%s") and console.log("timestamp=", pe.timestamp) and console.log("checksum=", pe.checksum) and console.log("size_of_image=", pe.size_of_image) and console.log("size_of_stack_reserve=", pe.size_of_stack_reserve) and console.log("number_of_sections=", pe.number_of_sections) }\n' > "$tmp/pe.yar"
 # shellcheck disable=SC2046
 "$malml" score -j -n 32 $(cat "$tmp/list") > "$tmp/score32.jsonl" || exit 1
 while read -r f; do
@@ -79,4 +79,37 @@ for line in open(sys.argv[1]):
                 seen += 1
 assert seen >= 20, seen
 print("%d timestamps, checksums and image sizes shown exactly as pe gives them" % seen)
+PY
+
+# The same for `malml features` (issue 23, item 3): its named features give
+# pe's integers exactly, as JSON integers, while its vectors keep the float32
+# a model sees; on these files some timestamps must differ between the two
+# (else this part could not fail).
+# shellcheck disable=SC2046
+"$malml" features $(cat "$tmp/list") > "$tmp/features.jsonl" || exit 1
+python3 - "$tmp/features.jsonl" "$tmp/pe.txt" <<'PY'
+import json, struct, sys
+pe = {}
+for line in open(sys.argv[2]):
+    path, kv = line.rstrip("\n").rsplit(" ", 1)
+    k, v = kv.split("=", 1)
+    pe.setdefault(path, {})[k] = int(v)
+f32 = lambda x: struct.unpack("f", struct.pack("f", x))[0]
+exact = rounded = 0
+for line in open(sys.argv[1]):
+    d = json.loads(line)
+    if not d["is_pe"] or d["path"] not in pe:
+        continue
+    names = list(d["features"])
+    for k, want in pe[d["path"]].items():
+        got = d["features"]["header." + k]
+        assert type(got) is int and got == want, (d["path"], k, got, want)
+        i = names.index("header." + k)  # named scalars lead the header vector
+        assert d["vectors"]["header"][i] == float("%.9g" % f32(want)), (d["path"], k)
+        exact += 1
+    rounded += f32(pe[d["path"]]["timestamp"]) != pe[d["path"]]["timestamp"]
+assert exact >= 5 * 90, exact
+assert rounded >= 20, rounded
+print("malml features: %d integers exactly as pe gives them (%d timestamps "
+      "that float32 rounds), vectors unchanged" % (exact, rounded))
 PY

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <yara.h>
 
+#include "cli/malml/bucket_examples.h"
 #include "cli/malml/explain.h"
 #include "cli/malml/pe_values.h"
 #include "tests/unit/scan_helpers.h"
@@ -125,4 +126,58 @@ Test(explain, pe_values_read_as_pefile_shows_them)
   cr_assert_str_eq(buf, "0x400000");
   explain_value_text(MALML_F_file_size, NAN, buf, sizeof(buf));
   cr_assert_str_eq(buf, "missing");
+}
+
+/* An absent bucket says what maps there (issue 23, item 12): the examples
+ * are names that really hash to it (the module's rule, recomputed here
+ * from the token), the import_bucket collision the issue found is among
+ * them, and only a bucket the file has nothing in shows them. */
+Test(explain, absent_buckets_name_what_maps_there)
+{
+  char buf[1024], other[1024];
+  const char* token = "kernel32!VirtualAllocEx";
+  int feature = MALML_F_import_bucket +
+                (int) malml_bucket(token, strlen(token), MALML_IMPORT_BUCKETS);
+  int n = bucket_examples_join(feature, 4, buf, sizeof(buf));
+  cr_assert_gt(n, 1, "%s", buf);
+  cr_assert_not_null(strstr(buf, "user32!DispatchMessageA"), "%s", buf);
+  cr_assert_not_null(strstr(buf, token), "%s", buf);
+  /* Every example of every import bucket hashes there. */
+  for (int b = 0; b < MALML_IMPORT_BUCKETS; b++)
+  {
+    n = bucket_examples_join(MALML_F_import_bucket + b, 4, buf, sizeof(buf));
+    char* save = NULL;
+    for (char* t = strtok_r(buf, ",", &save); t != NULL;
+         t = strtok_r(NULL, ",", &save))
+    {
+      t += *t == ' ';
+      uint32_t at = malml_bucket(t, strlen(t), MALML_IMPORT_BUCKETS);
+      cr_assert_eq(at, (uint32_t) b, "%s", t);
+    }
+  }
+  cr_assert_eq(bucket_examples_join(MALML_F_timestamp, 4, buf, sizeof(buf)), 0);
+  /* At most as many as asked for. */
+  cr_assert_leq(bucket_examples_join(feature, 2, other, sizeof(other)), 2);
+
+  /* The bucket absent (value 0) shows them; a neighbour with 2 does not. */
+  int present = feature + 1 == MALML_F_dll_bucket ? feature - 1 : feature + 1;
+  explanation e = {.ntop = 1};
+  e.top[0] = (explain_line){
+      .first = MALML_F_import_bucket,
+      .size = MALML_IMPORT_BUCKETS,
+      .moved = 2,
+      .contribution = 0.5,
+      .nmembers = 2,
+      .members = {{feature, 0, 0.4}, {present, 2, 0.1}}};
+  json_t* j = explanation_to_json(&e, NULL);
+  json_t* line = json_array_get(json_object_get(j, "top"), 0);
+  json_t* members = json_object_get(line, "members");
+  const char* shown = json_string_value(
+      json_object_get(json_array_get(members, 0), "absent_examples"));
+  cr_assert_not_null(shown);
+  cr_assert_not_null(strstr(shown, "user32!DispatchMessageA"), "%s", shown);
+  cr_assert_null(
+      json_object_get(json_array_get(members, 1), "absent_examples"),
+      "a present bucket shows no examples");
+  json_decref(j);
 }
