@@ -21,11 +21,10 @@
 #include "modules/malml/malml.h"
 
 /* Where `make install` puts the shipped model's training list. */
-#ifndef MALML_PKGDATADIR
-#define MALML_PKGDATADIR "/usr/share/malml"
-#endif
-#define DEFAULT_TRAINING_LIST \
-  MALML_PKGDATADIR "/default.malml" TRAINING_LIST_SUFFIX
+/* The compiled-in model's training list, built into malml from
+ * model/default.malml.training.sha256 (build-aux/gen-model-array). */
+extern const uint8_t malml_default_training_list_data[];
+extern const size_t malml_default_training_list_size;
 
 #define MODELS (MALML_GROUP_COUNT + 1)
 
@@ -62,8 +61,7 @@ static void usage(FILE* out)
       "  --training-list=FILE  the model's training files (SHA-256\n"
       "              prefixes, as `malml train` writes beside a model:\n"
       "              MODEL" TRAINING_LIST_SUFFIX "; default: that file beside\n"
-      "              -m MODEL, or " DEFAULT_TRAINING_LIST "\n"
-      "              for the model compiled in)\n"
+      "              -m MODEL; the model compiled in has its own compiled in)\n"
       "A corpus the model was trained on gives in-sample numbers: eval\n"
       "warns when the files are on the model's training list.  Use a\n"
       "held-out corpus, or the out-of-fold report of `malml train -R`.\n");
@@ -202,14 +200,14 @@ static void warn_few_benign(
 }
 
 /* The model's training list: --training-list, else beside -m MODEL, else
- * the shipped model's where `make install` puts it. */
+ * (NULL) the compiled-in model's, compiled in beside it. */
 static const char*
 training_list_path(const eval_options* o, char* buf, size_t size)
 {
   if (o->training_list != NULL)
     return o->training_list;
   if (o->model_path == NULL)
-    return DEFAULT_TRAINING_LIST;
+    return NULL;
   snprintf(buf, size, "%s%s", o->model_path, TRAINING_LIST_SUFFIX);
   return buf;
 }
@@ -225,7 +223,15 @@ static int load_training_list(
 {
   char buf[4096], why[256];
   const char* path = training_list_path(o, buf, sizeof(buf));
-  int rc = training_list_read(path, t, why, sizeof(why));
+  int rc = path != NULL ? training_list_read(path, t, why, sizeof(why))
+                        : training_list_parse(
+                              malml_default_training_list_data,
+                              malml_default_training_list_size,
+                              t,
+                              why,
+                              sizeof(why));
+  if (path == NULL)
+    path = "the compiled-in model's training list";
   if (rc == 0 && strcmp(t->model_sha256, malml_model_sha256(m)) != 0)
     rc = -1, snprintf(why, sizeof(why), "it lists the training files of "
              "model sha256 %.64s, not of this one (%s)",

@@ -138,21 +138,12 @@ static int add_line(training_list* t, size_t* cap, const char* line)
   return 0;
 }
 
-int training_list_read(
-    const char* path,
-    training_list* t,
-    char* why,
-    size_t size)
+/* Reads an open list; 0, or -1 with the reason in why. */
+static int read_stream(FILE* f, training_list* t, char* why, size_t size)
 {
-  FILE* f = fopen(path, "r");
   char* line = NULL;
   size_t len = 0, cap = 0, lineno = 0;
   int rc = 0;
-  if (f == NULL)
-  {
-    snprintf(why, size, "%s", strerror(errno));
-    return errno == ENOENT ? 1 : -1;
-  }
   while (rc == 0 && getline(&line, &len, f) != -1)
     if (++lineno, add_line(t, &cap, line) != 0)
     {
@@ -162,9 +153,48 @@ int training_list_read(
   if (rc == 0 && ferror(f))
     rc = -1, snprintf(why, size, "%s", strerror(errno));
   free(line);
-  fclose(f);
   if (rc == 0 && t->n > 0)
     qsort(t->prefix, t->n, sizeof(*t->prefix), by_value);
+  return rc;
+}
+
+int training_list_read(
+    const char* path,
+    training_list* t,
+    char* why,
+    size_t size)
+{
+  FILE* f = fopen(path, "r");
+  if (f == NULL)
+  {
+    snprintf(why, size, "%s", strerror(errno));
+    return errno == ENOENT ? 1 : -1;
+  }
+  int rc = read_stream(f, t, why, size);
+  fclose(f);
+  return rc;
+}
+
+int training_list_parse(
+    const uint8_t* text,
+    size_t len,
+    training_list* t,
+    char* why,
+    size_t size)
+{
+  if (len == 0)
+  {
+    snprintf(why, size, "none was compiled in");
+    return 1;
+  }
+  FILE* f = fmemopen((void*) text, len, "r");
+  if (f == NULL)
+  {
+    snprintf(why, size, "%s", strerror(errno));
+    return -1;
+  }
+  int rc = read_stream(f, t, why, size);
+  fclose(f);
   return rc;
 }
 

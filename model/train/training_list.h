@@ -51,6 +51,15 @@ int training_list_read(
     char* why,
     size_t size);
 
+/* The same from a list in memory (the compiled-in model's, built into
+ * malml from model/default.malml.training.sha256); 1 when len is 0. */
+int training_list_parse(
+    const uint8_t* text,
+    size_t len,
+    training_list* t,
+    char* why,
+    size_t size);
+
 /* Whether the file whose hex SHA-256 is sha256 is on the list. */
 int training_list_has(const training_list* t, const char* sha256);
 
