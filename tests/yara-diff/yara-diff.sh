@@ -236,6 +236,56 @@ both -rs strings.yar t
 both -r -l 2 -p 1 strings.yar t/flat
 both -l 1 -p 1 strings.yar t/flat
 both -l 1 strings.yar t/text.txt
+
+# -l with several workers (issue 25): one count of matches over all files,
+# as YARA's threads share one global count.  After the limit YARA still
+# prints each later file's first rule when it matches (it prints, then
+# counts, then aborts), so with a first rule that matches every file the
+# lines are the same whatever the timing: compared as they are.
+mkdir -p lim
+i=1
+while [ "$i" -le 24 ]; do
+  printf 'MZ alpha beta gamma %d\n' "$i" > "lim/f$i"
+  i=$((i + 1))
+done
+printf 'rule %s { strings: $a = "%s" condition: $a }\n' alpha alpha beta beta \
+  gamma gamma > lim-first.yar
+for try in 1 2 3; do
+  both -l 1 -p 2 lim-first.yar lim
+done
+# With a first rule that never matches, which files' lines are printed
+# depends on which worker (thread) counts first, in both programs: the
+# check is exactly N lines, each a line of the scan without -l, as many as
+# upstream prints, the same exit and no stderr.  Repeated: a worker that
+# does not see the others' count prints up to N lines of its own, which
+# shows on most tries.
+printf 'rule never_first { condition: false }\n' > lim-later.yar
+cat lim-first.yar >> lim-later.yar
+"$ours" -p 2 lim-later.yar lim | sort > lim.all
+limit_check() {
+  for try in 1 2 3 4 5; do
+    "$ours" -l "$1" -p 2 lim-later.yar lim > out.a 2> err.a
+    ra=$?
+    "$up" -l "$1" -p 2 lim-later.yar lim > out.b 2> err.b
+    rb=$?
+    na=$(wc -l < out.a)
+    nb=$(wc -l < out.b)
+    extra=$(sort out.a | comm -23 - lim.all | head -n 1)
+    if [ "$na" != "$1" ] || [ "$na" != "$nb" ] || [ -n "$extra" ] ||
+      [ "$ra" != "$rb" ] || [ -s err.a ]; then
+      fail "yara -l $1 -p 2 lim-later.yar (try $try): ours $na lines (exit $ra), upstream $nb (exit $rb)${extra:+; not a match line: $extra}"
+      return
+    fi
+  done
+  passed=$((passed + 1))
+}
+if [ "$(wc -l < lim.all)" = 72 ]; then
+  limit_check 1
+  limit_check 3
+else
+  fail "lim-later.yar matches $(wc -l < lim.all) times in lim, not 72 (the test is broken)"
+fi
+
 both -a 0 strings.yar t/text.txt
 # -a limits each file here (yara(1)); -a 0 is libyara's "no limit", so a
 # directory is scanned whole, where YARA 4.2 starts no file at all.
