@@ -163,6 +163,7 @@ int scan_thread_init(scan_thread* t, scan_shared* sh)
 {
   memset(t, 0, sizeof(*t));
   t->sh = sh;
+  t->reader.refuse_pseudo = 1; /* scan_path */
   int rc = yr_scanner_create(sh->rules, &t->scanner);
   if (rc != ERROR_SUCCESS)
     return rc;
@@ -188,8 +189,9 @@ void scan_thread_fini(scan_thread* t)
   t->matches = t->console = t->modules = NULL;
 }
 
-/* Anything mapped_open_with refuses (devices, /proc files, FIFOs) gets
-   libyara's own reading, which is what YARA does for every file. */
+/* Anything mapped_open_with refuses (devices, FIFOs, files on sysfs and
+   procfs) gets libyara's own mapping, which is what YARA does for every
+   file: a sysfs attribute that cannot be mapped is error 4 there too. */
 static int scan_path(scan_thread* t, const char* path)
 {
   mapped_file m;
