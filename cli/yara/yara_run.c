@@ -207,8 +207,13 @@ static int run(scan_shared* sh, const char* target, bool in_dir)
    with each other (yara_scan.h); NULL if it cannot be mapped. */
 static atomic_llong* shared_count(void)
 {
-  void* p = mmap(NULL, sizeof(atomic_llong), PROT_READ | PROT_WRITE,
-                 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  void* p = mmap(
+      NULL,
+      sizeof(atomic_llong),
+      PROT_READ | PROT_WRITE,
+      MAP_SHARED | MAP_ANONYMOUS,
+      -1,
+      0);
   if (p == MAP_FAILED)
     return NULL;
   atomic_init((atomic_llong*) p, 0);
