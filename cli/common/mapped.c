@@ -2,10 +2,49 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
+
+#ifndef CONFIGFS_MAGIC
+#define CONFIGFS_MAGIC 0x62656570 /* not in linux/magic.h */
+#endif
+
+/* Whether fd's filesystem makes its files' contents as they are read
+ * (sysfs, procfs, ...); asked once per filesystem (st_dev) while the files
+ * come from the same one, which a walk's files mostly do. */
+static int on_pseudo_fs(int fd, dev_t dev, mapped_reader* r)
+{
+  if (r->dev_known && r->dev == dev)
+    return r->dev_pseudo;
+  struct statfs sf;
+  if (fstatfs(fd, &sf) != 0)
+    return 0;
+  switch ((unsigned long) sf.f_type)
+  {
+  case SYSFS_MAGIC:
+  case PROC_SUPER_MAGIC:
+  case DEBUGFS_MAGIC:
+  case TRACEFS_MAGIC:
+  case SECURITYFS_MAGIC:
+  case CONFIGFS_MAGIC:
+  case CGROUP_SUPER_MAGIC:
+  case CGROUP2_SUPER_MAGIC:
+  case BPF_FS_MAGIC:
+  case PSTOREFS_MAGIC:
+  case EFIVARFS_MAGIC:
+    r->dev_pseudo = 1;
+    break;
+  default:
+    r->dev_pseudo = 0;
+  }
+  r->dev = dev;
+  r->dev_known = 1;
+  return r->dev_pseudo;
+}
 
 /* Reads up to `size` bytes of fd into the reader's buffer; returns 0 or an
  * errno value. */
@@ -67,6 +106,8 @@ int mapped_open_with(const char* path, mapped_reader* r, mapped_file* m)
     err = EISDIR;
   else if (!S_ISREG(st.st_mode))
     err = EINVAL;
+  else if (r != NULL && r->refuse_pseudo && on_pseudo_fs(fd, st.st_dev, r))
+    err = ENODEV;
   else if (st.st_size > 0)
   {
     size_t size = (size_t) st.st_size;

@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 typedef struct
 {
@@ -21,6 +22,16 @@ typedef struct
 {
   uint8_t* buf;
   size_t cap;
+  /* Set by the caller to have regular files on the kernel's
+   * pseudo-filesystems (sysfs, procfs, debugfs, ...) refused with ENODEV
+   * rather than read: their stat size is not their content's (a sysfs
+   * attribute says 4096 and reads 2 bytes) and most cannot be mapped, which
+   * is what YARA, mapping every file, reports for them.  yara hands such
+   * files to libyara's own mapping. */
+  int refuse_pseudo;
+  dev_t dev;      /* the last file's filesystem, when dev_known, */
+  int dev_known;
+  int dev_pseudo; /* and whether it is one of those */
 } mapped_reader;
 
 /* Why files are read rather than mapped up to this size: a mapping costs
@@ -36,7 +47,8 @@ typedef struct
 /* The bytes of the regular file at `path`: read into `r`'s buffer when
  * `r` is not NULL and the file is small enough, else mapped.  Returns 0, or
  * an errno value (EISDIR for a directory, EINVAL for other non-regular
- * files).  A file that shrinks while it is read gives the bytes read. */
+ * files; ENODEV, see refuse_pseudo).  A file that shrinks while it is
+ * read gives the bytes read. */
 int mapped_open_with(const char* path, mapped_reader* r, mapped_file* m);
 /* The same, always mapped. */
 int mapped_open(const char* path, mapped_file* m);

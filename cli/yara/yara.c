@@ -385,6 +385,8 @@ static int compile(int nfiles, char** files, YR_RULES** rules)
       rc = yr_compiler_get_rules(c, rules);
   }
   yr_compiler_destroy(c);
+  if (rc == ERROR_SUCCESS)
+    rc = rules_reload(rules);
   return rc;
 }
 

@@ -1,6 +1,7 @@
 #include "cli/yara/yara_rules.h"
 
 #include <ctype.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,6 +169,48 @@ int rules_define_externals(
     free(id);
   }
   return result;
+}
+
+static size_t write_stream(const void* p, size_t size, size_t n, void* f)
+{
+  return fwrite(p, size, n, f);
+}
+
+static size_t read_stream(void* p, size_t size, size_t n, void* f)
+{
+  return fread(p, size, n, f);
+}
+
+int rules_reload(YR_RULES** rules)
+{
+  char* buf = NULL;
+  size_t len = 0;
+  FILE* out = open_memstream(&buf, &len);
+  if (out == NULL)
+    return ERROR_SUCCESS; /* the rules stay as they are */
+  YR_STREAM ws = {.user_data = out, .write = write_stream};
+  int rc = yr_rules_save_stream(*rules, &ws);
+  if (fclose(out) != 0 || rc != ERROR_SUCCESS)
+  {
+    free(buf);
+    return ERROR_SUCCESS;
+  }
+  yr_rules_destroy(*rules);
+  *rules = NULL;
+  /* The compiler's freed memory goes back to the system, so the loaded
+     rules and everything a scan allocates start from an empty heap. */
+  malloc_trim(0);
+  FILE* in = fmemopen(buf, len, "rb");
+  if (in == NULL)
+    rc = ERROR_INSUFFICIENT_MEMORY;
+  else
+  {
+    YR_STREAM rs = {.user_data = in, .read = read_stream};
+    rc = yr_rules_load_stream(&rs, rules);
+    fclose(in);
+  }
+  free(buf);
+  return rc;
 }
 
 void rules_print_error(int error)

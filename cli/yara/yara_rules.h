@@ -52,6 +52,17 @@ int rules_define_externals(
     YR_RULES* rules,
     YR_COMPILER* c);
 
+/*
+ * Replaces rules just compiled by the same rules saved and loaded back (as
+ * `yarac` + `yara -C` would give them), with the compiler's leftovers
+ * trimmed from the heap in between.  Why: the scanning processes are forked
+ * after compilation and allocate on the heap the compiler left; with YARA's
+ * threads each scanning thread has an arena of its own.  Returns a libyara
+ * error (then *rules is NULL); the rules stay as they were if they cannot be
+ * saved.
+ */
+int rules_reload(YR_RULES** rules);
+
 /* Prints YARA's text for a libyara error code, with a newline. */
 void rules_print_error(int error);
 

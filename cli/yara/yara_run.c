@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include "cli/common/workers.h"
@@ -42,22 +43,16 @@ static void* worker_init(void* shared)
   return t;
 }
 
-/* `arg` is the supervisor's match count, so -l counts over all files. */
 static void
 work(void* state, const char* path, long long arg, supervise_reply* r)
 {
+  (void) arg;
   scan_thread* t = state;
-  atomic_store(&t->sh->total_count, arg);
   int rc = scan_file(t, path, t->sh->in_dir);
   supervise_reply_status(r, rc, t->current_count);
 }
 
 /* ---- in the supervisor ---- */
-
-static long long job_arg(void* shared)
-{
-  return atomic_load(&((scan_shared*) shared)->total_count);
-}
 
 static void on_result(void* shared, const char* path, const supervise_result* r)
 {
@@ -71,7 +66,6 @@ static void on_result(void* shared, const char* path, const supervise_result* r)
     fwrite(r->err, 1, r->err_len, stderr);
   }
   pthread_mutex_unlock(&sh->out_lock);
-  atomic_fetch_add(&sh->total_count, r->aux);
   atomic_fetch_add(&sh->files_done, 1);
   if (r->status != ERROR_SUCCESS)
     atomic_fetch_add(&sh->errors, 1);
@@ -161,7 +155,6 @@ static workers_options run_options(scan_shared* sh, int workers)
            .memory_limit = cfg->worker_memory * (1LL << 20),
            .shared = sh,
            .worker_init = worker_init,
-           .job_arg = job_arg,
            .work = work,
            .on_result = on_result,
            .on_lost = on_lost},
@@ -210,6 +203,23 @@ static int run(scan_shared* sh, const char* target, bool in_dir)
   return rc == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
 
+/* -l's count of matches, in memory that the workers forked later share
+   with each other (yara_scan.h); NULL if it cannot be mapped. */
+static atomic_llong* shared_count(void)
+{
+  void* p = mmap(
+      NULL,
+      sizeof(atomic_llong),
+      PROT_READ | PROT_WRITE,
+      MAP_SHARED | MAP_ANONYMOUS,
+      -1,
+      0);
+  if (p == MAP_FAILED)
+    return NULL;
+  atomic_init((atomic_llong*) p, 0);
+  return p;
+}
+
 int yara_run(scan_shared* sh, const char* target)
 {
   bool dir = is_directory(target);
@@ -230,6 +240,11 @@ int yara_run(scan_shared* sh, const char* target)
     const malml_model* m;
     if (strcmp(sh->mdata[i].module, "malml") == 0)
       malml_scoring_model(sh->mdata[i].file.data, sh->mdata[i].file.size, &m);
+  }
+  if ((sh->limit_count = shared_count()) == NULL)
+  {
+    rules_print_error(ERROR_INSUFFICIENT_MEMORY);
+    return EXIT_FAILURE;
   }
   return run(sh, target, sh->cfg->scan_list || dir);
 }

@@ -15,6 +15,16 @@
 #include "cli/yara/yara_rules.h"
 #include "modules/malml/malml.h"
 
+/*
+ * -l as YARA 4.2.3 counts it: one count of matches over all files, and a
+ * file's callbacks abort once it is reached.  YARA prints a shown rule
+ * before it counts it, so after the limit each file still scanned prints its
+ * first rule when that one is shown; that is kept.  The count lives in memory
+ * every worker shares (scan_shared.limit_count) and is checked before each
+ * later callback prints, so that a match another worker counted meanwhile
+ * stops this file too (issue 25: a count handed to the worker with its file
+ * let each worker print up to the limit).
+ */
 static int on_rule(
     scan_thread* t,
     YR_SCAN_CONTEXT* context,
@@ -23,6 +33,21 @@ static int on_rule(
 {
   const yara_config* cfg = t->sh->cfg;
   bool matching = message == CALLBACK_MSG_RULE_MATCHING;
+  bool first = t->rule_callbacks++ == 0;
+  long long total = 0;
+  if (cfg->limit != 0)
+  {
+    total = atomic_load(t->sh->limit_count);
+    if (!first && total >= cfg->limit)
+      return CALLBACK_ABORT;
+    if (matching)
+      total = atomic_fetch_add(t->sh->limit_count, 1) + 1;
+    /* Another worker took the last match left since the check above. */
+    if (matching && !first && total > cfg->limit)
+      return CALLBACK_ABORT;
+  }
+  if (matching)
+    t->current_count++;
   if (!cfg->count_only && output_rule_shown(cfg, rule, matching))
   {
     if (cfg->json)
@@ -30,13 +55,6 @@ static int on_rule(
     else
       output_rule_text(&t->out, cfg, context, rule, t->path);
   }
-  long long total = t->sh->total_count;
-  if (matching)
-  {
-    t->current_count++;
-    total = atomic_fetch_add(&t->sh->total_count, 1) + 1;
-  }
-  /* As in YARA, once -l is reached every later callback aborts its scan. */
   if (cfg->limit != 0 && total >= cfg->limit)
     return CALLBACK_ABORT;
   return CALLBACK_CONTINUE;
@@ -145,6 +163,7 @@ int scan_thread_init(scan_thread* t, scan_shared* sh)
 {
   memset(t, 0, sizeof(*t));
   t->sh = sh;
+  t->reader.refuse_pseudo = 1; /* scan_path */
   int rc = yr_scanner_create(sh->rules, &t->scanner);
   if (rc != ERROR_SUCCESS)
     return rc;
@@ -170,8 +189,9 @@ void scan_thread_fini(scan_thread* t)
   t->matches = t->console = t->modules = NULL;
 }
 
-/* Anything mapped_open_with refuses (devices, /proc files, FIFOs) gets
-   libyara's own reading, which is what YARA does for every file. */
+/* Anything mapped_open_with refuses (devices, FIFOs, files on sysfs and
+   procfs) gets libyara's own mapping, which is what YARA does for every
+   file: a sysfs attribute that cannot be mapped is error 4 there too. */
 static int scan_path(scan_thread* t, const char* path)
 {
   mapped_file m;
@@ -296,6 +316,7 @@ static void begin_file(scan_thread* t, const char* path)
 {
   t->path = path;
   t->current_count = 0;
+  t->rule_callbacks = 0;
   t->out.len = 0;
   t->is_process = false;
   t->malml.valid = false;

@@ -34,9 +34,10 @@ typedef struct
   int nmdata;
   int flags;   /* SCAN_FLAGS_* */
   bool in_dir; /* the files come from a directory or a scan list */
-  /* Matches over all files, for -l: kept by the supervisor, and in a
-     worker set to the supervisor's count when a file is handed to it. */
-  atomic_llong total_count;
+  /* Matches over all files, for -l: in memory shared by the supervisor
+     and every worker (yara_run maps it before the workers are forked), so
+     each worker sees the matches the others count as they count them. */
+  atomic_llong* limit_count;
   atomic_llong files_done;  /* supervisor: for --progress */
   atomic_llong errors;      /* supervisor */
   pthread_mutex_t out_lock; /* supervisor: results vs the progress line */
@@ -49,6 +50,7 @@ typedef struct
   YR_SCANNER* scanner;
   const char* path; /* being scanned */
   int current_count;
+  int rule_callbacks; /* for this file so far (on_rule) */
   outbuf out;
   json_t* matches;      /* JSON output: this file's entries */
   json_t* console;      /* JSON output: console module messages */

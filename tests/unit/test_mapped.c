@@ -107,3 +107,29 @@ Test(mapped, refusals_and_empty_files)
   cr_expect(m.data == NULL && m.size == 0);
   mapped_reader_free(&r);
 }
+
+/* yara asks for files on the kernel's pseudo-filesystems to be refused
+   (their stat size is not their content's; YARA maps them and fails), while
+   files elsewhere, before and after, are read as always: the answer is
+   cached per filesystem, so alternating filesystems must not confuse it. */
+Test(mapped, pseudo_filesystems_refused_on_request)
+{
+  const char* proc = "/proc/self/status";
+  if (access(proc, R_OK) != 0)
+    cr_skip_test("no procfs at /proc");
+  const char* plain = make_file("plain", 100, 7);
+  mapped_reader r = {NULL, 0};
+  mapped_file m;
+  cr_expect_eq(mapped_open_with(proc, &r, &m), 0, "read when not asked");
+  mapped_close(&m);
+  r.refuse_pseudo = 1;
+  for (int i = 0; i < 2; i++)
+  {
+    cr_expect_eq(mapped_open_with(plain, &r, &m), 0);
+    cr_expect_eq(m.size, 100);
+    mapped_close(&m);
+    cr_expect_eq(mapped_open_with(proc, &r, &m), ENODEV);
+    cr_expect(m.data == NULL && m.size == 0);
+  }
+  mapped_reader_free(&r);
+}
