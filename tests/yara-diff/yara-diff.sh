@@ -271,17 +271,23 @@ limit_check() {
     na=$(wc -l < out.a)
     nb=$(wc -l < out.b)
     extra=$(sort out.a | comm -23 - lim.all | head -n 1)
-    if [ "$na" != "$1" ] || [ "$na" != "$nb" ] || [ -n "$extra" ] ||
+    # YARA 4.2.3's threads print a match before they count it, so two of
+    # them can both print past the limit: upstream may print more than N
+    # (seen about one try in ten here), never fewer; ours prints N.
+    if [ "$na" != "$1" ] || [ "$nb" -lt "$1" ] || [ -n "$extra" ] ||
       [ "$ra" != "$rb" ] || [ -s err.a ]; then
       fail "yara -l $1 -p 2 lim-later.yar (try $try): ours $na lines (exit $ra), upstream $nb (exit $rb)${extra:+; not a match line: $extra}"
       return
     fi
+    [ "$nb" -gt "$1" ] && over=$((over + 1))
   done
   passed=$((passed + 1))
 }
+over=0
 if [ "$(wc -l < lim.all)" = 72 ]; then
   limit_check 1
   limit_check 3
+  echo "## yara-diff: -l with -p 2: ours printed exactly N lines in all 10 tries; upstream printed more than N in $over (its print-then-count race)"
 else
   fail "lim-later.yar matches $(wc -l < lim.all) times in lim, not 72 (the test is broken)"
 fi
