@@ -182,7 +182,8 @@ static yopt options[] = {
 #define CLI_NOT_HERE                                                        \
   "  - the command line is YARA 4.2.3's: -E (--strict-escape), -q\n"       \
   "    (--disable-console-logs), -M (--module-names) and -X "               \
-  "(--print-xor-key),\n    added in YARA 4.3-4.5, are not here;\n"
+  "(--print-xor-key),\n    added in YARA 4.3-4.5, are not here, and a "    \
+  "symlink whose target\n    starts with \"..\" is scanned (4.3+ skips it);\n"
 #else
 #define CLI_NOT_HERE ""
 #endif
