@@ -46,7 +46,12 @@ if [ ! -f "$cache/$sdist" ] ||
    [ "$(sha256sum "$cache/$sdist" | cut -d' ' -f1)" != "$sha256" ]; then
   echo "build-libyara45: downloading $sdist from PyPI"
   rm -f "$cache/$sdist.part"
-  curl -fsSL --retry 3 -o "$cache/$sdist.part" "$url"
+  if command -v curl > /dev/null; then
+    curl -fsSL --retry 3 -o "$cache/$sdist.part" "$url"
+  else
+    python3 -c 'import sys, urllib.request; urllib.request.urlretrieve(sys.argv[1], sys.argv[2])' \
+      "$url" "$cache/$sdist.part"
+  fi
   got=$(sha256sum "$cache/$sdist.part" | cut -d' ' -f1)
   if [ "$got" != "$sha256" ]; then
     echo "build-libyara45: $sdist has sha256 $got, not the pinned $sha256" >&2

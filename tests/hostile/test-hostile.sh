@@ -43,12 +43,17 @@ mkdir "$tmp"
 failures=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 
-# "crash" files make libyara 4.2.3's pe fault; where the oracle, upstream's
-# yara on the same libyara, scans them (4.5's pe), they are held to "ok".
+# "crash" files make libyara 4.2.3's pe fault, "hang" files make it run for
+# ever; where the oracle, upstream's yara on the same libyara, scans them
+# within the limit (4.5's pe: the version bomb's empty leaves are not
+# parsed), they are held to "ok".  (On 4.2 the hang files are not timed:
+# a fast machine could finish 4.2.3's version bomb within the limit.)
 echo 'import "pe" rule dump { condition: true }' > "$tmp/pe-only.yar"
-for n in $(awk -F '\t' '$2 == "crash" { print $1 }' "$work/MANIFEST"); do
-  if timeout $((limit + slack)) "$oracle" "$tmp/pe-only.yar" "$files/$n" > /dev/null 2>&1; then
-    echo "note: $n: $("$oracle" -v)'s yara scans it: expected ok, not crash"
+kinds='$2 == "crash"'
+case ${MALML_YARA_VERSION:-4.2} in 4.2*) ;; *) kinds='$2 == "crash" || $2 == "hang"' ;; esac
+for n in $(awk -F '\t' "$kinds { print \$1 }" "$work/MANIFEST"); do
+  if timeout "$limit" "$oracle" "$tmp/pe-only.yar" "$files/$n" > /dev/null 2>&1; then
+    echo "note: $n: $("$oracle" -v)'s yara scans it: expected ok here"
     awk -F '\t' -v OFS='\t' -v n="$n" '$1 == n { $2 = "ok" } 1' "$work/MANIFEST" > "$tmp/m" &&
       mv "$tmp/m" "$work/MANIFEST"
   fi
