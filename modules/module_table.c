@@ -13,6 +13,14 @@
 #include <yara/modules.h>
 #include <yara/object.h>
 
+#include "config.h"
+
+/* The headers must be those of the archive linked in (configure's
+ * --with-yara): the system's 4.2 headers are also on the default path. */
+#if YR_VERSION_HEX != MALML_LIBYARA_VERSION_HEX
+#error "libyara's headers are not those of the libyara.a linked in"
+#endif
+
 extern YR_MODULE yr_modules_table[];
 extern const size_t malml_modules_count;
 
@@ -206,3 +214,11 @@ int yr_modules_unload_all(YR_SCAN_CONTEXT* context)
     module_drop(context, i);
   return ERROR_SUCCESS;
 }
+
+#if YR_VERSION_HEX >= 0x040300
+/* 4.3 added this to modules.o (yara -M lists the modules from it). */
+YR_MODULE* yr_modules_get_table(void)
+{
+  return yr_modules_table;
+}
+#endif

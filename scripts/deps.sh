@@ -41,11 +41,14 @@ deps_install()
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q $missing >/dev/null
 }
 
-# Configures and builds in ./build (out of the source tree).
+# build_tree [DIR [CONFIGURE-ARG]...]: configures (once) and builds in DIR,
+# ./build by default, out of the source tree.
 build_tree()
 {
+  dir=${1:-build}
+  [ $# -gt 0 ] && shift
   [ -x ./configure ] || ./bootstrap >/dev/null 2>&1 || ./bootstrap
-  mkdir -p build
-  (cd build && { [ -f Makefile ] || ../configure --quiet; } && make -j"$(nproc)" >/dev/null) ||
-    { echo "build failed" >&2; return 1; }
+  mkdir -p "$dir"
+  (cd "$dir" && { [ -f Makefile ] || ../configure --quiet "$@"; } && make -j"$(nproc)" >/dev/null) ||
+    { echo "build failed ($dir)" >&2; return 1; }
 }

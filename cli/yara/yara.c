@@ -176,6 +176,18 @@ static yopt options[] = {
     {YOPT_END, 0, NULL, NULL, 0, NULL, NULL, 0},
 };
 
+/* The command line is 4.2.3's whatever libyara is linked; on 4.3+ the help
+   says which of that YARA's options are not here. */
+#if YR_VERSION_HEX >= 0x040300
+#define CLI_NOT_HERE                                                        \
+  "  - the command line is YARA 4.2.3's: -E (--strict-escape), -q\n"       \
+  "    (--disable-console-logs), -M (--module-names) and -X "               \
+  "(--print-xor-key),\n    added in YARA 4.3-4.5, are not here, and a "    \
+  "symlink whose target\n    starts with \"..\" is scanned (4.3+ skips it);\n"
+#else
+#define CLI_NOT_HERE ""
+#endif
+
 static void print_help(void)
 {
   printf(
@@ -188,7 +200,7 @@ static void print_help(void)
       USAGE_ARGS);
   yopt_print_usage(stdout, options, 43);
   printf(
-      "\nDifferences from YARA %s (see yara(1) of this package):\n"
+      "\nDifferences from YARA %s (see yara(1) of this package):\n" CLI_NOT_HERE
       "  - the malml module is compiled in (import \"malml\"); -x "
       "malml=MODEL loads a model;\n"
       "  - --output-format=json, --print-scores, --progress and "

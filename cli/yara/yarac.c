@@ -77,6 +77,15 @@ static yopt options[] = {
     {YOPT_END, 0, NULL, NULL, 0, NULL, NULL, 0},
 };
 
+/* The command line is 4.2.3's whatever libyara is linked (yara.c). */
+#if YR_VERSION_HEX >= 0x040300
+#define CLI_NOT_HERE                                                  \
+  "Its command line is YARA 4.2.3's: -E (--strict-escape), added in " \
+  "YARA 4.3-4.5,\nis not here.\n"
+#else
+#define CLI_NOT_HERE ""
+#endif
+
 static void print_help(void)
 {
   printf("Usage: %s %s\n\n", prog, USAGE_ARGS);
@@ -85,7 +94,7 @@ static void print_help(void)
       "\nThis yarac is YARA %s's with the malml module compiled in: rules may\n"
       "import \"malml\".  Its output loads in this package's `yara -C`; a\n"
       "YARA without malml refuses rules that import it.  Unlike upstream, an\n"
-      "output file that cannot be written is an error.\n"
+      "output file that cannot be written is an error.\n" CLI_NOT_HERE
       "\nReport bugs in the malml build to the malml project; YARA itself: "
       "vmalvarez@virustotal.com\n",
       MALML_LIBYARA_VERSION);

@@ -12,6 +12,7 @@
 #include <yara/hash.h>
 #include <yara/mem.h>
 #include <yara/modules.h>
+#include "modules/malml/yara_compat.h" /* 4.2 macro names on 4.3+ */
 #include <yara/stopwatch.h>
 
 #include "modules/malml/features/dotnet_gate.h"
@@ -377,7 +378,7 @@ static const char* pe_would_not_finish(YR_SCAN_CONTEXT* context)
   YR_MEMORY_BLOCK* block;
   foreach_memory_block(iterator, block)
   {
-    const uint8_t* data = block->fetch_data(block);
+    const uint8_t* data = yr_fetch_block_data(block);
     malml_pe_gate_walk walk;
     if (data == NULL ||
         !malml_pe_gate_resources(
@@ -442,7 +443,7 @@ int module_load(
   if ((refusal = pe_would_not_finish(context)) != NULL)
     return ERROR_SCAN_TIMEOUT;
   YR_MEMORY_BLOCK* block = first_memory_block(context);
-  const uint8_t* data = block != NULL ? block->fetch_data(block) : NULL;
+  const uint8_t* data = block != NULL ? yr_fetch_block_data(block) : NULL;
   size_t size = data != NULL ? block->size : 0;
   FAIL_ON_ERROR(yr_modules_load("pe", context));
   YR_OBJECT* pe = yr_hash_table_lookup(context->objects_table, "pe", NULL);

@@ -52,13 +52,14 @@ PY
 
 # Integers an analyst reads are pe's, exactly (issue 23, item 3): in every
 # explanation, header.timestamp, header.checksum and header.size_of_image
-# equal what Debian's yara's pe module gives for the file (the feature
+# equal what Debian's yara's pe module (MALML_ORACLE_YARA: that of the
+# libyara under test) gives for the file (the feature
 # vector's float32 rounds them above 2^24).
 printf 'import "pe"\nimport "console"\nrule v { condition: console.log("%%s") and console.log("timestamp=", pe.timestamp) and console.log("checksum=", pe.checksum) and console.log("size_of_image=", pe.size_of_image) and console.log("size_of_stack_reserve=", pe.size_of_stack_reserve) and console.log("number_of_sections=", pe.number_of_sections) }\n' > "$tmp/pe.yar"
 # shellcheck disable=SC2046
 "$malml" score -j -n 32 $(cat "$tmp/list") > "$tmp/score32.jsonl" || exit 1
 while read -r f; do
-  /usr/bin/yara "$tmp/pe.yar" "$f" 2>/dev/null | grep '=' | sed "s|^|$f |"
+  "${MALML_ORACLE_YARA:-/usr/bin/yara}" "$tmp/pe.yar" "$f" 2>/dev/null | grep '=' | sed "s|^|$f |"
 done < "$tmp/list" > "$tmp/pe.txt"
 python3 - "$tmp/score32.jsonl" "$tmp/pe.txt" <<'PY'
 import json, sys

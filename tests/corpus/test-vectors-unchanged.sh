@@ -6,11 +6,21 @@
 # fixed extractor) regenerates the file and says why in its commit:
 #   build/malml features ../corpus/malware ../corpus/benign |
 #     python3 tests/corpus/vector-digests.py > tests/corpus/vector-digests.txt
+# and, on libyara 4.5 (scripts/build-libyara45.sh, ./build-yara45), the
+# same with build-yara45/malml into tests/corpus/vector-digests-4.5.txt.
 set -u
 : "${srcdir:=.}"
 corpus=${MALML_CORPUS:-../corpus}
 malml=${MALML_BIN:?MALML_BIN not set}
 want=$srcdir/tests/corpus/vector-digests.txt
+# pe and dotnet parse some files differently after libyara 4.2 (4.3 lists
+# delayed imports, 4.5 reads .NET resources and signatures anew), and malml
+# reads their parse: each libyara MAJOR.MINOR has its own recording.
+case ${MALML_YARA_VERSION:-4.2} in
+  4.2*) ;;
+  *) want=$srcdir/tests/corpus/vector-digests-$(echo "$MALML_YARA_VERSION" | cut -d. -f1,2).txt ;;
+esac
+[ -f "$want" ] || { echo "FAIL: no $want for libyara $MALML_YARA_VERSION (record it as below)"; exit 1; }
 if [ ! -d "$corpus/malware" ]; then
   echo "SKIP: NO CORPUS at $corpus (lay it out with ../shared/corpus/unpack ../corpus)"
   exit 77

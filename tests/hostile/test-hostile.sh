@@ -23,6 +23,10 @@ here=$srcdir/tests/hostile
 malml=${MALML_BIN:?MALML_BIN not set}
 yara=${MALML_YARA:-$(dirname "$malml")/yara}
 oracle=${MALML_ORACLE_YARA:-/usr/bin/yara} # Debian's yara 4.2.3
+# Upstream's yara on the shared library, and that library's soname (on a
+# --with-yara tree: its bin/yara-shared and libyara.so.10; make check).
+onlib=${MALML_YARA_ON_SHARED:-/usr/bin/yara}
+soname=${MALML_YARA_SONAME:-libyara.so.9}
 fx=${MALML_FIXTURES:?MALML_FIXTURES not set}
 limit=${HOSTILE_LIMIT:-5}
 slack=${HOSTILE_SLACK:-10}
@@ -38,6 +42,22 @@ tmp=$work/tmp
 mkdir "$tmp"
 failures=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+
+# "crash" files make libyara 4.2.3's pe fault, "hang" files make it run for
+# ever; where the oracle, upstream's yara on the same libyara, scans them
+# within the limit (4.5's pe: the version bomb's empty leaves are not
+# parsed), they are held to "ok".  (On 4.2 the hang files are not timed:
+# a fast machine could finish 4.2.3's version bomb within the limit.)
+echo 'import "pe" rule dump { condition: true }' > "$tmp/pe-only.yar"
+kinds='$2 == "crash"'
+case ${MALML_YARA_VERSION:-4.2} in 4.2*) ;; *) kinds='$2 == "crash" || $2 == "hang"' ;; esac
+for n in $(awk -F '\t' "$kinds { print \$1 }" "$work/MANIFEST"); do
+  if timeout "$limit" "$oracle" "$tmp/pe-only.yar" "$files/$n" > /dev/null 2>&1; then
+    echo "note: $n: $("$oracle" -v)'s yara scans it: expected ok here"
+    awk -F '\t' -v OFS='\t' -v n="$n" '$1 == n { $2 = "ok" } 1' "$work/MANIFEST" > "$tmp/m" &&
+      mv "$tmp/m" "$work/MANIFEST"
+  fi
+done
 
 # expectation FILE: ok, slow or hang from the MANIFEST (fixtures: ok).
 expectation()
@@ -82,7 +102,7 @@ check_oracle()
   sed -n '/^pe$/,/^[a-oq-z]/p' "$tmp/ours" | sed '$d' > "$tmp/ours-pe"
   sed '$d' "$tmp/debian" | cmp -s - "$tmp/ours-pe" ||
     fail "$f: pe's values differ from Debian's yara"
-  listed=$(awk '/^\t(delay_)?import_details$/ { on = 1; next }
+  listed=$(awk '/^\t(delayed_)?import_details$/ { on = 1; next }
                 /^\t[a-z]/ { on = 0 }
                 on && /^\t\t\t\t\[[0-9]+\]$/ { n++ }
                 END { print n + 0 }' "$tmp/debian")
@@ -241,11 +261,11 @@ for n in $refused; do echo "$files/$n" >> "$tmp/list"; done
 echo "$normal" >> "$tmp/list"
 # In the ASan tree the library needs its sanitizer runtimes loaded first;
 # these programs are not ours, so their leaks are not checked.
-san=$(ldd "$bindir/libyara/libyara.so.9" | awk '/lib(a|ub)san/ { printf "%s ", $3 }')
+san=$(ldd "$bindir/libyara/$soname" | awk '/lib(a|ub)san/ { printf "%s ", $3 }')
 foreign() { env LD_PRELOAD="$san${LD_PRELOAD:-}" \
   ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0" MALML_LIBDIR="$bindir/libyara" "$@"; }
 debian() { foreign timeout $((limit + slack)) \
-  "$bindir/malml-env" "$oracle" -p 1 -D "$tmp/lib.yar" "$@"; }
+  "$bindir/malml-env" "$onlib" -p 1 -D "$tmp/lib.yar" "$@"; }
 debian "$normal" > "$tmp/alone" 2> "$tmp/alone.err" ||
   fail "Debian's yara on our library: $normal: $(head -n 1 "$tmp/alone.err")"
 for n in $refused; do
@@ -272,7 +292,9 @@ grep -qx "scored $normal" "$tmp/list.out" && cmp -s "$tmp/alone" "$tmp/list.out"
   echo "ok: Debian's yara --scan-list on our library: $(echo $refused | wc -w) bombs timed out, then the fixture as alone"
 # Python: the bombs, two large trees under the budget, then the fixture.
 start=$(date +%s)
-if msg=$(foreign timeout $((limit + slack)) env PYTHONPATH="$srcdir/python" \
+if [ "$soname" != libyara.so.9 ]; then
+  echo "SKIP: python Scanner(timeout=2) on our library: Debian's python3-yara links libyara.so.9, this tree's library is $soname"
+elif msg=$(foreign timeout $((limit + slack)) env PYTHONPATH="$srcdir/python" \
   /usr/bin/python3 - "$normal" "$files" \
   $refused resource-wide.exe resource-loop-101.exe 2>&1 <<'EOF'
 import os, sys
@@ -372,7 +394,7 @@ for f in "$files"/dotnet-*.dll; do
   lib=-
   if [ $instrumented -eq 0 ]; then
     lib=$(MALML_LIBDIR=$(dirname "$yara")/libyara peak_rss "$tmp/out" \
-      "$(dirname "$yara")/malml-env" "$oracle" "$srcdir/rules/malml.yar" \
+      "$(dirname "$yara")/malml-env" "$onlib" "$srcdir/rules/malml.yar" \
       "$tmp/refused.yar" "$f")
     check_refused "Debian's yara on our library" "$f" "$lib" "$tmp/out"
   fi

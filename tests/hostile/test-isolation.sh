@@ -16,6 +16,15 @@
 # Environment: MALML_BIN (yara, malml-env, libyara/ beside it),
 # MALML_FIXTURES, MALML_CORPUS (optional), srcdir.
 set -u
+# Its premise is libyara 4.2.3's pe: the "crash" files fault it, and the
+# list interleaves them.  Another libyara's pe (4.5's) scans them, so there
+# is no crash to isolate; test_interrupted (a fault made by truncating the
+# scanned file) and test-hostile.sh (the files against that libyara's own
+# yara) cover it there.
+case ${MALML_YARA_VERSION:-4.2} in 4.2*) ;; *)
+  echo "SKIP: libyara $MALML_YARA_VERSION's pe does not fault on make-hostile.py's crash files this test interleaves (they fault 4.2.3's)"
+  exit 77 ;;
+esac
 : "${srcdir:=.}"
 srcdir=$(cd "$srcdir" && pwd)
 here=$srcdir/tests/hostile

@@ -92,7 +92,11 @@ for bomb in "$tmp/import_bomb_descriptors.exe" "$tmp/import_bomb_thunks.exe"; do
         case $alone in
           error*memory*) pass=$((pass + 1))
             echo "ok: $what: $alone, in every order" ;;
-          *) no "$what: not out of memory below its needs: $(echo "$alone" | cut -c1-120)" ;;
+          *) case ${MALML_YARA_VERSION:-4.2} in
+               4.2*) no "$what: not out of memory below its needs: $(echo "$alone" | cut -c1-120)" ;;
+               # A bomb for 4.2.3's pe; a later pe may parse it in less.
+               *) echo "SKIP: $what: libyara $MALML_YARA_VERSION's pe parses it within ${limit} MiB (the bomb is 4.2.3's); the same line in every order" ;;
+             esac ;;
         esac
       fi
     done

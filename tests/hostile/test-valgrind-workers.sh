@@ -39,6 +39,18 @@ mkdir "$work/logs"
 printed=$(awk -F '\t' '$2 == "ok" { print $1 }' "$work/h/MANIFEST")
 slow=$(awk -F '\t' '$2 == "slow" && $1 != "sparse-4g.exe" { print $1 }' "$work/h/MANIFEST")
 hang=$(awk -F '\t' '$2 == "hang" { print $1 }' "$work/h/MANIFEST")
+# A file that hangs 4.2.3's pe but not a later one (the version bomb on
+# 4.5), by that libyara's own yara: printed, as test-hostile.sh holds it.
+case ${MALML_YARA_VERSION:-4.2} in 4.2*) ;; *)
+  echo 'import "pe" rule dump { condition: true }' > "$work/pe-only.yar"
+  for n in $hang; do
+    if timeout 5 "${MALML_ORACLE_YARA:-/usr/bin/yara}" "$work/pe-only.yar" "$files/$n" > /dev/null 2>&1; then
+      echo "note: $n: libyara $MALML_YARA_VERSION's yara scans it: expected printed"
+      printed="$printed $n"
+      hang=$(echo "$hang" | grep -vx "$n")
+    fi
+  done ;;
+esac
 
 # memcheck NAME COMMAND...: COMMAND under valgrind, logs NAME.PID.log.
 memcheck() {

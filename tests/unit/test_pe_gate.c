@@ -19,7 +19,8 @@
 #include "modules/malml/features/pe_gate.h"
 #include "tests/unit/scan_helpers.h"
 
-#define PE_MAX_RESOURCES 65537 /* pe stops counting past 65536 */
+/* pe stops counting past 65536 (4.5.1+: at 65536; pe_gate.c) */
+#define PE_MAX_RESOURCES (YR_VERSION_HEX >= 0x040501 ? 65536 : 65537)
 
 static YR_RULES* pe_rules;
 
@@ -206,11 +207,13 @@ Test(pe_gate, refuses_the_bombs_and_counts_the_rest, .timeout = 300)
   fclose(manifest);
   cr_assert_geq(bombs, 5, "the resource bombs (got %d)", bombs);
   cr_assert_geq(finished, 40, "the files a scan finishes (got %d)", finished);
-  /* 101 + 101^2 + 101^3 entries, 101^3 leaves: just under the budget. */
+  /* 101 + 101^2 + 101^3 entries, 101^3 leaves: just under the budget.
+     The leaves' data entry is the root's header, of size 0, which pe
+     passes over from 4.5.2 on (pe_gate.c). */
   snprintf(path, sizeof(path), "%s/h/files/resource-loop-101.exe", dir);
   malml_pe_gate_walk w = agrees(path);
   cr_assert_eq(w.entries, 1040603);
-  cr_assert_eq(w.leaves, 1030301);
+  cr_assert_eq(w.leaves, YR_VERSION_HEX >= 0x040502 ? 0 : 1030301);
   snprintf(path, sizeof(path), "%s/h/files/resource-wide.exe", dir);
   w = agrees(path);
   cr_assert_eq(w.entries, 8 + 8 * 512 + 8 * 512 * 8);

@@ -11,7 +11,26 @@
  */
 #include "modules/malml/features/pe_gate.h"
 
+#include <yara/libyara.h>
+
 #include "modules/malml/le.h"
+
+/* The walk is replayed as the linked libyara's pe makes it.  4.5.1 changed
+ * it: a directory whose entries do not all fit is skipped whole (4.2.3
+ * aborted at the first entry past the end), an entry with offset 0 ends its
+ * directory (pe `continue`s without stepping on, so the rest of the loop
+ * rereads it), a subdirectory or leaf that does not fit is skipped rather
+ * than aborting the walk, and 65536 resources are collected, not 65537.
+ * 4.5.2 also passes over leaves whose size is 0 or above 0x3FFFFFFF.
+ * Finding the tree: 4.3 aligns a section's raw offset down to 512 bytes
+ * when SectionAlignment is a page or more; 4.5.1 takes a section's size as
+ * the larger of its virtual and raw sizes and reads the resource directory
+ * entry whatever NumberOfRvaAndSizes says. */
+#define PE_WALK_4_5_1 (YR_VERSION_HEX >= 0x040501)
+#define PE_WALK_4_5_2 (YR_VERSION_HEX >= 0x040502)
+#define PE_MAP_4_3 (YR_VERSION_HEX >= 0x040300)
+#define PE_COLLECTED (PE_WALK_4_5_1 ? 65536 : 65537)
+#define PE_UNFIT (PE_WALK_4_5_1 ? WALK_FINISHED : WALK_ABORTED)
 
 #define IMAGE_FILE_DLL 0x2000
 #define PE32PLUS_MAGIC 0x20b
@@ -92,6 +111,7 @@ static int64_t rva_to_offset(const gate* g, uint64_t rva)
   uint32_t nsec = malml_le16(g->data + g->nt + 6);
   uint32_t falign = optional32(g, 36);
   uint32_t alignment = falign < 0x200 ? falign : 0x200;
+  int sector_aligned = PE_MAP_4_3 && optional32(g, 32) >= 0x1000;
   mapping m = {0, 0, 0, 0xffffffff};
   for (uint32_t i = 0; i < nsec && i < MAX_PE_SECTIONS; i++)
   {
@@ -100,6 +120,8 @@ static int64_t rva_to_offset(const gate* g, uint64_t rva)
       return -1;
     uint32_t va = malml_le32(g->data + s + 12);
     uint32_t vsize = malml_le32(g->data + s + 8);
+    if (PE_WALK_4_5_1 && vsize < malml_le32(g->data + s + 16))
+      vsize = malml_le32(g->data + s + 16);
     if (m.lowest > va)
       m.lowest = va;
     if (rva >= va && rva - va < vsize && m.rva <= va)
@@ -109,6 +131,8 @@ static int64_t rva_to_offset(const gate* g, uint64_t rva)
       m.raw_size = malml_le32(g->data + s + 16);
       if (alignment != 0)
         m.offset -= m.offset % alignment;
+      if (sector_aligned)
+        m.offset &= ~(uint32_t) 0x1ff;
     }
   }
   if (rva < m.lowest)
@@ -129,7 +153,7 @@ static int64_t rva_to_offset(const gate* g, uint64_t rva)
 static int find_root(gate* g)
 {
   uint32_t nrva = optional32(g, g->pe32plus ? 108 : 92);
-  if (nrva < DIRECTORY_ENTRY_RESOURCE)
+  if (!PE_WALK_4_5_1 && nrva < DIRECTORY_ENTRY_RESOURCE)
     return 0;
   uint64_t dir = g->nt + 24 + (g->pe32plus ? 112 : 96) +
                  8 * DIRECTORY_ENTRY_RESOURCE;
@@ -245,7 +269,7 @@ static void version_info(gate* g, uint64_t entry)
  * is cached: a hostile tree repeats one). */
 static int leaf(gate* g, uint64_t entry)
 {
-  if (g->type == RESOURCE_TYPE_VERSION && g->count.leaves <= 65536)
+  if (g->type == RESOURCE_TYPE_VERSION && g->count.leaves < PE_COLLECTED)
   {
     if (entry != g->last_entry)
     {
@@ -276,23 +300,32 @@ static int walk_directory(gate* g, uint64_t dir, int level)
   if (malml_le32(d) != 0 || named > 32768 || ids > 32768)
     return WALK_FINISHED; /* pe's sanity checks: skipped, not aborted */
   uint64_t entry = dir + RESOURCE_DIRECTORY_SIZE;
+  if (PE_WALK_4_5_1 &&
+      !fits(g, entry, (uint64_t) (named + ids) * RESOURCE_ENTRY_SIZE))
+    return WALK_FINISHED;
   for (uint32_t i = 0; i < named + ids; i++, entry += RESOURCE_ENTRY_SIZE)
   {
     if (++g->count.entries > g->budget)
       return WALK_OVER;
     if (!fits(g, entry, RESOURCE_ENTRY_SIZE))
       return WALK_ABORTED;
+    uint32_t to = malml_le32(g->data + entry + 4);
+    if (PE_WALK_4_5_1 && to == 0)
+      return WALK_FINISHED;
     if (level == 0)
       g->type = malml_le32(g->data + entry);
-    uint32_t to = malml_le32(g->data + entry + 4);
     uint64_t target = g->rsrc + (to & 0x7fffffff);
     int result = WALK_FINISHED;
     if ((to & 0x80000000) && level < 2)
       result = fits(g, target, RESOURCE_DIRECTORY_SIZE)
                    ? walk_directory(g, target, level + 1)
-                   : WALK_ABORTED;
+                   : PE_UNFIT;
     else if (!fits(g, target, RESOURCE_DATA_ENTRY_SIZE))
-      result = WALK_ABORTED;
+      result = PE_UNFIT;
+    else if (PE_WALK_4_5_2 &&
+             (malml_le32(g->data + target + 4) == 0 ||
+              malml_le32(g->data + target + 4) > 0x3FFFFFFF))
+      result = WALK_FINISHED; /* not given to the callback */
     else
       result = leaf(g, target);
     if (result != WALK_FINISHED)

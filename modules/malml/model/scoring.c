@@ -17,6 +17,7 @@
 #include <string.h>
 #include <yara/error.h>
 #include <yara/modules.h>
+#include "modules/malml/yara_compat.h" /* 4.2 macro names on 4.3+ */
 
 #include "modules/malml/object_path.h"
 
