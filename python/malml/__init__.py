@@ -32,13 +32,17 @@ import time
 __all__ = ["Scanner", "load_library", "LibraryError", "LEVELS"]
 
 def _default_libdirs():
-    """Where the build tree beside this package (python/../build/libyara),
+    """Where the build trees beside this package (python/../build/libyara,
+    python/../build-yara45/libyara),
     `make install` (/usr/local/lib/malml) and the Debian packages
     (/usr/lib/<triplet>/malml: libyara9-malml, or libyara10-malml for
     libyara 4.3+) put the library."""
     here = os.path.dirname(os.path.abspath(__file__))
-    dirs = [os.path.normpath(os.path.join(here, "..", "..", "build", "libyara")),
-            "/usr/local/lib/malml"]
+    top = os.path.join(here, "..", "..")
+    # build/ (the README's build, on the system libyara) and build-yara45/
+    # (the test command's build on libyara 4.5): each holds its soname.
+    dirs = [os.path.normpath(os.path.join(top, tree, "libyara"))
+            for tree in ("build", "build-yara45")] + ["/usr/local/lib/malml"]
     multiarch = sysconfig.get_config_var("MULTIARCH")
     if multiarch:
         dirs.append("/usr/lib/%s/malml" % multiarch)
@@ -125,6 +129,18 @@ def _static_hint(module_file):
         "from PyPI)" % module_file)
 
 
+def _build_hint(sonames):
+    """How to build the library this yara-python needs, when the README's
+    build (on Debian 12's libyara 4.2) is not it."""
+    if "libyara.so.9" in sonames:
+        return ""
+    return ("; this yara-python needs a malml library built against libyara "
+            "4.3 or later: `sh scripts/test.sh` builds one in build-yara45/ "
+            "(libyara 4.5.4; README: \"Manual build\", --with-yara), "
+            "or install yara-python 4.2 to use the build/ of Debian 12's "
+            "libyara 4.2 (README: \"yara-python from PyPI\")")
+
+
 def load_library(path=None):
     """Loads the malml-enabled libyara and returns the ``yara`` module.
 
@@ -135,8 +151,9 @@ def load_library(path=None):
     works when its libyara is the same version as the malml library.  The
     soname is the one yara-python links to, else the one of its version
     (libyara.so.9 for 4.2, libyara.so.10 for 4.3 and later).  Looks at
-    ``path``, then $MALML_LIBDIR, the build tree beside this package
-    (python/../build/libyara), /usr/local/lib/malml,
+    ``path``, then $MALML_LIBDIR, the build trees beside this package
+    (python/../build/libyara, python/../build-yara45/libyara),
+    /usr/local/lib/malml,
     /usr/lib/<triplet>/malml (the Debian package) and /usr/lib/malml.
     Raises LibraryError when no library loads or when the loaded ``yara``
     cannot compile ``import "malml"``.
@@ -156,7 +173,8 @@ def load_library(path=None):
                 "no malml-enabled %s in: %s; set MALML_LIBDIR to the "
                 "directory that holds it (the build tree's libyara/, or "
                 "where the libyara*-malml package installed it), or pass "
-                "library=PATH" % (" or ".join(sonames), ", ".join(tried)))
+                "library=PATH%s" % (" or ".join(sonames), ", ".join(tried),
+                                    _build_hint(sonames)))
     import yara
     try:
         yara.compile(source='import "malml"')
