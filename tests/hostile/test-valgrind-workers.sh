@@ -65,8 +65,18 @@ memcheck() {
 check_run() {
   name=$1 rc=$2 start=$3
   [ "$rc" -eq 1 ] || no "$name: exit $rc (1: the looping file times out): $(head -n 2 "$work/err")"
+  # Under memcheck (20-50 times slower) on a loaded machine a file that
+  # finishes in milliseconds may overrun -a: reported as timed out, it is
+  # not lost, which is what this test holds; test-hostile.sh holds that it
+  # prints.  Counted, so a run where they all time out shows.
+  late=0
   for n in $printed; do
-    grep -qF "$files/$n" "$work/out" || no "$name: no result for $n"
+    grep -qF "$files/$n" "$work/out" && continue
+    if grep -F "$files/$n" "$work/err" | grep -q "timed out"; then
+      late=$((late + 1))
+    else
+      no "$name: no result for $n"
+    fi
   done
   for n in $(cd "$files/fixtures" && ls); do
     grep -qF "$files/fixtures/$n" "$work/out" || no "$name: no result for fixtures/$n"
@@ -84,7 +94,7 @@ check_run() {
   # The supervisor, the worker killed on the loop (no summary: SIGKILL)
   # and the one that replaced it.
   [ "$logs" -ge 2 ] || no "$name: $logs processes logged a summary, expected 2 or more"
-  echo "$name: exit $rc, $(wc -l < "$work/out") lines, $logs processes checked ($(($(date +%s) - start)) s)"
+  echo "$name: exit $rc, $(wc -l < "$work/out") lines, $logs processes checked, $late files that finish timed out under memcheck ($(($(date +%s) - start)) s)"
 }
 
 start=$(date +%s)
