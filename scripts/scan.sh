@@ -22,10 +22,15 @@ if [ -z "$given" ]; then
   # (few fixtures match a rule, and a silent run says nothing).
   echo "== every PE file's level and malml.score (yara --print-scores)"
   printf 'import "malml"\nrule pe_file { condition: malml.is_pe == 1 }\n' > build/first-run.yar
+  # Highest level first, then by score; files that are not PE counted.
   build/yara -r --print-scores build/first-run.yar "$target" |
     awk '/^malml: score=/ { split($2, s, "="); split($3, l, "="); f = $0;
                             sub(/^malml: [^ ]+ [^ ]+ [^ ]+ /, "", f);
-                            printf "%-7s %s  %s\n", l[2], s[2], f }' | sort
+                            rank = index("high medium low  none", l[2]);
+                            printf "%02d %-7s %s  %s\n", rank, l[2], s[2], f }
+         /^malml: not a PE file/ { other++ }
+         END { if (other) printf "99 (%d files that are not PE: no score)\n", other }' |
+    sort -k1,1n -k3,3r | cut -c4-
   echo "== rules/malml.yar (yara -r -m: the rules that fired and their meta)"
 fi
 # -s shows nothing for malml rules (they have no strings); -m shows why a
@@ -36,7 +41,8 @@ build/yara -r -m rules/malml.yar "$target" > "$out" || status=$?
 cat "$out"
 hits=$(wc -l < "$out")
 files=$(awk '{ print $NF }' "$out" | sort -u | wc -l)
-echo "scan.sh: $hits rule matches on $files files under $target (exit $status)" >&2
+plural() { [ "$1" -eq 1 ] && echo "$1 $2" || echo "$1 $3"; }
+echo "scan.sh: $(plural "$hits" "rule match" "rule matches") on $(plural "$files" file files) under $target (exit $status)" >&2
 if [ -z "$given" ]; then
   echo "scan.sh: scan your own files with: sh scripts/scan.sh DIR; explain one file's scores: build/malml score FILE" >&2
 elif [ "$hits" -eq 0 ]; then

@@ -346,8 +346,9 @@ int scan_file(scan_thread* t, const char* path, bool in_dir)
   else if (cfg->count_only && rc == ERROR_SUCCESS)
     outbuf_printf(&t->out, "%d\n", t->current_count);
   /* --print-scores: one line per file malml scored, after its rule lines
-     and also when no rule matched, ending with the path as rule lines do. */
-  if (!cfg->json && !cfg->count_only && cfg->print_scores && t->malml.valid)
+     (with -c, after its count) and also when no rule matched, ending with
+     the path as rule lines do. */
+  if (!cfg->json && cfg->print_scores && t->malml.valid)
     outbuf_printf(&t->out, "%s %s\n", t->malml_line, path);
   outbuf_flush(&t->out);
   if (rc != ERROR_SUCCESS)

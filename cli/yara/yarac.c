@@ -4,6 +4,7 @@
  * Same options, messages and exit codes as Debian's yarac 4.2.3, except
  * that an output file that cannot be written is an error (4.2.3 exits 0).
  */
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,21 +154,31 @@ static int compile_and_save(YR_COMPILER* c, int nargs, char** args)
 }
 
 /* `yarac a.yar b.yar` compiles a.yar into b.yar, overwriting the source
- * a user meant to compile too.  Refuses an existing OUTPUT named like
- * rules source (.yar, .yara) that is not compiled rules (YARA's files
- * start with "YARA"). */
+ * a user meant to compile too.  Refuses an existing OUTPUT whose contents
+ * are rules source, whatever its name (B.YAR, x.rules): text (no NUL in
+ * its first 4 KiB) that is not compiled rules (YARA's start with "YARA")
+ * and holds a rule, import or include.  Any other file is overwritten, as
+ * YARA does. */
+#define SOURCE_PATTERN                                                   \
+  "(^|[[:space:]])(private[[:space:]]+|global[[:space:]]+)*rule[[:space:]]+" \
+  "[A-Za-z_][A-Za-z0-9_]*|^[[:space:]]*(import|include)[[:space:]]+\""
 static int output_is_source(const char* path)
 {
-  size_t n = strlen(path);
-  int named = (n > 4 && strcmp(path + n - 4, ".yar") == 0) ||
-              (n > 5 && strcmp(path + n - 5, ".yara") == 0);
-  char magic[4] = {0};
-  FILE* f = named ? fopen(path, "rb") : NULL;
+  char head[4096];
+  FILE* f = fopen(path, "rb");
   if (f == NULL)
     return 0;
-  size_t got = fread(magic, 1, sizeof(magic), f);
+  size_t got = fread(head, 1, sizeof(head) - 1, f);
   fclose(f);
-  return !(got == 4 && memcmp(magic, "YARA", 4) == 0);
+  head[got] = '\0';
+  if ((got >= 4 && memcmp(head, "YARA", 4) == 0) || memchr(head, 0, got))
+    return 0;
+  regex_t re;
+  if (regcomp(&re, SOURCE_PATTERN, REG_EXTENDED | REG_NOSUB | REG_NEWLINE))
+    return 0;
+  int source = regexec(&re, head, 0, NULL, 0) == 0;
+  regfree(&re);
+  return source;
 }
 
 int main(int argc, char** argv)
@@ -201,7 +212,7 @@ int main(int argc, char** argv)
   {
     fprintf(
         stderr,
-        "error: \"%s\" is rules source, not an output file: yarac compiles "
+        "error: \"%s\" holds rules source, not compiled rules: yarac compiles "
         "SOURCE... into its last argument (e.g. rules.yarc); not "
         "overwritten.\n",
         argv[nargs - 1]);

@@ -25,6 +25,7 @@ import importlib.util
 import json
 import os
 import re
+import shutil
 import subprocess
 import sysconfig
 import time
@@ -399,10 +400,26 @@ class Scanner:
                     yield self.scan_file(full)
 
 
-def explain(path, top=5, model=None, malml="malml"):
-    """What moved each score of one file, from ``malml score --json``: a dict
-    with "explanations" per score (bias, margin and the top contributions in
-    log-odds).  Raises RuntimeError with malml's message when it fails."""
+def _malml_program():
+    """The malml on PATH, else the build tree's beside this package."""
+    found = shutil.which("malml")
+    if found:
+        return found
+    top = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+    for tree in ("build", "build-yara45"):
+        candidate = os.path.normpath(os.path.join(top, tree, "malml"))
+        if os.access(candidate, os.X_OK):
+            return candidate
+    return "malml"
+
+
+def explain(path, top=5, model=None, malml=None):
+    """What moved each score of one file, from ``malml score --json``: its
+    result (docs/results.md) with "explanations" per score in ``["malml"]``
+    (bias, margin and the top contributions in log-odds).  ``malml`` is the
+    program: by default the one on PATH, else the build tree's.  Raises
+    RuntimeError with malml's message when it fails."""
+    malml = malml or _malml_program()
     cmd = [malml, "score", "--json", "-p", "1", "-n", str(top)]
     if model is not None:
         cmd += ["-m", model]

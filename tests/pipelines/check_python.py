@@ -93,3 +93,21 @@ for bad, want in ((not_model, "not a malml model file"), (truncated, "refused th
             fail("%s: unclear refusal: %s" % (bad, e))
     os.unlink(bad)
 print("bad model files refused with their reason")
+
+# explain() runs malml score: the program on PATH, else the build tree's;
+# with none on PATH here it must find a build tree's, and give that
+# program's explanations.
+os.environ["PATH"] = os.pathsep.join(
+    d for d in os.environ.get("PATH", "").split(os.pathsep)
+    if not os.access(os.path.join(d, "malml"), os.X_OK))
+prog = malml._malml_program()
+if not os.path.isabs(prog):
+    fail("explain(): no malml found beside the package (%s)" % prog)
+pe = next(p for p in files if p.endswith(".exe"))
+why = malml.explain(pe)["malml"]["explanations"]
+cli = json.loads(subprocess.run(
+    [prog, "score", "--json", "-p", "1", "-n", "5", pe], check=True,
+    capture_output=True, text=True).stdout)["malml"]["explanations"]
+if why != cli:
+    fail("explain(%s) differs from %s score -j" % (pe, prog))
+print("explain() found %s and agrees with it" % prog)

@@ -99,7 +99,9 @@ else
   fail "python3-yara: $(tail -n 3 "$work/py")"
 fi
 
-# 4. Go, in GOPATH mode against Debian's source package (its documented use).
+# 4. Go, in GOPATH mode against Debian's source package (its documented use),
+# with Debian's Go (golang-go: /usr/bin/go), which that package is built
+# for; a newer `go` may come first on PATH.
 # Two rules match every PE: a program that stops at the first match
 # (go-yara reads RuleMatching's true as abort) prints one line, yara two.
 printf 'import "malml"\nimport "console"\nrule scored { condition: malml.is_pe == 1 and console.log("malml.score=", malml.score) }\nrule scored_again { condition: malml.is_pe == 1 }\n' > "$work/score.yar"
@@ -108,7 +110,7 @@ cp "$srcdir/tests/pipelines/scan.go" "$work/go/src/scan/"
 if [ "$debian_bindings" = no ]; then
   skip "go-yara: $no_bindings"
 elif (cd "$work/go/src/scan" && HOME=$work GOCACHE=$work/gocache GO111MODULE=off \
-      GOPATH=$work/go:/usr/share/gocode GOFLAGS= go build -o "$work/scan-go" . ) > "$work/gobuild" 2>&1; then
+      GOPATH=$work/go:/usr/share/gocode GOFLAGS= /usr/bin/go build -o "$work/scan-go" . ) > "$work/gobuild" 2>&1; then
   "$env" "$work/scan-go" "$work/score.yar" "$fixtures"/pe/* > "$work/b" 2>&1
   for f in "$fixtures"/pe/*; do "$ours" "$work/score.yar" "$f"; done > "$work/a" 2>&1
   if cmp -s "$work/a" "$work/b" && grep -q '^malml.score=' "$work/b" &&

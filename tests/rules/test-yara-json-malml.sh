@@ -116,6 +116,14 @@ if "$yara" --print-scores "$tmp/never.yar" "$fx/pe/gui-i686.exe" |
 else
   no "--print-scores printed nothing for a file no rule matched"
 fi
+# With -c: the count, then the score line.
+"$yara" -c --print-scores "$tmp/m2.yar" "$fx/pe/gui-i686.exe" > "$tmp/c.txt"
+if [ "$(sed -n 1p "$tmp/c.txt")" = 2 ] && [ "$(wc -l < "$tmp/c.txt")" -eq 2 ] &&
+  sed -n 2p "$tmp/c.txt" | grep -Eq "^malml: score=[01]\.[0-9]{6} level=[a-z]+ model=[^ ]+ $fx/pe/gui-i686.exe\$"; then
+  ok
+else
+  no "-c --print-scores: $(cat "$tmp/c.txt")"
+fi
 if [ "$("$yara" --print-scores "$tmp/plain.yar" "$fx/pe/gui-i686.exe")" = "always $fx/pe/gui-i686.exe" ]; then
   ok
 else

@@ -488,14 +488,25 @@ case $want in 4.2.*) ;; *)
 esac
 
 # A deliberate difference: `yarac a.yar b.yar` would compile a.yar into
-# b.yar, overwriting a rules source; ours refuses and leaves it as it was.
-cp externals.yar victim.yar
-if "$oursc" strings.yar victim.yar 2> victim.err; then
-  fail "yarac onto an existing .yar source exited 0"
-elif ! cmp -s externals.yar victim.yar || ! grep -q 'is rules source, not an output file' victim.err; then
-  fail "yarac onto an existing .yar source: changed it, or no reason given"
-else
+# b.yar, overwriting a rules source; ours refuses and leaves it as it was,
+# by its contents, whatever its name.  Compiled rules and other files are
+# overwritten, as upstream does.
+for victim in victim.yar VICTIM.YAR victim.rules; do
+  cp externals.yar "$victim"
+  if "$oursc" strings.yar "$victim" 2> victim.err; then
+    fail "yarac onto an existing rules source $victim exited 0"
+  elif ! cmp -s externals.yar "$victim" || ! grep -q 'holds rules source, not compiled rules' victim.err; then
+    fail "yarac onto an existing rules source $victim: changed it, or no reason given"
+  else
+    passed=$((passed + 1))
+  fi
+done
+"$oursc" strings.yar victim.yarc && printf 'hello, world\n' > victim.txt &&
+if "$oursc" strings.yar victim.yarc && "$oursc" strings.yar victim.txt &&
+  [ "$(head -c 4 victim.txt)" = YARA ]; then
   passed=$((passed + 1))
+else
+  fail "yarac did not overwrite compiled rules or a file that is not rules source"
 fi
 
 # ---------------------------------------------------------------------------
