@@ -13,18 +13,13 @@
 #include "cli/common/extract.h"
 #include "cli/common/mapped.h"
 #include "cli/malml/commands.h"
+#include "cli/malml/training_overlap.h"
 #include "model/train/dataset.h"
 #include "model/train/metrics.h"
 #include "model/train/report.h"
 #include "model/train/scores_tsv.h"
 #include "model/train/training_list.h"
 #include "modules/malml/malml.h"
-
-/* Where `make install` puts the shipped model's training list. */
-/* The compiled-in model's training list, built into malml from
- * model/default.malml.training.sha256 (build-aux/gen-model-array). */
-extern const uint8_t malml_default_training_list_data[];
-extern const size_t malml_default_training_list_size;
 
 #define MODELS (MALML_GROUP_COUNT + 1)
 
@@ -199,56 +194,6 @@ static void warn_few_benign(
   }
 }
 
-/* The model's training list: --training-list, else beside -m MODEL, else
- * (NULL) the compiled-in model's, compiled in beside it. */
-static const char*
-training_list_path(const eval_options* o, char* buf, size_t size)
-{
-  if (o->training_list != NULL)
-    return o->training_list;
-  if (o->model_path == NULL)
-    return NULL;
-  snprintf(buf, size, "%s%s", o->model_path, TRAINING_LIST_SUFFIX);
-  return buf;
-}
-
-/* Loads the list for m into t; 0 when usable, else says on stderr and in
- * note why the overlap is not checked. */
-static int load_training_list(
-    const eval_options* o,
-    const malml_model* m,
-    training_list* t,
-    char* note,
-    size_t size)
-{
-  char buf[4096], why[256];
-  const char* path = training_list_path(o, buf, sizeof(buf));
-  int rc = path != NULL ? training_list_read(path, t, why, sizeof(why))
-                        : training_list_parse(
-                              malml_default_training_list_data,
-                              malml_default_training_list_size,
-                              t,
-                              why,
-                              sizeof(why));
-  if (path == NULL)
-    path = "the compiled-in model's training list";
-  if (rc == 0 && strcmp(t->model_sha256, malml_model_sha256(m)) != 0)
-    rc = -1, snprintf(why, sizeof(why), "it lists the training files of "
-             "model sha256 %.64s, not of this one (%s)",
-             t->model_sha256[0] ? t->model_sha256 : "(none named)",
-             malml_model_sha256(m));
-  if (rc == 0)
-    return 0;
-  fprintf(stderr, "malml eval: %s: %s: whether these files were in the "
-          "model's training data is not checked%s\n", path, why,
-          rc == 1 && o->training_list == NULL ? " (--training-list FILE)" : "");
-  snprintf(note, size, "Whether the model was trained on any of these "
-           "files is not known (no usable list of its training files: "
-           "%.200s: %.200s); if it was, the figures are in-sample and say "
-           "nothing about new files.", path, why);
-  return -1;
-}
-
 /* Says on stderr and in note how many of d's files were in the model's
  * training data: those figures are in-sample (issue 23, item 13). */
 static void check_training_overlap(
@@ -260,27 +205,22 @@ static void check_training_overlap(
 {
   training_list t = {0};
   size_t in[2] = {0, 0};
-  if (load_training_list(o, m, &t, note, size) != 0)
+  if (training_overlap_load(
+          "malml eval", o->training_list, o->model_path, m, &t, note, size) !=
+      0)
     return;
   for (size_t i = 0; i < d->n; i++)
     if (training_list_has(&t, d->sha256[i]))
       in[d->y[i] != 0]++;
   training_list_free(&t);
-  size_t both = in[0] + in[1];
-  if (both == 0)
-  {
-    snprintf(note, size, "None of these files was in the model's "
-             "training data (by its list of training files): the figures "
-             "are out-of-sample.");
-    return;
-  }
-  fprintf(stderr, "malml eval: warning: %zu of %zu files (%zu malware, %zu "
-          "benign) were in this model's training data: these figures are "
-          "in-sample\n", both, d->n, in[1], in[0]);
-  snprintf(note, size, "**In-sample: %zu of %zu files (%zu malware, %zu "
-           "benign) were in this model's training data** (by its list of "
-           "training files): the figures below are in-sample and say little "
-           "about new files.", both, d->n, in[1], in[0]);
+  training_overlap_say(
+      "malml eval",
+      d->n,
+      in[1],
+      in[0],
+      "these figures are in-sample and say little about new files",
+      note,
+      size);
 }
 
 static int evaluate(
