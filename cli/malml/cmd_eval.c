@@ -160,43 +160,88 @@ static int score_all(
   return 0;
 }
 
+static const char* support_text(metrics_fpr_support ok)
+{
+  return ok == METRICS_FPR_NONE    ? "no FPR can be measured"
+         : ok == METRICS_FPR_BELOW ? "one false positive is already above "
+                                     "the target"
+                                   : "the FPR here is rough";
+}
+
+/* Tiers k.. resting on the same benign count with the same verdict as
+ * tier k, named on one line and marked done. */
+static void warn_group(
+    const report_threshold* t,
+    int n,
+    int k,
+    const size_t* benign,
+    const metrics_fpr_support* ok,
+    char* done)
+{
+  fprintf(
+      stderr,
+      "  on %zu benign file%s, %s:",
+      benign[k],
+      benign[k] == 1 ? "" : "s",
+      support_text(ok[k]));
+  for (int j = k; j < n; j++)
+    if (!done[j] && benign[j] == benign[k] && ok[j] == ok[k])
+    {
+      fprintf(stderr, "%s %s (%.1f%%)", j == k ? "" : ",", t[j].name,
+              100 * t[j].target_fpr);
+      done[j] = 1;
+    }
+  fprintf(stderr, "\n");
+}
+
 /* Each tier's FPR here rests on the benign files its score applies to:
  * say so on stderr when they are too few to measure it (as malml train
  * and malml recut do): under 10/FPR the rate is rough, under 1/FPR one
- * false positive is already more than the target. */
+ * false positive is already more than the target.  One warning, the
+ * tiers grouped by the count they rest on (one line per tier was 22
+ * near-identical lines). */
 static void warn_few_benign(
     const dataset* d,
     const report_threshold* t,
     int n,
     double* const* score)
 {
+  size_t benign[MALML_MODEL_MAX_THRESHOLDS];
+  metrics_fpr_support ok[MALML_MODEL_MAX_THRESHOLDS];
+  char done[MALML_MODEL_MAX_THRESHOLDS];
+  int few = 0;
   for (int k = 0; k < n; k++)
   {
     const double* s = t[k].model < 0 ? NULL : score[t[k].model];
-    size_t benign = 0;
+    benign[k] = 0;
     for (size_t i = 0; i < d->n; i++)
-      benign += !d->y[i] && report_row_applies(d, t[k].model, s, i);
-    metrics_fpr_support ok =
-        metrics_fpr_supported(benign, t[k].target_fpr, METRICS_FILES_PER_FP);
-    if (ok == METRICS_FPR_SOUND)
-      continue;
-    fprintf(
-        stderr,
-        "malml eval: warning: tier %s (%.1f%% FPR) rests on %zu benign "
-        "files, fewer than the %.0f (10/FPR) that measure it: %s\n",
-        t[k].name,
-        100 * t[k].target_fpr,
-        benign,
-        ceil(METRICS_FILES_PER_FP / t[k].target_fpr - 1e-9),
-        ok == METRICS_FPR_NONE    ? "no FPR can be measured"
-        : ok == METRICS_FPR_BELOW ? "one false positive is already above its target"
-                                  : "its FPR here is rough");
+      benign[k] += !d->y[i] && report_row_applies(d, t[k].model, s, i);
+    ok[k] = metrics_fpr_supported(
+        benign[k], t[k].target_fpr, METRICS_FILES_PER_FP);
+    done[k] = ok[k] == METRICS_FPR_SOUND;
+    few += !done[k];
   }
+  if (few == 0)
+    return;
+  fprintf(
+      stderr,
+      "malml eval: warning: %d tier%s rest%s on fewer benign files than the "
+      "%d/FPR that measure a tier's FPR (%.0f at 1%%, %.0f at 0.1%%):\n",
+      few,
+      few == 1 ? "" : "s",
+      few == 1 ? "s" : "",
+      METRICS_FILES_PER_FP,
+      METRICS_FILES_PER_FP / 0.01,
+      METRICS_FILES_PER_FP / 0.001);
+  for (int k = 0; k < n; k++)
+    if (!done[k])
+      warn_group(t, n, k, benign, ok, done);
 }
 
 /* Says on stderr and in note how many of d's files were in the model's
- * training data: those figures are in-sample (issue 23, item 13). */
-static void check_training_overlap(
+ * training data: those figures are in-sample (issue 23, item 13).
+ * Returns how many (0 none), or -1 when that is not known. */
+static long check_training_overlap(
     const eval_options* o,
     const malml_model* m,
     const dataset* d,
@@ -208,7 +253,7 @@ static void check_training_overlap(
   if (training_overlap_load(
           "malml eval", o->training_list, o->model_path, m, &t, note, size) !=
       0)
-    return;
+    return -1;
   for (size_t i = 0; i < d->n; i++)
     if (training_list_has(&t, d->sha256[i]))
       in[d->y[i] != 0]++;
@@ -221,6 +266,7 @@ static void check_training_overlap(
       "these figures are in-sample and say little about new files",
       note,
       size);
+  return (long) (in[0] + in[1]);
 }
 
 static int evaluate(
@@ -253,8 +299,9 @@ static int evaluate(
         sizeof(title),
         "Evaluation of model %.100s",
         malml_model_version(m));
+  long trained = 0;
   if (!o->scores_in)
-    check_training_overlap(o, m, d, overlap, sizeof(overlap));
+    trained = check_training_overlap(o, m, d, overlap, sizeof(overlap));
   snprintf(note, sizeof(note), "Scores of the model file on this corpus.  %s",
            overlap);
   report_input in = {
@@ -271,6 +318,9 @@ static int evaluate(
                    : note};
   for (int g = 0; g < MODELS; g++) in.score[g] = score[g];
   warn_few_benign(d, t, n, score);
+  /* First on stdout too, so that `> out.txt` keeps it. */
+  if (trained != 0)
+    printf("%s %s\n\n", trained > 0 ? "WARNING:" : "Note:", overlap);
   report_print(stdout, &in);
   int rc = o->report_dir ? report_write(&in, o->report_dir) : 0;
   if (rc == 0 && o->scores_path)
