@@ -74,6 +74,7 @@ void extractor_fini(extractor* x)
 int extractor_run(extractor* x, const uint8_t* data, size_t size)
 {
   x->got = 0;
+  x->size = size;
   memset(&x->features, 0, sizeof(x->features));
   errno = 0;
   int rc = yr_scanner_scan_mem(x->scanner, data, size);

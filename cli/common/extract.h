@@ -26,6 +26,8 @@ typedef struct
   void* on_module_ctx;
   mapped_reader reader; /* small files' bytes, reused (extractor_file) */
   const char* refusal;  /* why malml stopped the last buffer, or NULL */
+  uint64_t size;        /* bytes of the last buffer scanned: the exact
+                           file size the vector's float32 may round */
 } extractor;
 
 /* Compiles the one-line rule set; returns a YARA error code. */
