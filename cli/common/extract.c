@@ -247,6 +247,11 @@ static void each_fail(each_shared* s, const char* path, const char* why)
   fflush(stdout);
   fprintf(stderr, "%s: %s: %s\n", s->o->who, path, why);
   s->failures++;
+  if (s->o->on_error != NULL)
+  {
+    s->o->on_error(s->o->shared, path, why);
+    fflush(stdout);
+  }
 }
 
 static void

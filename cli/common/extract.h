@@ -106,6 +106,11 @@ typedef struct
       const char* path,
       const char sha[65],
       const malml_features* f);
+  /* Optional, in the supervisor, once for every file or directory reported
+     as failed (after its "WHO: PATH: REASON" on stderr; a worker that
+     crashed or overran on it included): e.g. to write a JSON line with
+     "error" on stdout, so no file is missing from the output. */
+  void (*on_error)(void* shared, const char* path, const char* why);
 } extract_each_options;
 
 /* Returns the number of failures reported, or -1 if the scan could not

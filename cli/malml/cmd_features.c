@@ -2,7 +2,8 @@
  * `malml features PATH...`: one JSON object per file on stdout, for training
  * and for checking what the module sees.  Several worker processes; a file
  * that cannot be read, or whose scan overruns -a or crashes, is reported on
- * stderr and the walk goes on; the exit status is 1 if anything failed.
+ * stderr and by a line {"path", "error"} on stdout, and the walk goes on;
+ * the exit status is 1 if anything failed.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -130,6 +131,14 @@ static void tick(
   progress_tick(shared);
 }
 
+/* In the supervisor, once per file that could not be read or scanned
+ * (after its message on stderr): its line says so, as `malml score -j`'s
+ * does, so every file named or walked has a line. */
+static void on_error(void* shared, const char* path, const char* why)
+{
+  path_json_print_error(path, why);
+}
+
 int cmd_features(int argc, char** argv)
 {
   extract_each_options o = {
@@ -138,7 +147,8 @@ int cmd_features(int argc, char** argv)
       .follow_symlinks = 1,
       .worker_init = worker_init,
       .on_file = emit,
-      .on_features = tick};
+      .on_features = tick,
+      .on_error = on_error};
   static const struct option longopts[] = {
       {"progress", no_argument, NULL, 'P'},
       {"worker-memory", required_argument, NULL, EXTRACT_MEMORY_OPTION},
