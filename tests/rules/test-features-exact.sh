@@ -60,7 +60,7 @@ f32 = lambda x: struct.unpack("f", struct.pack("f", x))[0]
 files = exact = undefined = huge = 0
 for line in open(sys.argv[1]):
     d = json.loads(line)
-    if not d["is_pe"] or d["path"] not in pe:
+    if "error" in d or not d["is_pe"] or d["path"] not in pe:
         continue  # not PE, or yara gave nothing (its time limit)
     files += 1
     header = [k for k in d["features"] if k.startswith("header.")]
