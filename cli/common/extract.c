@@ -74,6 +74,7 @@ void extractor_fini(extractor* x)
 int extractor_run(extractor* x, const uint8_t* data, size_t size)
 {
   x->got = 0;
+  x->size = size;
   memset(&x->features, 0, sizeof(x->features));
   errno = 0;
   int rc = yr_scanner_scan_mem(x->scanner, data, size);
@@ -246,6 +247,11 @@ static void each_fail(each_shared* s, const char* path, const char* why)
   fflush(stdout);
   fprintf(stderr, "%s: %s: %s\n", s->o->who, path, why);
   s->failures++;
+  if (s->o->on_error != NULL)
+  {
+    s->o->on_error(s->o->shared, path, why);
+    fflush(stdout);
+  }
 }
 
 static void

@@ -26,6 +26,8 @@ typedef struct
   void* on_module_ctx;
   mapped_reader reader; /* small files' bytes, reused (extractor_file) */
   const char* refusal;  /* why malml stopped the last buffer, or NULL */
+  uint64_t size;        /* bytes of the last buffer scanned: the exact
+                           file size the vector's float32 may round */
 } extractor;
 
 /* Compiles the one-line rule set; returns a YARA error code. */
@@ -104,6 +106,11 @@ typedef struct
       const char* path,
       const char sha[65],
       const malml_features* f);
+  /* Optional, in the supervisor, once for every file or directory reported
+     as failed (after its "WHO: PATH: REASON" on stderr; a worker that
+     crashed or overran on it included): e.g. to write a JSON line with
+     "error" on stdout, so no file is missing from the output. */
+  void (*on_error)(void* shared, const char* path, const char* why);
 } extract_each_options;
 
 /* Returns the number of failures reported, or -1 if the scan could not

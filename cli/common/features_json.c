@@ -8,12 +8,56 @@ static json_t* number(float x)
   return isnan(x) ? json_null() : json_real((double) x);
 }
 
-/* An exact integer where one is known, as a JSON integer; else the
- * vector's value. */
-static json_t* named_value(const float* v, const features_exact* exact, int i)
+/* The named scalars whose values are not whole numbers (docs/features.md,
+ * "Integer and real features"): every other named scalar is a count, a
+ * size, a field, a flag, a bucket or an index. */
+static const char* const real_valued[] = {
+    "header.file_entropy",
+    "header.overlay_ratio",
+    "header.entry_point_ratio",
+    "header.overlay_entropy",
+    "header.max_certificate_validity_days", /* seconds / 86400 */
+    "sections.max_entropy",
+    "sections.min_entropy",
+    "sections.mean_entropy",
+    "sections.max_virtual_raw_ratio",
+    "sections.raw_coverage",
+    "sections.entry_section_entropy",
+    "sections.header_entropy",
+    "strings.mean_string_length",
+    "strings.printable_ratio",
+    "dotnet.resources_ratio",
+};
+
+int features_json_integer_kind(const char* name)
 {
-  if (exact != NULL && exact->known[i] && !isnan(v[i]))
+  if (strchr(name, '[') != NULL)
+    return 0; /* blocks: only in vectors */
+  for (size_t i = 0; i < sizeof(real_valued) / sizeof(*real_valued); i++)
+    if (strcmp(name, real_valued[i]) == 0)
+      return 0;
+  return 1;
+}
+
+/* An exact integer where one is known, as a JSON integer; else, for an
+ * integer-kind feature whose float32 holds a whole number exactly (under
+ * 2^24 every integer does), that number as a JSON integer; else the
+ * vector's value.  So a feature is an integer in every file or in none
+ * (a value 2^24 or more with no exact source stays a float: its float32
+ * may be rounded, and a JSON integer would claim otherwise). */
+static json_t* named_value(
+    const float* v,
+    const features_exact* exact,
+    int i,
+    const char* name)
+{
+  if (isnan(v[i]))
+    return json_null();
+  if (exact != NULL && exact->known[i])
     return json_integer((json_int_t) exact->value[i]);
+  if (features_json_integer_kind(name) && fabsf(v[i]) < 16777216.0f &&
+      v[i] == floorf(v[i]))
+    return json_integer((json_int_t) v[i]);
   return number(v[i]);
 }
 
@@ -26,7 +70,7 @@ named_features(const float* v, const features_exact* exact)
   {
     malml_schema_feature_name(i, name, sizeof(name));
     if (strchr(name, '[') == NULL) /* scalars only; blocks are in vectors */
-      json_object_set_new(obj, name, named_value(v, exact, i));
+      json_object_set_new(obj, name, named_value(v, exact, i, name));
   }
   return obj;
 }

@@ -125,3 +125,18 @@ int path_json_print_line(json_t* obj, int precision)
   free(text);
   return 0;
 }
+
+int path_json_print_error(const char* path, const char* why)
+{
+  json_t* obj = json_object();
+  /* why may carry a worker's stderr: made UTF-8 as the path is. */
+  json_t* text = path_json_text(why);
+  if (obj == NULL || text == NULL || path_json_set(obj, path) != 0 ||
+      json_object_set(obj, "error", text) != 0)
+  {
+    json_decref(obj);
+    obj = NULL;
+  }
+  json_decref(text);
+  return path_json_print_line(obj, 9);
+}

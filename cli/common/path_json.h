@@ -28,4 +28,9 @@ json_t* path_json_text(const char* s);
  * left out silently. */
 int path_json_print_line(json_t* obj, int precision);
 
+/* Prints {"path", ["path_bytes"], "error": why} for a file that could not
+ * be read or scanned, as yara's JSON and the Python package do; returns
+ * as path_json_print_line. */
+int path_json_print_error(const char* path, const char* why);
+
 #endif

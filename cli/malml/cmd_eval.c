@@ -13,18 +13,13 @@
 #include "cli/common/extract.h"
 #include "cli/common/mapped.h"
 #include "cli/malml/commands.h"
+#include "cli/malml/training_overlap.h"
 #include "model/train/dataset.h"
 #include "model/train/metrics.h"
 #include "model/train/report.h"
 #include "model/train/scores_tsv.h"
 #include "model/train/training_list.h"
 #include "modules/malml/malml.h"
-
-/* Where `make install` puts the shipped model's training list. */
-/* The compiled-in model's training list, built into malml from
- * model/default.malml.training.sha256 (build-aux/gen-model-array). */
-extern const uint8_t malml_default_training_list_data[];
-extern const size_t malml_default_training_list_size;
 
 #define MODELS (MALML_GROUP_COUNT + 1)
 
@@ -165,93 +160,88 @@ static int score_all(
   return 0;
 }
 
+static const char* support_text(metrics_fpr_support ok)
+{
+  return ok == METRICS_FPR_NONE    ? "no FPR can be measured"
+         : ok == METRICS_FPR_BELOW ? "one false positive is already above "
+                                     "the target"
+                                   : "the FPR here is rough";
+}
+
+/* Tiers k.. resting on the same benign count with the same verdict as
+ * tier k, named on one line and marked done. */
+static void warn_group(
+    const report_threshold* t,
+    int n,
+    int k,
+    const size_t* benign,
+    const metrics_fpr_support* ok,
+    char* done)
+{
+  fprintf(
+      stderr,
+      "  on %zu benign file%s, %s:",
+      benign[k],
+      benign[k] == 1 ? "" : "s",
+      support_text(ok[k]));
+  for (int j = k; j < n; j++)
+    if (!done[j] && benign[j] == benign[k] && ok[j] == ok[k])
+    {
+      fprintf(stderr, "%s %s (%.1f%%)", j == k ? "" : ",", t[j].name,
+              100 * t[j].target_fpr);
+      done[j] = 1;
+    }
+  fprintf(stderr, "\n");
+}
+
 /* Each tier's FPR here rests on the benign files its score applies to:
  * say so on stderr when they are too few to measure it (as malml train
  * and malml recut do): under 10/FPR the rate is rough, under 1/FPR one
- * false positive is already more than the target. */
+ * false positive is already more than the target.  One warning, the
+ * tiers grouped by the count they rest on (one line per tier was 22
+ * near-identical lines). */
 static void warn_few_benign(
     const dataset* d,
     const report_threshold* t,
     int n,
     double* const* score)
 {
+  size_t benign[MALML_MODEL_MAX_THRESHOLDS];
+  metrics_fpr_support ok[MALML_MODEL_MAX_THRESHOLDS];
+  char done[MALML_MODEL_MAX_THRESHOLDS];
+  int few = 0;
   for (int k = 0; k < n; k++)
   {
     const double* s = t[k].model < 0 ? NULL : score[t[k].model];
-    size_t benign = 0;
+    benign[k] = 0;
     for (size_t i = 0; i < d->n; i++)
-      benign += !d->y[i] && report_row_applies(d, t[k].model, s, i);
-    metrics_fpr_support ok =
-        metrics_fpr_supported(benign, t[k].target_fpr, METRICS_FILES_PER_FP);
-    if (ok == METRICS_FPR_SOUND)
-      continue;
-    fprintf(
-        stderr,
-        "malml eval: warning: tier %s (%.1f%% FPR) rests on %zu benign "
-        "files, fewer than the %.0f (10/FPR) that measure it: %s\n",
-        t[k].name,
-        100 * t[k].target_fpr,
-        benign,
-        ceil(METRICS_FILES_PER_FP / t[k].target_fpr - 1e-9),
-        ok == METRICS_FPR_NONE    ? "no FPR can be measured"
-        : ok == METRICS_FPR_BELOW ? "one false positive is already above its target"
-                                  : "its FPR here is rough");
+      benign[k] += !d->y[i] && report_row_applies(d, t[k].model, s, i);
+    ok[k] = metrics_fpr_supported(
+        benign[k], t[k].target_fpr, METRICS_FILES_PER_FP);
+    done[k] = ok[k] == METRICS_FPR_SOUND;
+    few += !done[k];
   }
-}
-
-/* The model's training list: --training-list, else beside -m MODEL, else
- * (NULL) the compiled-in model's, compiled in beside it. */
-static const char*
-training_list_path(const eval_options* o, char* buf, size_t size)
-{
-  if (o->training_list != NULL)
-    return o->training_list;
-  if (o->model_path == NULL)
-    return NULL;
-  snprintf(buf, size, "%s%s", o->model_path, TRAINING_LIST_SUFFIX);
-  return buf;
-}
-
-/* Loads the list for m into t; 0 when usable, else says on stderr and in
- * note why the overlap is not checked. */
-static int load_training_list(
-    const eval_options* o,
-    const malml_model* m,
-    training_list* t,
-    char* note,
-    size_t size)
-{
-  char buf[4096], why[256];
-  const char* path = training_list_path(o, buf, sizeof(buf));
-  int rc = path != NULL ? training_list_read(path, t, why, sizeof(why))
-                        : training_list_parse(
-                              malml_default_training_list_data,
-                              malml_default_training_list_size,
-                              t,
-                              why,
-                              sizeof(why));
-  if (path == NULL)
-    path = "the compiled-in model's training list";
-  if (rc == 0 && strcmp(t->model_sha256, malml_model_sha256(m)) != 0)
-    rc = -1, snprintf(why, sizeof(why), "it lists the training files of "
-             "model sha256 %.64s, not of this one (%s)",
-             t->model_sha256[0] ? t->model_sha256 : "(none named)",
-             malml_model_sha256(m));
-  if (rc == 0)
-    return 0;
-  fprintf(stderr, "malml eval: %s: %s: whether these files were in the "
-          "model's training data is not checked%s\n", path, why,
-          rc == 1 && o->training_list == NULL ? " (--training-list FILE)" : "");
-  snprintf(note, size, "Whether the model was trained on any of these "
-           "files is not known (no usable list of its training files: "
-           "%.200s: %.200s); if it was, the figures are in-sample and say "
-           "nothing about new files.", path, why);
-  return -1;
+  if (few == 0)
+    return;
+  fprintf(
+      stderr,
+      "malml eval: warning: %d tier%s rest%s on fewer benign files than the "
+      "%d/FPR that measure a tier's FPR (%.0f at 1%%, %.0f at 0.1%%):\n",
+      few,
+      few == 1 ? "" : "s",
+      few == 1 ? "s" : "",
+      METRICS_FILES_PER_FP,
+      METRICS_FILES_PER_FP / 0.01,
+      METRICS_FILES_PER_FP / 0.001);
+  for (int k = 0; k < n; k++)
+    if (!done[k])
+      warn_group(t, n, k, benign, ok, done);
 }
 
 /* Says on stderr and in note how many of d's files were in the model's
- * training data: those figures are in-sample (issue 23, item 13). */
-static void check_training_overlap(
+ * training data: those figures are in-sample (issue 23, item 13).
+ * Returns how many (0 none), or -1 when that is not known. */
+static long check_training_overlap(
     const eval_options* o,
     const malml_model* m,
     const dataset* d,
@@ -260,27 +250,23 @@ static void check_training_overlap(
 {
   training_list t = {0};
   size_t in[2] = {0, 0};
-  if (load_training_list(o, m, &t, note, size) != 0)
-    return;
+  if (training_overlap_load(
+          "malml eval", o->training_list, o->model_path, m, &t, note, size) !=
+      0)
+    return -1;
   for (size_t i = 0; i < d->n; i++)
     if (training_list_has(&t, d->sha256[i]))
       in[d->y[i] != 0]++;
   training_list_free(&t);
-  size_t both = in[0] + in[1];
-  if (both == 0)
-  {
-    snprintf(note, size, "None of these files was in the model's "
-             "training data (by its list of training files): the figures "
-             "are out-of-sample.");
-    return;
-  }
-  fprintf(stderr, "malml eval: warning: %zu of %zu files (%zu malware, %zu "
-          "benign) were in this model's training data: these figures are "
-          "in-sample\n", both, d->n, in[1], in[0]);
-  snprintf(note, size, "**In-sample: %zu of %zu files (%zu malware, %zu "
-           "benign) were in this model's training data** (by its list of "
-           "training files): the figures below are in-sample and say little "
-           "about new files.", both, d->n, in[1], in[0]);
+  training_overlap_say(
+      "malml eval",
+      d->n,
+      in[1],
+      in[0],
+      "these figures are in-sample and say little about new files",
+      note,
+      size);
+  return (long) (in[0] + in[1]);
 }
 
 static int evaluate(
@@ -313,8 +299,9 @@ static int evaluate(
         sizeof(title),
         "Evaluation of model %.100s",
         malml_model_version(m));
+  long trained = 0;
   if (!o->scores_in)
-    check_training_overlap(o, m, d, overlap, sizeof(overlap));
+    trained = check_training_overlap(o, m, d, overlap, sizeof(overlap));
   snprintf(note, sizeof(note), "Scores of the model file on this corpus.  %s",
            overlap);
   report_input in = {
@@ -331,6 +318,9 @@ static int evaluate(
                    : note};
   for (int g = 0; g < MODELS; g++) in.score[g] = score[g];
   warn_few_benign(d, t, n, score);
+  /* First on stdout too, so that `> out.txt` keeps it. */
+  if (trained != 0)
+    printf("%s %s\n\n", trained > 0 ? "WARNING:" : "Note:", overlap);
   report_print(stdout, &in);
   int rc = o->report_dir ? report_write(&in, o->report_dir) : 0;
   if (rc == 0 && o->scores_path)

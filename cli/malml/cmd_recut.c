@@ -21,6 +21,7 @@
 #include "cli/common/progress.h"
 #include "cli/malml/commands.h"
 #include "cli/malml/model_file.h"
+#include "cli/malml/training_overlap.h"
 #include "model/train/labels.h"
 #include "model/train/metrics.h"
 #include "model/train/model_build.h"
@@ -40,6 +41,7 @@ typedef struct
   int nbenign; /* targets[0..nbenign): benign, the rest --malware */
   recut_estate estate;
   progress* progress;
+  const char* training_list; /* --training-list, or NULL */
 } recut_state;
 
 /* The target that `path` was found under, and where below it the path
@@ -128,8 +130,12 @@ static void usage(FILE* out)
       "                repeatable): counted as malware, never as benign\n"
       "  -l LABELS     labels TSV (sha256, label, group, family, source):\n"
       "                a listed file's label and package come from it\n"
-      "  --force       recut tiers with fewer than 10/FPR benign files too\n"
-      "                (default: such a tier keeps its old cut)\n"
+      "  --force       recut tiers with fewer than 1/FPR benign files, or\n"
+      "                whose benign files are mostly the model's training\n"
+      "                files, too (default: such a tier keeps its old cut)\n"
+      "  --training-list=FILE  the model's training files (SHA-256\n"
+      "                prefixes; default: MODEL" TRAINING_LIST_SUFFIX ", or the\n"
+      "                compiled-in model's own list)\n"
       "  --name NAME   the new model's name (default: the base's, then\n"
       "                -recut)\n"
       "A package is the first directory below each PATH (the labels' group\n"
@@ -164,12 +170,24 @@ static void print_note(FILE* out, const recut_tier* t)
         "  ROUGH: %zu benign files, %zu to measure it well",
         t->benign,
         t->needed);
+  else if (t->status == RECUT_KEPT_TRAINING)
+    fprintf(
+        out,
+        "  KEPT: %zu of %zu benign files are training files; --force recuts",
+        t->trained_benign,
+        t->benign);
   else if (t->status == RECUT_FORCED)
     fprintf(
         out,
         "  FORCED on %zu benign files, %zu needed: the new FPR is a guess",
         t->benign,
         t->needed);
+  if (t->status <= RECUT_FORCED && 2 * t->trained_benign > t->benign)
+    fprintf(
+        out,
+        "  IN-SAMPLE: %zu of %zu benign files are training files",
+        t->trained_benign,
+        t->benign);
   if (t->status <= RECUT_FORCED && t->new_cut < t->trained_cut)
     fprintf(
         out,
@@ -229,12 +247,35 @@ static void print_tiers(FILE* out, const recut_tier* t, int n)
   }
 }
 
+/* Tiers chosen, or kept, because of the model's training files. */
+static void warn_training(const recut_tier* t)
+{
+  if (t->status == RECUT_KEPT_TRAINING)
+    fprintf(
+        stderr,
+        "malml recut: WARNING: tier %s: %zu of its %zu benign files are the "
+        "model's training files; its old cut is kept (--force recuts)\n",
+        t->name,
+        t->trained_benign,
+        t->benign);
+  else if (t->status <= RECUT_FORCED && 2 * t->trained_benign > t->benign)
+    fprintf(
+        stderr,
+        "malml recut: WARNING: tier %s: recut (--force) on %zu benign files, "
+        "%zu of them the model's training files: an in-sample cut, far "
+        "below what new files score\n",
+        t->name,
+        t->benign,
+        t->trained_benign);
+}
+
 /* The loud part, on stderr: tiers kept or forced for lack of files, and
  * cuts below the model's own held-out cut. */
 static void warn_tiers(const recut_tier* t, int n)
 {
   for (int i = 0; i < n; i++)
   {
+    warn_training(&t[i]);
     if (t[i].status <= RECUT_FORCED && t[i].new_cut < t[i].trained_cut)
       fprintf(
           stderr,
@@ -343,6 +384,45 @@ static int write_model(
   return rc;
 }
 
+/* Marks the estate's files on the base model's training list, and says
+ * on stderr, on stdout and (through the estate) in the meta how many. */
+static void check_training(recut_state* s, const char* model_path, int force)
+{
+  training_list t = {0};
+  recut_estate* e = &s->estate;
+  size_t in[2] = {0, 0};
+  if (training_overlap_load(
+          "malml recut",
+          s->training_list,
+          model_path,
+          s->model,
+          &t,
+          e->training_note,
+          sizeof(e->training_note)) != 0)
+    return;
+  e->training_checked = 1;
+  for (size_t i = 0; i < e->n; i++)
+  {
+    e->f[i].trained = training_list_has(&t, e->f[i].sha256);
+    in[e->f[i].label != 0] += e->f[i].trained;
+  }
+  training_list_free(&t);
+  training_overlap_say(
+      "malml recut",
+      e->n,
+      in[1],
+      in[0],
+      force ? "the model scores its training files near 0, so cuts "
+              "re-chosen on them (--force) are far too low"
+            : "the model scores its training files near 0, so tiers whose "
+              "benign files are mostly training files keep their old cut "
+              "(--force recuts them anyway)",
+      e->training_note,
+      sizeof(e->training_note));
+  if (in[0] + in[1] > 0)
+    printf("WARNING: %s\n", e->training_note);
+}
+
 /* Recuts on the scanned estate and writes the model; 0, or -1 (said). */
 static int recut_and_write(
     recut_state* s,
@@ -356,6 +436,7 @@ static int recut_and_write(
   mapped_file mf = {0};
   recut_estate_finish(&s->estate);
   size_t benign = recut_estate_count(&s->estate, 0);
+  check_training(s, model_path, force);
   printf(
       "%zu benign PE files (%zu duplicates left out) in %zu packages, %zu "
       "malware; base model %s (sha256 %s)\n",
@@ -444,7 +525,7 @@ static void path_free(path_list* l)
 
 typedef struct
 {
-  const char *out, *model, *labels, *name;
+  const char *out, *model, *labels, *name, *training_list;
   int force;
   path_list benign, malware;
   progress_mode shown;
@@ -453,6 +534,7 @@ typedef struct
 #define OPT_MALWARE (EXTRACT_MEMORY_OPTION + 1)
 #define OPT_FORCE   (EXTRACT_MEMORY_OPTION + 2)
 #define OPT_NAME    (EXTRACT_MEMORY_OPTION + 3)
+#define OPT_TRAINING_LIST (EXTRACT_MEMORY_OPTION + 4)
 
 /* One option of recut's own; 0 taken, 1 a list that cannot be read, -2
  * not one of them. */
@@ -468,6 +550,8 @@ static int own_option(int c, recut_args* a)
     a->name = optarg;
   else if (c == OPT_FORCE)
     a->force = 1;
+  else if (c == OPT_TRAINING_LIST)
+    a->training_list = optarg;
   else if (c == 'P')
     a->shown = PROGRESS_LINES;
   else if (c == 'i')
@@ -487,6 +571,7 @@ parse_args(int argc, char** argv, recut_args* a, extract_each_options* o)
       {"malware", required_argument, NULL, OPT_MALWARE},
       {"force", no_argument, NULL, OPT_FORCE},
       {"name", required_argument, NULL, OPT_NAME},
+      {"training-list", required_argument, NULL, OPT_TRAINING_LIST},
       {"progress", no_argument, NULL, 'P'},
       {"worker-memory", required_argument, NULL, EXTRACT_MEMORY_OPTION},
       {"help", no_argument, NULL, 'h'},
@@ -549,6 +634,7 @@ int cmd_recut(int argc, char** argv)
   if (rc == 0)
   {
     s.labels = a.labels ? &labels : NULL;
+    s.training_list = a.training_list;
     s.targets = (const char* const*) a.benign.v;
     s.ntargets = a.benign.n;
     s.nbenign = a.benign.n - a.malware.n;

@@ -319,6 +319,15 @@ static void tick(
 }
 
 /* Once per worker process, which ends without freeing it. */
+/* In the supervisor, once per file that could not be read or scanned
+ * (after its message on stderr): with -j, its line says so, as yara's
+ * JSON and the Python package's do (docs/results.md). */
+static void on_error(void* shared, const char* path, const char* why)
+{
+  if (((score_state*) shared)->json)
+    path_json_print_error(path, why);
+}
+
 static void* worker_init(void* shared, extractor* x)
 {
   score_worker* t = calloc(1, sizeof(*t));
@@ -369,7 +378,8 @@ int cmd_score(int argc, char** argv)
       .shared = &s,
       .worker_init = worker_init,
       .on_file = on_file,
-      .on_features = tick};
+      .on_features = tick,
+      .on_error = on_error};
   progress_mode shown = PROGRESS_AUTO;
   const char* model_path = NULL;
   int c;

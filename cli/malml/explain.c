@@ -225,6 +225,17 @@ json_t* explanation_to_json(const explanation* e, const bucket_names* names)
       e->other);
 }
 
+/* A member's value: "missing" for NaN, as a single feature's line says
+ * (explain_value_text), never "nan". */
+static const char* member_value(double value, char* buf, size_t size)
+{
+  if (isnan(value))
+    snprintf(buf, size, "missing");
+  else
+    snprintf(buf, size, "%.6g", value);
+  return buf;
+}
+
 /* "[56]=1 kernel32!virtualalloc -0.255" for a block's member. */
 static void print_member(
     FILE* out,
@@ -232,7 +243,7 @@ static void print_member(
     const bucket_names* names,
     const char* sep)
 {
-  char name[96], who[1024];
+  char name[96], who[1024], shown[32];
   malml_schema_feature_name(t->feature, name, sizeof(name));
   const char* tail = strrchr(name, '[');
   const char* dot = strrchr(name, '.');
@@ -243,9 +254,19 @@ static void print_member(
       t->feature < MALML_F_byte_hist + MALML_BYTE_HIST_BINS)
     /* The byte value in hex, as an analyst reads it: [0xCC] is MSVC's
      * int3 padding, [0x00] zero fill. */
-    fprintf(out, "%s[0x%02X]=%.6g", sep, t->feature - MALML_F_byte_hist, t->value);
+    fprintf(
+        out,
+        "%s[0x%02X]=%s",
+        sep,
+        t->feature - MALML_F_byte_hist,
+        member_value(t->value, shown, sizeof(shown)));
   else
-    fprintf(out, "%s%s=%.6g", sep, tail != NULL ? tail : name, t->value);
+    fprintf(
+        out,
+        "%s%s=%s",
+        sep,
+        tail != NULL ? tail : name,
+        member_value(t->value, shown, sizeof(shown)));
   if (names != NULL &&
       bucket_names_join(names, t->feature, who, sizeof(who)) > 0)
     fprintf(out, " (%s)", who);

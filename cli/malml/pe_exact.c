@@ -57,6 +57,26 @@ void pe_exact_read(YR_OBJECT* pe, double exact[MALML_HEADER_END])
   }
 }
 
+/* The dir_*_size features by data directory (-1: no feature), as
+ * features.c fills them from pe.data_directories[i].size. */
+static const int dir_features[16] = {
+    MALML_F_dir_export_size,
+    MALML_F_dir_import_size,
+    MALML_F_dir_resource_size,
+    MALML_F_dir_exception_size,
+    MALML_F_dir_security_size,
+    MALML_F_dir_reloc_size,
+    MALML_F_dir_debug_size,
+    -1,
+    -1,
+    MALML_F_dir_tls_size,
+    MALML_F_dir_load_config_size,
+    -1,
+    MALML_F_dir_iat_size,
+    MALML_F_dir_delay_import_size,
+    MALML_F_dir_clr_size,
+    -1};
+
 void pe_exact_read_int(YR_OBJECT* pe, features_exact* exact)
 {
   for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
@@ -65,6 +85,37 @@ void pe_exact_read_int(YR_OBJECT* pe, features_exact* exact)
     exact->value[fields[i].feature] = v;
     exact->known[fields[i].feature] = v != MALML_MISSING;
   }
+  /* A hostile header's directory size reaches 2^32 - 1, which float32
+   * rounds (3 corpus files have one past 2^24). */
+  YR_OBJECT* array;
+  int n = malml_obj_array(pe, "data_directories", &array);
+  for (int d = 0; d < 16; d++)
+  {
+    if (dir_features[d] < 0)
+      continue;
+    YR_OBJECT* item = d < n ? yr_object_array_get_item(array, 0, d) : NULL;
+    int64_t v = malml_obj_member_int(item, "size");
+    exact->value[dir_features[d]] = v;
+    exact->known[dir_features[d]] = v != MALML_MISSING;
+  }
+}
+
+int pe_exact_read_sections(
+    YR_OBJECT* pe,
+    int64_t raw[MALML_PE_MAX_SECTIONS],
+    int64_t virt[MALML_PE_MAX_SECTIONS])
+{
+  YR_OBJECT* array;
+  int n = malml_obj_array(pe, "sections", &array), k = 0;
+  for (int i = 0; i < n && k < MALML_PE_MAX_SECTIONS; i++)
+  {
+    YR_OBJECT* st = yr_object_array_get_item(array, 0, i);
+    if (st == NULL)
+      continue;
+    raw[k] = malml_obj_member_int(st, "raw_data_size");
+    virt[k++] = malml_obj_member_int(st, "virtual_size");
+  }
+  return k;
 }
 
 static void

@@ -22,6 +22,14 @@ void pe_exact_read(YR_OBJECT* pe, double exact[MALML_HEADER_END]);
  * round past 2^53), into exact, whose other entries are left as they are. */
 void pe_exact_read_int(YR_OBJECT* pe, features_exact* exact);
 
+/* pe's sections' raw and virtual sizes, unrounded, in the order the
+ * module lists them (pe_view.c: items pe leaves NULL skipped, at most
+ * MALML_PE_MAX_SECTIONS), for the entry section's sizes; their count. */
+int pe_exact_read_sections(
+    YR_OBJECT* pe,
+    int64_t raw[MALML_PE_MAX_SECTIONS],
+    int64_t virt[MALML_PE_MAX_SECTIONS]);
+
 /* The other integer features the module keeps exact beside the vector
  * (malml_features: size_dif, stack_dif, heap_dif, overlay_size and the
  * .NET group's integers) into exact; known only where the vector has a

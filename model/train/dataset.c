@@ -64,8 +64,19 @@ read_line(collector* c, const char* path, size_t lineno, const char* line)
   const char* sha =
       obj ? json_string_value(json_object_get(obj, "sha256")) : NULL;
   int rc = 0;
+  json_t* failed = obj ? json_object_get(obj, "error") : NULL;
   if (obj != NULL && json_is_false(json_object_get(obj, "is_pe")))
     c->not_pe++;
+  else if (json_is_string(failed))
+    /* A file `malml features` could not scan has a line saying why, as
+     * when scanning it here: said, and left out. */
+    fprintf(
+        stderr,
+        "malml: %s:%zu: left out: %s: %s\n",
+        path,
+        lineno,
+        json_string_value(json_object_get(obj, "path")),
+        json_string_value(failed));
   else if (sha == NULL || strlen(sha) != 64)
     rc = -1;
   else

@@ -140,11 +140,16 @@ static double trained_cut(json_t* meta, const char* name)
 }
 
 /* The estate's rows the tier's score applies to. */
-static size_t
-rows_of(const recut_estate* e, int model, double* s, int* y, size_t* benign)
+static size_t rows_of(
+    const recut_estate* e,
+    int model,
+    double* s,
+    int* y,
+    size_t* benign,
+    size_t* trained)
 {
   size_t m = 0;
-  *benign = 0;
+  *benign = *trained = 0;
   for (size_t i = 0; i < e->n; i++)
   {
     double v = score_of(&e->f[i], model);
@@ -152,6 +157,7 @@ rows_of(const recut_estate* e, int model, double* s, int* y, size_t* benign)
       continue;
     s[m] = v;
     y[m] = e->f[i].label;
+    *trained += y[m] == 0 && e->f[i].trained;
     *benign += y[m++] == 0;
   }
   return m;
@@ -183,6 +189,8 @@ static void fill_tier(
   default:
     t->status = RECUT_NEW;
   }
+  if (!force && t->status <= RECUT_FEW && 2 * t->trained_benign > t->benign)
+    t->status = RECUT_KEPT_TRAINING;
   t->new_cut = t->old_cut;
   if (t->status <= RECUT_FORCED)
     t->new_cut = metrics_threshold_at_fpr(s, y, m, t->target_fpr);
@@ -220,7 +228,7 @@ int recut_tiers(
     r->target_fpr = spec[i].target_fpr;
     r->old_cut = old != NULL ? old->value : NAN;
     r->needed = (size_t) ceil(files_per_fp / spec[i].target_fpr);
-    size_t m = rows_of(e, spec[i].model, s, y, &r->benign);
+    size_t m = rows_of(e, spec[i].model, s, y, &r->benign, &r->trained_benign);
     r->malware = m - r->benign;
     fill_tier(r, s, y, m, force, files_per_fp, meta);
   }
@@ -241,14 +249,15 @@ static json_t* tiers_json(const recut_tier* t, int n)
   static const char* const status[] = {
       "recut", "recut on few files (under 10/FPR): a rough cut",
       "recut on too few files (--force)", "kept: too few files",
-      "kept: no file it applies to"};
+      "kept: no file it applies to",
+      "kept: most of its benign files are the model's training files"};
   json_t* tiers = json_object();
   for (int i = 0; i < n; i++)
     json_object_set_new(
         tiers,
         t[i].name,
         json_pack(
-            "{s:o, s:o, s:f, s:I, s:I, s:o, s:o, s:s}",
+            "{s:o, s:o, s:f, s:I, s:I, s:I, s:o, s:o, s:s}",
             "old",
             number_or_null(t[i].old_cut),
             "new",
@@ -259,6 +268,8 @@ static json_t* tiers_json(const recut_tier* t, int n)
             (json_int_t) t[i].benign,
             "malware_files",
             (json_int_t) t[i].malware,
+            "training_benign_files",
+            (json_int_t) t[i].trained_benign,
             "old_fpr_here",
             number_or_null(t[i].old_fpr),
             "new_fpr_here",
@@ -266,6 +277,25 @@ static json_t* tiers_json(const recut_tier* t, int n)
             "status",
             status[t[i].status]));
   return tiers;
+}
+
+/* What the meta says of the estate's overlap with the training data. */
+static json_t* training_json(const recut_estate* e)
+{
+  size_t in[2] = {0, 0};
+  for (size_t i = 0; i < e->n; i++) in[e->f[i].label != 0] += e->f[i].trained;
+  if (!e->training_checked)
+    return json_pack("{s:b, s:s}", "checked", 0, "note", e->training_note);
+  return json_pack(
+      "{s:b, s:I, s:I, s:s}",
+      "checked",
+      1,
+      "benign",
+      (json_int_t) in[0],
+      "malware",
+      (json_int_t) in[1],
+      "note",
+      e->training_note);
 }
 
 char* recut_meta(
@@ -303,6 +333,8 @@ char* recut_meta(
       command,
       "tiers",
       tiers_json(t, n));
+  if (recut != NULL)
+    json_object_set_new(recut, "training_data", training_json(e));
   json_t* previous = json_object_get(meta, "recut");
   if (recut != NULL && previous != NULL)
     json_object_set(recut, "previous", previous);

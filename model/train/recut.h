@@ -18,6 +18,7 @@ typedef struct
   int package; /* index into recut_estate.packages */
   double score[MALML_MODEL_COUNT]; /* NaN where the sub-model does not apply */
   double sum;                      /* of the MALML_COUNT_GROUPS scores */
+  int trained; /* on the base model's list of training files */
 } recut_file;
 
 typedef struct
@@ -28,6 +29,10 @@ typedef struct
   size_t npackages, packages_cap;
   size_t not_pe, duplicates;
   int failed; /* out of memory while adding */
+  /* Whether the files were checked against the base model's training
+   * list (recut_file.trained), and what to say about it in the meta. */
+  int training_checked;
+  char training_note[768];
 } recut_estate;
 
 /* Scores vector v with m and adds the file.  Returns 0, or -1 when out of
@@ -58,6 +63,7 @@ typedef enum
   RECUT_FORCED,    /* re-chosen on fewer files than the tier needs */
   RECUT_KEPT_FEW,  /* kept: fewer files than the tier needs */
   RECUT_KEPT_NONE, /* kept: no file the score applies to */
+  RECUT_KEPT_TRAINING, /* kept: most of its benign files are training files */
 } recut_status;
 
 typedef struct
@@ -69,6 +75,7 @@ typedef struct
   double trained_cut;      /* the meta's held-out cut, NaN if none */
   size_t benign, malware;  /* estate files the score applies to */
   size_t needed;           /* benign files the tier needs */
+  size_t trained_benign;   /* of benign, the base model's training files */
   double old_fpr, new_fpr; /* on the estate's benign files */
   double site_old, site_new; /* detection of the estate's malware */
   double held_old, held_new; /* of the meta's held-out malware, or NaN */
@@ -77,7 +84,10 @@ typedef struct
 
 /* Every tier of malml_threshold_specs() on e: re-chosen where e has at
  * least files_per_fp / target benign files the score applies to, or
- * always with force; kept otherwise.  t must hold every spec; returns how
+ * always with force; kept otherwise, and kept (without force) where more
+ * than half of those benign files are the base model's training files
+ * (recut_file.trained): the model scores its own training files near 0,
+ * so a cut chosen on them falls far below what new files score.  t must hold every spec; returns how
  * many were filled. */
 int recut_tiers(
     const recut_estate* e,

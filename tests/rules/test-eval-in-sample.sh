@@ -67,6 +67,8 @@ check "the list holds the 7 training files' prefixes, sorted, nothing else" \
 check "eval on an overlapping set exits 0" test $? -eq 0
 check "stderr: 7 of 10 files (4 malware, 3 benign) were in the training data" \
   grep -q "warning: 7 of 10 files (4 malware, 3 benign) were in this model's training data: these figures are in-sample" "$tmp/all.err"
+check "stdout's first line says the figures are in-sample, with the counts" \
+  sh -c "head -1 '$tmp/all.out' | grep -q \"^WARNING: In-sample: 7 of 10 files (4 malware, 3 benign) were in this model's training data\""
 check "report.md says the figures are in-sample, with the counts" \
   grep -q "In-sample: 7 of 10 files (4 malware, 3 benign) were in this model's training data" "$tmp/r-all/report.md"
 
@@ -76,16 +78,20 @@ check "report.md says the figures are in-sample, with the counts" \
 check "eval on a disjoint set exits 0" test $? -eq 0
 check "no in-sample warning for a disjoint set" \
   sh -c "! grep -q 'training data' '$tmp/held.err'"
+check "no in-sample mark on stdout for a disjoint set" \
+  sh -c "! grep -q 'In-sample' '$tmp/held.out'"
 check "its report.md says none was in the training data" \
   grep -q "None of these files was in the model's training data" "$tmp/r-held/report.md"
 
 # No list, and another model's list: not checked, and said so.
 cp "$tmp/m.malml" "$tmp/bare.malml"
 "$malml" eval -p 1 -l "$tmp/labels.tsv" -m "$tmp/bare.malml" "$tmp/all" \
-  > /dev/null 2> "$tmp/bare.err"
+  > "$tmp/bare.out" 2> "$tmp/bare.err"
 check "without a list: says the overlap is not checked" \
   grep -q "bare.malml.training.sha256: No such file or directory: whether these files were in the model's training data is not checked" "$tmp/bare.err"
 check "without a list: no count" sh -c "! grep -q 'of 10 files' '$tmp/bare.err'"
+check "without a list: stdout says the overlap is not known" \
+  sh -c "head -1 '$tmp/bare.out' | grep -q '^Note: Whether the model was trained on any of these files is not known'"
 "$malml" eval -p 1 -l "$tmp/labels.tsv" --training-list "$srcdir/model/default.malml.training.sha256" \
   -m "$tmp/m.malml" "$tmp/all" > /dev/null 2> "$tmp/other.err"
 check "another model's list is refused" \

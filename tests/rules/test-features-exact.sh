@@ -4,7 +4,10 @@
 # fields at 2^63 - 1 and -2^63, sizes past 2^53): each of the 27 pe fields
 # behind a header feature is, in "features", the JSON integer Debian's
 # yara's pe gives (or not an integer where pe leaves it undefined), and the
-# "vectors" keep its float32, the value a model sees.
+# "vectors" keep its float32, the value a model sees.  Every named feature
+# but the 15 real-valued ones (entropies, ratios, means) is a JSON integer
+# (or null) in every file, equal to its vector value's float32; and a PE of
+# 17,062,977 bytes (float32: 17062976) has header.file_size 17062977.
 # Environment: MALML_BIN, MALML_FIXTURES.
 set -u
 : "${srcdir:=.}"
@@ -57,7 +60,7 @@ f32 = lambda x: struct.unpack("f", struct.pack("f", x))[0]
 files = exact = undefined = huge = 0
 for line in open(sys.argv[1]):
     d = json.loads(line)
-    if not d["is_pe"] or d["path"] not in pe:
+    if "error" in d or not d["is_pe"] or d["path"] not in pe:
         continue  # not PE, or yara gave nothing (its time limit)
     files += 1
     header = [k for k in d["features"] if k.startswith("header.")]
@@ -78,4 +81,47 @@ assert files >= 40, files
 assert huge >= 3, huge
 print("%d PE files: %d integers exactly as pe gives them (%d past 2^53), "
       "%d undefined in pe and not shown as integers" % (files, exact, huge, undefined))
+PY
+[ $? -eq 0 ] || exit 1
+# Integer kinds: one type per feature, every file; the file size exact.
+big=$tmp/big-17062977.exe
+cp "$fx/pe/gui-x86_64.exe" "$big"
+truncate -s 17062977 "$big"
+"$malml" features -p 1 "$big" > "$tmp/big.jsonl" 2> "$tmp/big.err"
+python3 - "$tmp/features.jsonl" "$tmp/big.jsonl" <<'PY'
+import json, struct, sys
+real = {"header.file_entropy", "header.overlay_ratio", "header.entry_point_ratio",
+        "header.overlay_entropy", "header.max_certificate_validity_days",
+        "sections.max_entropy", "sections.min_entropy", "sections.mean_entropy",
+        "sections.max_virtual_raw_ratio", "sections.raw_coverage",
+        "sections.entry_section_entropy", "sections.header_entropy",
+        "strings.mean_string_length", "strings.printable_ratio",
+        "dotnet.resources_ratio"}
+f32 = lambda x: struct.unpack("f", struct.pack("f", x))[0]
+files = ints = 0
+for line in open(sys.argv[1]):
+    d = json.loads(line)
+    if not d.get("is_pe"):
+        continue
+    files += 1
+    assert len(d["features"]) == 191, len(d["features"])
+    flat = [x for g in d["vectors"].values() for x in g]  # named come first per group
+    for group, vec in d["vectors"].items():
+        names = [k for k in d["features"] if k.startswith(group + ".")]
+        for i, k in enumerate(names):
+            v = d["features"][k]
+            if v is None:
+                assert vec[i] is None, (d["path"], k, vec[i])
+            elif k in real:
+                assert type(v) is float, (d["path"], k, v)
+            else:
+                assert type(v) is int, (d["path"], k, v)
+                assert float("%.9g" % f32(v)) == vec[i], (d["path"], k, v, vec[i])
+                ints += 1
+big = json.loads(open(sys.argv[2]).readline())
+assert big["features"]["header.file_size"] == 17062977, big["features"]["header.file_size"]
+assert big["vectors"]["header"][0] == 17062976.0, big["vectors"]["header"][0]
+assert files >= 40, files
+print("%d PE files: %d integer-kind values as JSON integers, their vectors' "
+      "float32; file_size 17062977 exact (vector 17062976)" % (files, ints))
 PY

@@ -136,5 +136,46 @@ else
   no "python/malml: $(tail -n 3 "$tmp/err")"
 fi
 
+# A file that cannot be read or scanned has a line too, {"path",
+# ["path_bytes"], "error"}, exactly once, from malml score -j and malml
+# features, beside its stderr message and exit status 1: a missing file,
+# a missing one whose name is not UTF-8, and (on libyara 4.2.3, whose pe
+# faults on them) the files that crash a worker.
+python3 "$srcdir/tests/hostile/make-hostile.py" "$tmp/h" > /dev/null ||
+  no "make-hostile.py"
+crash=$(awk -F '\t' -v d="$tmp/h/files" '$2 == "crash" { print d "/" $1 }' "$tmp/h/MANIFEST")
+case ${MALML_YARA_VERSION:-4.2} in 4.2*) ;; *) crash= ;; esac
+bad=$tmp/gone-$(printf '\377').exe # named, never made
+for cmd in "score -j" features; do
+  # shellcheck disable=SC2086
+  "$malml" $cmd -p 2 "$tmp/nonexistent" "$bad" $crash "$pe" > "$tmp/err.jsonl" 2> "$tmp/err.err"
+  rc=$?
+  if python3 - "$tmp/err.jsonl" "$tmp/nonexistent" "$bad" "$pe" $crash <<'PY'
+import json, os, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+missing, bad, good, crash = sys.argv[2], os.fsencode(sys.argv[3]), sys.argv[4], sys.argv[5:]
+by = {}
+for d in lines:
+    key = bytes.fromhex(d["path_bytes"]) if "path_bytes" in d else os.fsencode(d["path"])
+    by.setdefault(key, []).append(d)
+assert len(lines) == 3 + len(crash), [d["path"] for d in lines]
+assert all(set(d) <= {"path", "path_bytes", "error"} for d in lines if "error" in d)
+assert all(len(v) == 1 for v in by.values()), [k for k, v in by.items() if len(v) != 1]
+e = by[os.fsencode(missing)][0]
+assert e == {"path": missing, "error": "No such file or directory"}, e
+e = by[bad][0]
+assert set(e) == {"path", "path_bytes", "error"} and e["error"] == "No such file or directory", e
+for c in crash:
+    e = by[os.fsencode(c)][0]
+    assert set(e) == {"path", "error"} and "crashed" in e["error"], e
+assert "error" not in by[os.fsencode(good)][0]
+print("%d lines, %d with \"error\" (%d crashes)" % (len(lines), 2 + len(crash), len(crash)))
+PY
+  then pass=$((pass + 1)); else no "malml $cmd: error lines"; fi
+  [ "$rc" -eq 1 ] && pass=$((pass + 1)) || no "malml $cmd: exit $rc, not 1, with failed files"
+  grep -q "nonexistent: No such file or directory" "$tmp/err.err" && pass=$((pass + 1)) ||
+    no "malml $cmd: no stderr message for the missing file"
+done
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

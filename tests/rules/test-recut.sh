@@ -117,6 +117,17 @@ cp "$fx/plugin-i686.dll" "$fx/plugin-x86_64.dll" "$fx/dotnet-anycpu.exe" "$tmp/e
 check "recut without --force exits 0" test $? = 0
 check "every tier is too small and said so (22 warnings)" \
   test "$(grep -c 'WARNING: tier .* its old cut is kept' "$tmp/kept.err")" = 22
+# The estate is the base model's own training data (it was trained on
+# every fixture): said on stderr, on stdout and in the meta.
+check "recut says the estate is the training data (stderr)" \
+  grep -q "warning: 6 of 6 files (1 malware, 5 benign) were in this model's training data" "$tmp/kept.err"
+check "recut says the estate is the training data (stdout)" \
+  grep -q "^WARNING: In-sample: 6 of 6 files (1 malware, 5 benign)" "$tmp/kept.out"
+"$malml" recut -p 1 -m "$tmp/base.malml" -o "$tmp/other.malml" \
+  --training-list "$srcdir/model/default.malml.training.sha256" "$tmp/estate" \
+  > /dev/null 2> "$tmp/other.err"
+check "recut --training-list: another model's list is refused, and said" \
+  grep -q "lists the training files of model sha256 703bdcb5.*is not checked" "$tmp/other.err"
 "$malml" recut -p 1 -m "$tmp/base.malml" -o "$tmp/new.malml" --force \
   --malware "$fx/netclient-i686.exe" "$tmp/estate" > "$tmp/new.out" 2> "$tmp/new.err"
 check "recut --force exits 0" test $? = 0
@@ -146,6 +157,10 @@ assert nth["familiar"] == bth["familiar"]
 r = new["meta"]["recut"]
 assert r["base_sha256"] == base_sha, r["base_sha256"]
 assert r["files"] == {"benign": 5, "malware": 1, "benign_packages": 2, "duplicates": 0}, r["files"]
+td = r["training_data"]
+assert (td["checked"], td["benign"], td["malware"]) == (True, 5, 1), td
+assert td["note"].startswith("In-sample: 6 of 6 files"), td
+assert r["tiers"]["medium"]["training_benign_files"] == 5, r["tiers"]["medium"]
 assert r["command"].startswith("malml recut ") and "--force" in r["command"]
 assert re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$", r["date"]), r["date"]
 assert r["tiers"]["medium"]["new"] == nth["medium"]
@@ -169,11 +184,23 @@ check "the table has every tier" test "$(grep -c '^[a-z_]* *[0-9.]*% ' "$tmp/new
 corpus=${MALML_CORPUS:-$srcdir/../corpus}
 if [ -d "$corpus/benign" ]; then
   ls "$corpus/benign" | sort | head -n 150 | sed "s|^|$corpus/benign/|" > "$tmp/estate150"
-  "$malml" recut -p 2 -o "$tmp/few.malml" -i "$tmp/estate150" > "$tmp/few.out" 2> "$tmp/few.err"
-  check "150 files: the 1% tiers re-chosen as rough" \
+  # They are the compiled-in model's training files, which it scores near
+  # 0: the 1% and 5% tiers keep their cuts unless --force.
+  "$malml" recut -p 2 -o "$tmp/few.malml" -i "$tmp/estate150" > "$tmp/few.out" 2> "$tmp/kept150.err"
+  check "150 training files: said on stderr" \
+    grep -q "warning: 150 of 150 files (0 malware, 150 benign) were in this model's training data" "$tmp/kept150.err"
+  check "150 training files: the 1% tiers kept without --force" \
+    grep -q "WARNING: tier medium: 150 of its 150 benign files are the model's training files; its old cut is kept" "$tmp/kept150.err"
+  "$malml" model -j "$tmp/few.malml" > "$tmp/few.json"
+  check "150 training files: medium's cut unchanged without --force" \
+    "$py" -c 'import json,sys; t=json.load(open(sys.argv[1]))["meta"]["recut"]["tiers"]["medium"]; assert t["new"] == t["old"] and t["training_benign_files"] == 150, t' "$tmp/few.json"
+  "$malml" recut -p 2 --force -o "$tmp/few.malml" -i "$tmp/estate150" > "$tmp/few.out" 2> "$tmp/few.err"
+  check "150 files --force: the 1% tiers re-chosen as rough" \
     grep -q 'WARNING: tier medium (1.0% FPR) has 150 benign files.*a rough cut' "$tmp/few.err"
+  check "150 files --force: and said to be in-sample" \
+    grep -q "WARNING: tier medium: recut (--force) on 150 benign files, 150 of them the model's training files" "$tmp/few.err"
   check "150 files: the 0.1% tiers kept" \
-    grep -q 'WARNING: tier high (0.1% FPR) has 150 benign files.*old cut is kept' "$tmp/few.err"
+    grep -q 'WARNING: tier high (0.1% FPR) has 150 benign files.*old cut is kept' "$tmp/kept150.err"
 else
   echo "note: no corpus at $corpus: the 150-file estate is not tried"
 fi

@@ -6,6 +6,8 @@
  */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <yara.h>
 
@@ -180,4 +182,31 @@ Test(explain, absent_buckets_name_what_maps_there)
       json_object_get(json_array_get(members, 1), "absent_examples"),
       "a present bucket shows no examples");
   json_decref(j);
+}
+
+/* A missing value reads "missing" in a block's members as on a single
+ * feature's line, never "nan" (a section slot's entropy without raw
+ * bytes). */
+Test(explain, missing_members_read_missing)
+{
+  explanation e = {0};
+  explain_line* l = &e.top[0];
+  e.ntop = 1;
+  l->first = MALML_SLOT_INDEX(0, name_bucket);
+  l->size = MALML_SLOT_FIELD_COUNT;
+  l->moved = 2;
+  l->nmembers = 2;
+  l->members[0] = (explain_item){MALML_SLOT_INDEX(0, entropy), NAN, 0.25};
+  l->members[1] = (explain_item){MALML_SLOT_INDEX(0, raw_size), 512, 0.125};
+  l->contribution = 0.375;
+  char* text = NULL;
+  size_t len = 0;
+  FILE* out = open_memstream(&text, &len);
+  cr_assert_not_null(out);
+  explanation_print(out, &e, NULL);
+  fclose(out);
+  cr_assert(strstr(text, "entropy=missing") != NULL, "%s", text);
+  cr_assert(strstr(text, "raw_size=512") != NULL, "%s", text);
+  cr_assert(strstr(text, "nan") == NULL, "%s", text);
+  free(text);
 }
