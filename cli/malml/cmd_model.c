@@ -114,10 +114,12 @@ static void print_meta(const char* text)
   }
   if (json_is_object(recut))
     printf(
-        "recut    from %s on %.0f files in %.0f packages\n",
-        json_string_value(json_object_get(recut, "base_sha256")),
-        num(recut, "files"),
-        num(recut, "packages"));
+        "recut    from %s on %.0f benign files in %.0f packages and %.0f "
+        "malware files\n",
+        json_string_value(json_object_get(recut, "base_version")),
+        num(json_object_get(recut, "files"), "benign"),
+        num(json_object_get(recut, "files"), "benign_packages"),
+        num(json_object_get(recut, "files"), "malware"));
   printf("more     malml model -j: the whole training summary as JSON\n");
   json_decref(meta);
 }

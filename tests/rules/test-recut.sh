@@ -135,6 +135,9 @@ check "--force says each tier was recut on too few files" \
   test "$(grep -c 'recut anyway (--force)' "$tmp/new.err")" = 22
 "$malml" model -j "$tmp/kept.malml" > "$tmp/kept.json"
 "$malml" model -j "$tmp/new.malml" > "$tmp/new.json"
+"$malml" model "$tmp/new.malml" > "$tmp/new.table"
+check "malml model says what the recut was made on" \
+  grep -Eq "^recut +from [^ ]+ on [0-9]+ benign files in [0-9]+ packages and 1 malware files$" "$tmp/new.table"
 base_sha=$(sha256sum "$tmp/base.malml" | cut -c1-64)
 for m in base new; do
   "$yara" -D -x malml="$tmp/$m.malml" "$tmp/pe.yar" "$fx/gui-i686.exe" > "$tmp/$m.dump"
