@@ -2,6 +2,7 @@
 
 #include <math.h>
 
+#include "modules/malml/features/features.h"
 #include "modules/malml/features/object_read.h"
 
 /* Header features that are pe's integer fields, by pe's field name. */
@@ -57,26 +58,6 @@ void pe_exact_read(YR_OBJECT* pe, double exact[MALML_HEADER_END])
   }
 }
 
-/* The dir_*_size features by data directory (-1: no feature), as
- * features.c fills them from pe.data_directories[i].size. */
-static const int dir_features[16] = {
-    MALML_F_dir_export_size,
-    MALML_F_dir_import_size,
-    MALML_F_dir_resource_size,
-    MALML_F_dir_exception_size,
-    MALML_F_dir_security_size,
-    MALML_F_dir_reloc_size,
-    MALML_F_dir_debug_size,
-    -1,
-    -1,
-    MALML_F_dir_tls_size,
-    MALML_F_dir_load_config_size,
-    -1,
-    MALML_F_dir_iat_size,
-    MALML_F_dir_delay_import_size,
-    MALML_F_dir_clr_size,
-    -1};
-
 void pe_exact_read_int(YR_OBJECT* pe, features_exact* exact)
 {
   for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
@@ -91,12 +72,13 @@ void pe_exact_read_int(YR_OBJECT* pe, features_exact* exact)
   int n = malml_obj_array(pe, "data_directories", &array);
   for (int d = 0; d < 16; d++)
   {
-    if (dir_features[d] < 0)
+    int feature = malml_dir_size_feature(d);
+    if (feature < 0)
       continue;
     YR_OBJECT* item = d < n ? yr_object_array_get_item(array, 0, d) : NULL;
     int64_t v = malml_obj_member_int(item, "size");
-    exact->value[dir_features[d]] = v;
-    exact->known[dir_features[d]] = v != MALML_MISSING;
+    exact->value[feature] = v;
+    exact->known[feature] = v != MALML_MISSING;
   }
 }
 

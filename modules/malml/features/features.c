@@ -62,6 +62,31 @@ static int has_flag(int64_t value, int64_t flag)
 
 /* ---- header ------------------------------------------------------------ */
 
+/* The dir_*_size feature of each PE data directory, -1 for those with
+ * none (architecture, global pointer, bound import, reserved). */
+static const int dir_size_features[16] = {
+    MALML_F_dir_export_size,
+    MALML_F_dir_import_size,
+    MALML_F_dir_resource_size,
+    MALML_F_dir_exception_size,
+    MALML_F_dir_security_size,
+    MALML_F_dir_reloc_size,
+    MALML_F_dir_debug_size,
+    -1,
+    -1,
+    MALML_F_dir_tls_size,
+    MALML_F_dir_load_config_size,
+    -1,
+    MALML_F_dir_iat_size,
+    MALML_F_dir_delay_import_size,
+    MALML_F_dir_clr_size,
+    -1};
+
+int malml_dir_size_feature(int directory)
+{
+  return directory >= 0 && directory < 16 ? dir_size_features[directory] : -1;
+}
+
 /* Long on purpose: one assignment per header feature, in schema order, so
  * the vector reads against docs/features.md line by line. */
 static void fill_header(fill* f)
@@ -69,23 +94,6 @@ static void fill_header(fill* f)
   const malml_pe* p = f->pe;
   float* v = f->v;
   int64_t overlay = p->overlay_size == MALML_PE_MISSING ? 0 : p->overlay_size;
-  static const int dirs[] = {
-      MALML_F_dir_export_size,
-      MALML_F_dir_import_size,
-      MALML_F_dir_resource_size,
-      MALML_F_dir_exception_size,
-      MALML_F_dir_security_size,
-      MALML_F_dir_reloc_size,
-      MALML_F_dir_debug_size,
-      -1,
-      -1,
-      MALML_F_dir_tls_size,
-      MALML_F_dir_load_config_size,
-      -1,
-      MALML_F_dir_iat_size,
-      MALML_F_dir_delay_import_size,
-      MALML_F_dir_clr_size,
-      -1};
 
   v[MALML_F_file_size] = (float) f->size;
   v[MALML_F_file_entropy] = (float) f->scan->entropy;
@@ -139,8 +147,8 @@ static void fill_header(fill* f)
           ? 0.0f
           : (float) ((p->rich_length - 16) / 8);
   for (int d = 0; d < 16; d++)
-    if (dirs[d] >= 0)
-      v[dirs[d]] = num(p->dir_size[d]);
+    if (dir_size_features[d] >= 0)
+      v[dir_size_features[d]] = num(p->dir_size[d]);
   for (int b = 0; b < MALML_BYTE_HIST_BINS; b++)
     v[MALML_F_byte_hist + b] =
         ratio((double) f->scan->histogram[b], (double) f->size);

@@ -55,6 +55,10 @@ int malml_features_compute(
 /* A feature block, from the calling thread's arena when it holds one (the
  * one the thread released last), else malloc'ed; NULL when out of memory.
  * Release it with malml_features_release, on any thread. */
+/* The dir_*_size feature of PE data directory `directory` (0-15), or -1
+ * when it has none. */
+int malml_dir_size_feature(int directory);
+
 malml_features* malml_features_acquire(void);
 void malml_features_release(malml_features* f);
 
