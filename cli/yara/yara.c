@@ -246,16 +246,7 @@ static int check_arguments(yara_config* c, int nargs)
                                           : cores;
   }
   if (nargs < 2)
-  {
-    fprintf(
-        stderr,
-        "%s: wrong number of arguments\nUsage: %s %s\n\n",
-        prog,
-        prog,
-        USAGE_ARGS);
-    fprintf(stderr, "Try `--help` for more options\n");
-    return EXIT_FAILURE;
-  }
+    return yopt_wrong_arguments(prog, USAGE_ARGS);
   const char* fmt = c->output_format;
   c->json = fmt != NULL && strcmp(fmt, "json") == 0;
   if (fmt != NULL && !c->json && strcmp(fmt, "text") != 0)

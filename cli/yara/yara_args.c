@@ -162,3 +162,15 @@ void yopt_print_usage(FILE* out, const yopt* opts, int align)
     fprintf(out, "%-*s%s\n", align, buf, opts->help);
   }
 }
+
+int yopt_wrong_arguments(const char* prog, const char* usage_args)
+{
+  fprintf(
+      stderr,
+      "%s: wrong number of arguments\nUsage: %s %s\n\n",
+      prog,
+      prog,
+      usage_args);
+  fprintf(stderr, "Try `--help` for more options\n");
+  return EXIT_FAILURE;
+}

@@ -47,4 +47,8 @@ int yopt_parse(yopt* opts, int argc, char** argv);
 /* Prints one line per option, help text starting at column `align`. */
 void yopt_print_usage(FILE* out, const yopt* opts, int align);
 
+/* YARA's complaint about the positional arguments, on stderr, as yara and
+ * yarac print it; returns EXIT_FAILURE. */
+int yopt_wrong_arguments(const char* prog, const char* usage_args);
+
 #endif

@@ -198,16 +198,7 @@ int main(int argc, char** argv)
     return EXIT_SUCCESS;
   }
   if (nargs < 2)
-  {
-    fprintf(
-        stderr,
-        "%s: wrong number of arguments\nUsage: %s %s\n\n",
-        prog,
-        prog,
-        USAGE_ARGS);
-    fprintf(stderr, "Try `--help` for more options\n");
-    return EXIT_FAILURE;
-  }
+    return yopt_wrong_arguments(prog, USAGE_ARGS);
   if (output_is_source(argv[nargs - 1]))
   {
     fprintf(
